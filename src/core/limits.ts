@@ -1,0 +1,54 @@
+// Every bound in ringkv, named in one place (DESIGN.md §5). Units are named last.
+// Defaults here; each process may override them from its configuration.
+
+export interface Limits {
+  /** Largest key accepted, in bytes (LMDB's own key limit in the lmdb package is about 2 KB). */
+  keyBytesMax: number;
+  /** Largest value accepted, in bytes. */
+  valueBytesMax: number;
+  /** Most elements in one RESP array (one command's arguments). */
+  arrayLengthMax: number;
+  /** Largest inline (telnet-style) command line, in bytes. */
+  inlineBytesMax: number;
+  /** Largest bulk string: a value plus room for framing of the command around it. */
+  bulkBytesMax: number;
+  /** Largest whole request (all arguments of one command), in bytes. */
+  requestBytesMax: number;
+  /** Most commands read but not yet answered on one connection before reading pauses. */
+  pipelineDepthMax: number;
+  /** Bytes of replies queued toward a slow reader before reading from it pauses. */
+  replyBufferBytesMax: number;
+  /** Most client connections at once; more are answered with an error and closed. */
+  connectionsMax: number;
+  /** Most keys in one multi-key command (MGET, MSET, DEL, EXISTS). */
+  keysPerCommandMax: number;
+  /** Deadline of one request, from arrival to reply, in milliseconds. */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  keyBytesMax: 1024,
+  valueBytesMax: 1024 * 1024,
+  arrayLengthMax: 1024 * 1024,
+  inlineBytesMax: 64 * 1024,
+  bulkBytesMax: 1024 * 1024 + 1024,
+  requestBytesMax: 64 * 1024 * 1024,
+  pipelineDepthMax: 1024,
+  replyBufferBytesMax: 16 * 1024 * 1024,
+  connectionsMax: 10_000,
+  keysPerCommandMax: 100_000,
+  requestTimeoutMs: 5_000,
+});
+
+/** Limits with overrides applied; throws on a value that is not a positive integer. */
+export function makeLimits(overrides: Partial<Limits> = {}): Limits {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...overrides };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new RangeError(`limit ${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  // A bulk string must be able to carry the largest key or value.
+  limits.bulkBytesMax = Math.max(limits.bulkBytesMax, limits.valueBytesMax, limits.keyBytesMax);
+  return limits;
+}
