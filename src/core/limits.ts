@@ -52,3 +52,25 @@ export function makeLimits(overrides: Partial<Limits> = {}): Limits {
   limits.bulkBytesMax = Math.max(limits.bulkBytesMax, limits.valueBytesMax, limits.keyBytesMax);
   return limits;
 }
+
+/** Bounds of the client side (client library, `ringkv cli`, `ringkv bench`). Each one is also
+ * an option of the client or command that uses it; these are the defaults and the caps. */
+export const CLIENT_LIMITS = Object.freeze({
+  /** Deadline to open a connection, in milliseconds. */
+  connectTimeoutMs: 3_000,
+  /** Deadline of one request, from send to reply, in milliseconds. */
+  requestTimeoutMs: 5_000,
+  /** Tries to reconnect before a call fails with a ConnectionError. */
+  reconnectAttemptsMax: 3,
+  /** First pause between reconnect tries; it doubles on each try, up to the max. */
+  reconnectBackoffMs: 50,
+  reconnectBackoffMsMax: 2_000,
+  /** Extra tries of a read after a retryable failure (writes are never retried silently). */
+  readRetriesMax: 2,
+  /** Lines of `ringkv cli` history kept in ~/.ringkv_history. */
+  historyLinesMax: 1_000,
+  /** Most connections `ringkv bench` opens. */
+  benchClientsMax: 10_000,
+  /** Keys per MSET while `ringkv bench --preload` fills the keyspace. */
+  benchPreloadBatchKeys: 500,
+});

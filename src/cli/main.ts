@@ -1,0 +1,20 @@
+// The `ringkv` command: every subcommand is registered here; each lives in its own file.
+
+import { Command } from "commander";
+import { VERSION } from "../runtime/version.js";
+import { registerCoordinatorCommand } from "./coordinator-command.js";
+import { registerNodeCommand } from "./node-command.js";
+import { registerStartCommand } from "./start-command.js";
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name("ringkv")
+    .description("ringkv: a durable, replicated key-value store that speaks the Redis protocol")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .enablePositionalOptions();
+  registerStartCommand(program);
+  registerNodeCommand(program);
+  registerCoordinatorCommand(program);
+  await program.parseAsync(argv);
+}

@@ -1,0 +1,72 @@
+// `ringkv node`: a storage node. Without --join it runs alone, as a single-node server.
+
+import type { Command } from "commander";
+import { createLogger } from "../runtime/logger.js";
+import { startClusterNode } from "../runtime/cluster-node.js";
+import { startStandaloneNode, type RunningNode } from "../runtime/standalone-node.js";
+import { DEFAULT_TICK_MS } from "./coordinator-command.js";
+import { stopOnSignals } from "./server-process.js";
+import {
+  gatherOptions, integerOption, limitsOption, logLevelOption, optionalString, portOption, SettingsError, stringOption, type RawOptions,
+} from "./settings.js";
+
+export const DEFAULT_NODE_PORT = 6380;
+
+export function registerNodeCommand(program: Command): void {
+  program
+    .command("node")
+    .description("run a storage node (alone, as a single-node server, unless --join is given)")
+    .option("--host <address>", "address to listen on (default 127.0.0.1; env RINGKV_HOST)")
+    .option("--port <port>", `RESP port (default ${DEFAULT_NODE_PORT}; env RINGKV_PORT)`)
+    .option("--data <dir>", "data directory (default ./data; env RINGKV_DATA)")
+    .option("--password <password>", "require AUTH with this password (standalone; env RINGKV_PASSWORD)")
+    .option("--join <host:port>", "join the cluster whose coordinator is at host:port")
+    .option("--secret <secret>", "the cluster secret, needed to join (env RINGKV_SECRET)")
+    .option("--id <id>", "the id to join under (default: kept in the data directory, or a new one)")
+    .option("--config <file>", "JSON file of settings (flags and RINGKV_* variables override it)")
+    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)")
+    .option("--max-connections <n>", "most client connections at once (default 10000)")
+    .option("--key-bytes-max <n>", "largest key in bytes (default 1024)")
+    .option("--value-bytes-max <n>", "largest value in bytes (default 1048576)")
+    .option("--cache-sets <n>", "cache sets (default 1024)")
+    .option("--cache-ways <n>", "entries per cache set (default 16)")
+    .option("--cache-bytes <n>", "cache size in bytes (default 64 MiB)")
+    .addHelpText("after", `
+Examples:
+  ringkv node --port 7001 --data ./n1
+  RINGKV_SECRET=s3cret ringkv node --join 10.0.0.1:6380 --host 10.0.0.2 --port 7001 --data /var/lib/ringkv
+  RINGKV_PASSWORD=secret ringkv node --data /var/lib/ringkv --log-level warn`)
+    .action(async (flags: RawOptions) => {
+      const options = gatherOptions(flags);
+      const logger = createLogger(logLevelOption(options), { role: "node" });
+      const common = {
+        host: stringOption(options, "host", "127.0.0.1"),
+        port: portOption(options, "port", DEFAULT_NODE_PORT),
+        dataDir: stringOption(options, "data", "./data"),
+        limits: limitsOption(options),
+        cache: {
+          sets: integerOption(options, "cacheSets", 1024),
+          ways: integerOption(options, "cacheWays", 16),
+          bytesMax: integerOption(options, "cacheBytes", 64 * 1024 * 1024),
+        },
+        logger,
+      };
+      const join = optionalString(options, "join");
+      let node: RunningNode;
+      if (join === undefined) {
+        node = await startStandaloneNode({ ...common, password: optionalString(options, "password") });
+      } else {
+        const secret = optionalString(options, "secret");
+        if (secret === undefined) throw new SettingsError("joining a cluster needs its secret: --secret or RINGKV_SECRET");
+        node = await startClusterNode({ ...common, join: parseHostPort(join), secret, nodeId: optionalString(options, "id"), tickMs: DEFAULT_TICK_MS });
+      }
+      stopOnSignals(node, logger);
+    });
+}
+
+function parseHostPort(text: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (match === null || port < 1 || port > 65535) throw new SettingsError(`--join must be host:port, got "${text}"`);
+  return { host: match[1]!, port };
+}

@@ -1,0 +1,76 @@
+// `ringkv start` (and `npm start`): a local cluster with one command — a coordinator and N
+// storage nodes, each a real process on 127.0.0.1. Running it again on the same --data brings the
+// same cluster back with its data.
+
+import type { Command } from "commander";
+import { launchCluster, type LaunchedCluster } from "../runtime/launcher.js";
+import { DEFAULT_COORDINATOR_PORT } from "./coordinator-command.js";
+import { gatherOptions, integerOption, logLevelOption, portOption, stringOption, type RawOptions } from "./settings.js";
+
+export const DEFAULT_NODE_BASE_PORT = 7001;
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command("start")
+    .description("run a local cluster: a coordinator and N storage nodes, each its own process on 127.0.0.1")
+    .option("--nodes <n>", "storage nodes (default 3)")
+    .option("--replicas <r>", "replicas of every key (default 2: any one node can die and every key stays readable)")
+    .option("--port <port>", `coordinator (client) port (default ${DEFAULT_COORDINATOR_PORT}; 0 picks free ports for all)`)
+    .option("--data <dir>", "data directory: DATA/coordinator, DATA/node-1 ... (default ./data)")
+    .option("--log-level <level>", "log level of every process (default info); logs go to DATA/<name>.log")
+    .addHelpText("after", `
+Examples:
+  ringkv start
+  ringkv start --nodes 5 --replicas 3 --data /tmp/cluster
+Then: redis-cli -p ${DEFAULT_COORDINATOR_PORT} mset a 1 b 2 c 3   or   npm run cli`)
+    .action(async (flags: RawOptions) => {
+      const options = gatherOptions(flags, {});
+      const nodes = integerOption(options, "nodes", 3, 1, 64);
+      const port = portOption(options, "port", DEFAULT_COORDINATOR_PORT);
+      const cluster = await launchCluster({
+        dataDir: stringOption(options, "data", "./data"),
+        nodes,
+        replicas: integerOption(options, "replicas", Math.min(2, nodes), 1, nodes),
+        port,
+        basePort: port === 0 ? 0 : DEFAULT_NODE_BASE_PORT,
+        logLevel: logLevelOption(options),
+      });
+      printCluster(cluster);
+      stopClusterOnSignals(cluster);
+    });
+}
+
+function printCluster(cluster: LaunchedCluster): void {
+  const rows = cluster.processes.map((p) => [p.name, p.role, String(p.child.pid), `127.0.0.1:${p.port}`, p.dataDir]);
+  const header = ["name", "role", "pid", "address", "data"];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ");
+  console.log(format(header));
+  for (const row of rows) console.log(format(row));
+  console.log(`
+ringkv cluster is running. Connect with any Redis client:
+  redis-cli -p ${cluster.coordinatorPort}
+  npm run cli -- --port ${cluster.coordinatorPort}
+Logs: ${cluster.processes[0]!.logFile.replace(/coordinator\.log$/, "<name>.log")}
+Ctrl-C stops the cluster.`);
+}
+
+function stopClusterOnSignals(cluster: LaunchedCluster): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("stopping the cluster ...");
+    cluster.stop().then(() => {
+      console.log("stopped.");
+      process.exit(0);
+    });
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  for (const p of cluster.processes) {
+    p.child.on("exit", (code, signal) => {
+      if (!stopping) console.error(`${p.name} exited unexpectedly (${code ?? signal}); see ${p.logFile}`);
+    });
+  }
+}

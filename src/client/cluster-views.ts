@@ -1,0 +1,59 @@
+// The coordinator's cluster views as typed values: RINGKV NODES (the storage nodes and their
+// share of the ring) and RINGKV LOCATE key (the partition of a key and its replicas, primary
+// first). Records may come as RESP3 maps or RESP2 field/value lists.
+
+import type { RespValue } from "../codec/resp-decoder.js";
+import { field, flag, integer, list, record, text } from "./reply-shapes.js";
+
+export interface NodeInfo {
+  id: string;
+  /** host:port of the node's own RESP port. */
+  address: string;
+  up: boolean;
+  /** Partitions for which the node is the first replica, and the ones it holds as another replica. */
+  primaryPartitions?: number;
+  replicaPartitions?: number;
+}
+
+export interface ReplicaInfo {
+  id: string;
+  address: string;
+  up: boolean;
+}
+
+export interface KeyLocation {
+  partition: number;
+  /** Primary first. */
+  replicas: ReplicaInfo[];
+}
+
+const NODES = "RINGKV NODES";
+const LOCATE = "RINGKV LOCATE";
+
+export function parseNodes(reply: RespValue): NodeInfo[] {
+  return list(reply, NODES).map((item) => {
+    const fields = record(item, NODES);
+    const node: NodeInfo = { ...replica(fields, NODES) };
+    const primary = fields.get("primarypartitions");
+    const others = fields.get("replicapartitions");
+    if (primary !== undefined) node.primaryPartitions = integer(primary, NODES);
+    if (others !== undefined) node.replicaPartitions = integer(others, NODES);
+    return node;
+  });
+}
+
+export function parseLocation(reply: RespValue): KeyLocation {
+  const fields = record(reply, LOCATE);
+  return {
+    partition: integer(field(fields, "partition", LOCATE), LOCATE),
+    replicas: list(field(fields, "replicas", LOCATE), LOCATE).map((item) => replica(record(item, LOCATE), LOCATE)),
+  };
+}
+
+function replica(fields: Map<string, RespValue>, command: string): ReplicaInfo {
+  return {
+    id: text(field(fields, "id", command), command),
+    address: text(field(fields, "address", command), command),
+    up: flag(field(fields, "up", command), command),
+  };
+}

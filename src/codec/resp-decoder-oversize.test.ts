@@ -1,0 +1,68 @@
+// Requests refused for their size, at real sizes (default limits): a 5 MiB bulk string is
+// answered with an error and the next command parses; while a 48 MiB one is discarded, neither
+// its bytes nor the chunks they came in are kept.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { DEFAULT_LIMITS } from "../core/limits.js";
+import { RespDecoder } from "./resp-decoder.js";
+import { encodeCommand } from "./resp-encoder.js";
+import { cutAt, requestEvents } from "./resp-test-support.js";
+
+const MiB = 1024 * 1024;
+const CHUNK_BYTES = 64 * 1024;
+
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
+
+describe("RESP request decoder: oversized requests at real sizes", () => {
+  it("answers a 5 MiB bulk string with an error and parses the next command", () => {
+    const input = Buffer.concat([
+      encodeCommand(["SET", "k", Buffer.alloc(5 * MiB, 0x61)]),
+      encodeCommand(["GET", "k"]),
+    ]);
+    const expected = [
+      { commandError: `ERR Protocol error: bulk string of ${5 * MiB} bytes exceeds the limit of ${DEFAULT_LIMITS.bulkBytesMax} bytes` },
+      { command: ["GET", "k"] },
+    ];
+    const everyChunk = Array.from({ length: Math.ceil(input.length / CHUNK_BYTES) }, (_, i) => i * CHUNK_BYTES);
+    const oddCuts = [3, 11, 5 * MiB - 1, 5 * MiB + 20, input.length - 7];
+    for (const points of [[], everyChunk, oddCuts]) {
+      assert.deepEqual(requestEvents(cutAt(input, points), DEFAULT_LIMITS), expected, `cut at ${points.length} points`);
+    }
+  });
+
+  it("keeps neither the bytes nor the chunks of a bulk string it discards", async () => {
+    const events: string[] = [];
+    const decoder = new RespDecoder({
+      mode: "request", limits: DEFAULT_LIMITS,
+      onCommand: (args) => events.push(args.join(" ")),
+      onCommandError: (error) => events.push(error.message),
+      onProtocolError: (error) => events.push(error.message),
+    });
+    const payloadBytes = 48 * MiB;
+    decoder.write(Buffer.from(`*2\r\n$3\r\nSET\r\n$${payloadBytes}\r\n`));
+    collectGarbage();
+    const before = process.memoryUsage().arrayBuffers;
+    const fed: Array<WeakRef<Buffer>> = [];
+    for (let sent = 0; sent < payloadBytes; sent += CHUNK_BYTES) {
+      const chunk = Buffer.alloc(CHUNK_BYTES, 0x62);
+      fed.push(new WeakRef(chunk));
+      decoder.write(chunk);
+    }
+    // A WeakRef keeps its target alive until the current job ends: collect in a later one.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    const grownBytes = process.memoryUsage().arrayBuffers - before;
+    const chunksAlive = fed.filter((ref) => ref.deref() !== undefined).length;
+    assert.ok(grownBytes < 4 * MiB, `memory grew by ${grownBytes} bytes while discarding ${payloadBytes}`);
+    assert.ok(chunksAlive <= 1, `${chunksAlive} of ${fed.length} discarded chunks still referenced`);
+    assert.deepEqual(events, [], "nothing is answered before the request ends");
+    decoder.write(Buffer.from("\r\nPING\r\n"));
+    assert.deepEqual(events, [
+      `Protocol error: bulk string of ${payloadBytes} bytes exceeds the limit of ${DEFAULT_LIMITS.bulkBytesMax} bytes`,
+      "PING",
+    ]);
+  });
+});

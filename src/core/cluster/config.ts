@@ -1,0 +1,155 @@
+// The machines' configuration: placement, timeouts counted in ticks, and the bounds on every map
+// and queue the machines keep (DESIGN.md §5). Timeouts have defaults in milliseconds, turned into
+// ticks with `ticksPerSecond`, so a driver with another tick length keeps the same real timing.
+
+// eslint-disable-next-line no-restricted-imports -- inside src/core: the rule's "../*" pattern assumes files directly in src/core
+import { RING_DEFAULTS } from "../ring.js";
+
+/** The coordinator's read cache (src/core/kv-cache.ts): sets x ways entries, bytesMax bytes at most. */
+export interface CacheOptions {
+  sets: number;
+  ways: number;
+  bytesMax: number;
+}
+
+export interface CoordinatorConfig {
+  /** R: storage nodes that hold every key. */
+  replicas: number;
+  vnodesPerNode: number;
+  /** Ring partitions (a power of two). */
+  partitions: number;
+  /** Storage nodes that must have joined before anything is served; at least `replicas`. */
+  minNodes: number;
+  /** Most storage nodes a cluster may have (bounds the membership map). */
+  membersMax: number;
+  /** The coordinator's own read cache. */
+  cache: CacheOptions;
+  ticksPerSecond: number;
+  /** Votes not all in by then: the transaction aborts. */
+  prepareTimeoutTicks: number;
+  /** Prepares without a vote and commits without an ack are sent again this often. */
+  resendTicks: number;
+  /** A replica read without an answer by then is retried on the next replica. */
+  readTimeoutTicks: number;
+  /** Every node is pinged this often. */
+  heartbeatTicks: number;
+  /** A node heard nothing from for this long is down. */
+  nodeDownTicks: number;
+  /** Most writes waiting on (or holding) one key; one more is refused with TRYAGAIN. */
+  lockQueueMax: number;
+  /** Most write transactions in flight (queued, preparing or deciding) for clients. */
+  transactionsInFlightMax: number;
+  /** Most read requests in flight. */
+  readsInFlightMax: number;
+}
+
+export interface ParticipantConfig {
+  /** For log fields only. */
+  nodeId: string;
+  ticksPerSecond: number;
+  /** A prepared transaction undecided for this long makes the participant inquire. */
+  inquireTicks: number;
+  /** Most prepared transactions held at once; a prepare beyond it votes no. */
+  preparedMax: number;
+  /**
+   * How many finished txids are remembered, to refuse a duplicated prepare that arrives after its
+   * commit or abort. Must cover every duplicate the network can deliver late (TCP: none).
+   */
+  finishedTxidsMax: number;
+}
+
+export type CoordinatorOptions = Partial<Omit<CoordinatorConfig, "cache">> & { cache?: Partial<CacheOptions> };
+export type ParticipantOptions = Partial<ParticipantConfig>;
+
+const DEFAULT_TICKS_PER_SECOND = 100; // a 10 ms tick
+
+const DEFAULT_TIMEOUTS_MS = {
+  prepareTimeout: 1_000,
+  resend: 200,
+  readTimeout: 500,
+  heartbeat: 200,
+  nodeDown: 2_000,
+  inquire: 1_000,
+};
+
+export const DEFAULT_COORDINATOR_BOUNDS = Object.freeze({
+  membersMax: 256,
+  lockQueueMax: 1_000,
+  transactionsInFlightMax: 10_000,
+  readsInFlightMax: 10_000,
+});
+
+export const DEFAULT_PARTICIPANT_BOUNDS = Object.freeze({
+  preparedMax: 10_000,
+  finishedTxidsMax: 100_000,
+});
+
+export const DEFAULT_COORDINATOR_CACHE: Readonly<CacheOptions> = Object.freeze({
+  sets: 1024,
+  ways: 8,
+  bytesMax: 64 * 1024 * 1024,
+});
+
+/** Defaults filled in and every number checked; throws RangeError naming the bad option. */
+export function makeCoordinatorConfig(options: CoordinatorOptions = {}): CoordinatorConfig {
+  const ticksPerSecond = options.ticksPerSecond ?? DEFAULT_TICKS_PER_SECOND;
+  const ticks = (ms: number) => ticksFor(ms, ticksPerSecond);
+  const replicas = options.replicas ?? RING_DEFAULTS.replicas;
+  const config: CoordinatorConfig = {
+    replicas,
+    vnodesPerNode: RING_DEFAULTS.vnodesPerNode,
+    partitions: RING_DEFAULTS.partitions,
+    minNodes: replicas,
+    ...DEFAULT_COORDINATOR_BOUNDS,
+    ticksPerSecond,
+    prepareTimeoutTicks: ticks(DEFAULT_TIMEOUTS_MS.prepareTimeout),
+    resendTicks: ticks(DEFAULT_TIMEOUTS_MS.resend),
+    readTimeoutTicks: ticks(DEFAULT_TIMEOUTS_MS.readTimeout),
+    heartbeatTicks: ticks(DEFAULT_TIMEOUTS_MS.heartbeat),
+    nodeDownTicks: ticks(DEFAULT_TIMEOUTS_MS.nodeDown),
+    ...withoutUndefined(options),
+    cache: { ...DEFAULT_COORDINATOR_CACHE, ...withoutUndefined(options.cache ?? {}) },
+  };
+  checkPositiveIntegers("coordinator", { ...config, ...config.cache, cache: undefined });
+  if (config.minNodes < config.replicas) {
+    throw new RangeError(`coordinator: minNodes (${config.minNodes}) must be at least replicas (${config.replicas})`);
+  }
+  if (config.membersMax < config.minNodes) {
+    throw new RangeError(`coordinator: membersMax (${config.membersMax}) must be at least minNodes (${config.minNodes})`);
+  }
+  if (config.nodeDownTicks <= config.heartbeatTicks) {
+    throw new RangeError(`coordinator: nodeDownTicks (${config.nodeDownTicks}) must exceed heartbeatTicks (${config.heartbeatTicks})`);
+  }
+  return config;
+}
+
+export function makeParticipantConfig(options: ParticipantOptions = {}): ParticipantConfig {
+  const ticksPerSecond = options.ticksPerSecond ?? DEFAULT_TICKS_PER_SECOND;
+  const config: ParticipantConfig = {
+    nodeId: "",
+    ticksPerSecond,
+    inquireTicks: ticksFor(DEFAULT_TIMEOUTS_MS.inquire, ticksPerSecond),
+    ...DEFAULT_PARTICIPANT_BOUNDS,
+    ...withoutUndefined(options),
+  };
+  checkPositiveIntegers("participant", { ...config, nodeId: undefined });
+  return config;
+}
+
+function ticksFor(ms: number, ticksPerSecond: number): number {
+  return Math.max(1, Math.ceil((ms * ticksPerSecond) / 1000));
+}
+
+/** Options spelled out as `undefined` (e.g. from a CLI parser) mean "use the default". */
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function checkPositiveIntegers(machine: string, values: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+      throw new RangeError(`${machine}: ${name} must be a positive integer, got ${String(value)}`);
+    }
+  }
+}

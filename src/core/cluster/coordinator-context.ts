@@ -1,0 +1,26 @@
+// What the parts of the coordinator (membership, writes, reads) share: configuration, the step's
+// outbox, the current tick, this run's epoch, the membership and the read cache.
+
+import type { CoordinatorConfig } from "./config.js";
+import type { Membership } from "./membership.js";
+import type { Outbox } from "./outbox.js";
+import type { Bytes, CoordinatorEffect, CoordinatorRecord } from "./types.js";
+
+/** What the coordinator uses of its KVCache (src/core/kv-cache.ts). */
+export interface ReadCache {
+  get(key: Bytes): Bytes | undefined;
+  set(key: Bytes, value: Bytes): void;
+  delete(key: Bytes): boolean;
+}
+
+export type CoordinatorOutbox = Outbox<CoordinatorRecord, CoordinatorEffect>;
+
+export interface CoordinatorContext {
+  readonly config: CoordinatorConfig;
+  readonly outbox: CoordinatorOutbox;
+  readonly membership: Membership;
+  readonly cache: ReadCache;
+  /** The latest tick; the machine advances it on every tick event. */
+  readonly clock: { now: number };
+  readonly epoch: number;
+}

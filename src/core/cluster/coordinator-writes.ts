@@ -1,0 +1,425 @@
+// The coordinator's side of two-phase commit, presumed abort (PROTOCOL.md, Writes): admission,
+// per-key locks, prepare, the decision, phase 2 until every participant acknowledges, and the
+// recovery of decisions after a restart. Transactions move through
+//   queued -> preparing -> deciding -> committing -> forgetting -> (gone)
+// and may leave from queued or preparing (aborted or refused). Nothing the client is told, and no
+// commit, leaves before the decision is durable: both happen in the decision's persist continuation.
+
+import { deadlinePassed, tryAgain } from "./client-errors.js";
+import { LockTable } from "./coordinator-locks.js";
+import type { CoordinatorContext } from "./coordinator-context.js";
+import { compareTxids, decideOutcome, formatTxid, planWrite, type WriteOp, type WritePlan } from "./coordinator-txn.js";
+import { DecidedValues } from "./decided-values.js";
+import { describeKey, keyString } from "./key-string.js";
+import { TickTimers } from "./tick-timers.js";
+import { checkVote, findDisagreement } from "./vote-checks.js";
+import type { Bytes, ClientError, ClientResult, CoordinatorToNode, NodeId, PreviousValue, TxnId, TxnWrite } from "./types.js";
+
+type Phase = "queued" | "preparing" | "deciding" | "committing" | "forgetting";
+
+interface Transaction {
+  readonly txid: TxnId;
+  /** null for a decision recovered after a restart: no client is waiting for it. */
+  readonly op: WriteOp | null;
+  readonly plan: WritePlan;
+  /** The client still waiting for an answer, until it gets one. */
+  requestId: number | null;
+  readonly deadlineTick: number;
+  phase: Phase;
+  participants: NodeId[];
+  /** Each participant's part of the writes (set when it starts preparing). */
+  shares: Map<NodeId, TxnWrite[]>;
+  /** For each write of the plan: its primary replica and its index in that node's share. */
+  primaries: Array<{ node: NodeId; index: number }>;
+  votes: Map<NodeId, PreviousValue[]>;
+  acked: Set<NodeId>;
+  prepareTimeoutTick: number;
+  resendTick: number;
+}
+
+export interface WriteCounts {
+  /** Client writes admitted and not yet decided (the bounded ones). */
+  transactionsInFlight: number;
+  decisionsUnacknowledged: number;
+  lockedKeys: number;
+}
+
+export class WriteCoordinator {
+  readonly decided = new DecidedValues();
+  readonly #txns = new Map<TxnId, Transaction>();
+  readonly #locks: LockTable;
+  readonly #timers = new TickTimers<TxnId>();
+  #seq = 0;
+  #admitted = 0;
+
+  constructor(
+    private readonly context: CoordinatorContext,
+    /** Called when a decision becomes durable (after the cache learned it): reads in flight take its values. */
+    private readonly onDecided: (writes: readonly TxnWrite[], keyStrings: readonly string[]) => void,
+  ) {
+    this.#locks = new LockTable(context.config.lockQueueMax);
+  }
+
+  /** Re-locks the keys of recovered decisions (oldest first) and resumes their phase 2. */
+  recover(decisions: ReadonlyArray<{ txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }>): void {
+    const sorted = [...decisions].sort((a, b) => compareTxids(a.txid, b.txid));
+    for (const decision of sorted) {
+      const plan: WritePlan = { writes: decision.writes, keyStrings: decision.writes.map((write) => keyString(write.key)), wantValues: false };
+      const txn = this.#newTxn(decision.txid, null, plan, null, Infinity);
+      txn.participants = [...decision.participants];
+      if (this.#locks.enqueue(txn.txid, plan.keyStrings) !== null) throw new Error(`recovered decision ${txn.txid} overflows a lock queue`);
+      this.decided.add(txn.txid, plan.writes, plan.keyStrings);
+    }
+    this.#startReady(sorted.map((decision) => decision.txid));
+  }
+
+  /** A client's SET/MSET/DEL: refused at once, or queued on its keys' locks. */
+  request(requestId: number, op: WriteOp, deadlineTick: number): void {
+    const { membership, outbox } = this.context;
+    const plan = planWrite(op);
+    const refusal = this.#refusal(plan, deadlineTick);
+    if (refusal !== null) return outbox.push({ kind: "fail", requestId, error: refusal });
+    membership.seal();
+    this.#seq += 1;
+    const txid = formatTxid(this.context.epoch, this.#seq);
+    const full = this.#locks.enqueue(txid, plan.keyStrings);
+    if (full !== null) {
+      const key = describeKey(plan.writes[plan.keyStrings.indexOf(full.fullKey)]!.key);
+      const error = tryAgain(`key ${key} is busy: ${full.queued} writes are queued on it (limit lockQueueMax ${this.#locks.queueLengthMax})`);
+      return outbox.push({ kind: "fail", requestId, error });
+    }
+    this.#newTxn(txid, op, plan, requestId, deadlineTick);
+    this.#admitted += 1;
+    this.#startReady([txid]);
+  }
+
+  vote(from: NodeId, txid: TxnId, vote: { yes: true; previous: PreviousValue[] } | { yes: false; reason: string }): void {
+    const txn = this.#txns.get(txid);
+    if (txn === undefined) {
+      // Presumed abort: a transaction this coordinator does not hold was aborted (or never decided).
+      if (vote.yes) this.#send(from, { type: "abort", txid });
+      return;
+    }
+    if (txn.phase !== "preparing" || txn.votes.has(from)) return; // late or duplicated
+    const share = txn.shares.get(from);
+    if (share === undefined) return this.context.outbox.log("warn", "a vote from a node that is not a participant", { from, txid });
+    if (!vote.yes) return this.#abort(txn, tryAgain(`storage node ${this.#describe(from)} refused the write: ${vote.reason}`));
+    const problem = checkVote(share, vote.previous, txn.plan.wantValues);
+    if (problem !== null) {
+      this.context.outbox.log("error", "a malformed vote", { from, txid, problem });
+      return this.#abort(txn, tryAgain(`storage node ${this.#describe(from)} sent a malformed vote (${problem})`));
+    }
+    txn.votes.set(from, vote.previous);
+    if (txn.votes.size === txn.shares.size) this.#decide(txn);
+  }
+
+  ack(from: NodeId, txid: TxnId): void {
+    const txn = this.#txns.get(txid);
+    if (txn === undefined || txn.phase !== "committing" || !txn.participants.includes(from)) return;
+    txn.acked.add(from);
+    if (txn.acked.size < txn.participants.length) return;
+    txn.phase = "forgetting";
+    this.#timers.cancel(txid);
+    // The keys stay locked until `forget` is durable: then no decision that could be recovered
+    // after a crash overlaps a later one on the same key.
+    this.context.outbox.persist([{ type: "forget", txid }], () => this.#startReady(this.#finish(txn)));
+  }
+
+  /** An in-doubt participant asks: commit if decided, nothing while undecided, abort if unknown. */
+  inquire(from: NodeId, txid: TxnId): void {
+    const txn = this.#txns.get(txid);
+    if (txn === undefined) this.#send(from, { type: "abort", txid });
+    else if (txn.phase === "committing" || txn.phase === "forgetting") this.#send(from, { type: "commit", txid });
+  }
+
+  /**
+   * A member is up again (or on a new connection that replaced its old one, so messages on the old
+   * one may be lost): it gets every decision it has not acknowledged and every prepare it has not
+   * voted on.
+   */
+  nodeUp(nodeId: NodeId): void {
+    for (const txn of this.#txns.values()) {
+      if (txn.phase === "committing" && txn.participants.includes(nodeId) && !txn.acked.has(nodeId)) {
+        this.#send(nodeId, { type: "commit", txid: txn.txid });
+      }
+      const share = txn.shares.get(nodeId);
+      if (txn.phase === "preparing" && share !== undefined && !txn.votes.has(nodeId)) {
+        this.#send(nodeId, { type: "prepare", txid: txn.txid, writes: share, wantValues: txn.plan.wantValues });
+      }
+    }
+  }
+
+  /** A member went down: transactions still collecting its vote abort (it cannot vote). */
+  nodeDown(nodeId: NodeId): void {
+    for (const txn of [...this.#txns.values()]) {
+      if (txn.phase === "preparing" && txn.shares.has(nodeId) && !txn.votes.has(nodeId)) {
+        this.#abort(txn, tryAgain(`storage node ${this.#describe(nodeId)} went down while the write was preparing; nothing was applied`));
+      }
+    }
+  }
+
+  tick(): void {
+    for (const txid of this.#timers.due(this.context.clock.now)) {
+      const txn = this.#txns.get(txid);
+      if (txn !== undefined) this.#wake(txn);
+    }
+  }
+
+  /** The pending decided value of a key (null: deleted); undefined when none is pending. */
+  decidedValue(keyString: string): Bytes | null | undefined {
+    return this.decided.get(keyString);
+  }
+
+  counts(): WriteCounts {
+    let decisionsUnacknowledged = 0;
+    for (const txn of this.#txns.values()) if (txn.phase === "committing") decisionsUnacknowledged += 1;
+    return { transactionsInFlight: this.#admitted, decisionsUnacknowledged, lockedKeys: this.#locks.lockedKeys };
+  }
+
+  /** Throws when the lock table, the transactions and the decided values disagree (a bug). */
+  assertInvariants(): void {
+    let admitted = 0;
+    for (const txn of this.#txns.values()) {
+      if (txn.op !== null && isAdmissionPhase(txn.phase)) admitted += 1;
+      for (const key of txn.plan.keyStrings) {
+        const holder = this.#locks.holder(key);
+        if (holder === undefined) throw new Error(`invariant: ${txn.txid} (${txn.phase}) is not queued on one of its keys`);
+        if (txn.phase !== "queued" && holder !== txn.txid) throw new Error(`invariant: ${txn.txid} (${txn.phase}) runs without holding its key (held by ${holder})`);
+      }
+    }
+    if (admitted !== this.#admitted) throw new Error(`invariant: ${this.#admitted} writes counted in flight, ${admitted} found`);
+    for (const [key, queue] of this.#locks.entries()) {
+      for (const txid of queue) if (!this.#txns.has(txid)) throw new Error(`invariant: lock queue holds unknown ${txid}`);
+      const head = this.#txns.get(queue[0]!)!;
+      for (const txid of queue.slice(1)) {
+        if (this.#txns.get(txid)!.phase !== "queued") throw new Error(`invariant: ${txid} runs behind ${head.txid} on one key`);
+      }
+      const owner = this.decided.owner(key);
+      if (owner !== undefined && !queue.includes(owner)) throw new Error(`invariant: decided value of ${owner} outlived its lock`);
+    }
+    for (const key of this.decided.keys()) {
+      const owner = this.#txns.get(this.decided.owner(key)!);
+      if (owner === undefined || (owner.phase !== "committing" && owner.phase !== "forgetting" && owner.op !== null)) {
+        throw new Error(`invariant: a decided value without a decided transaction`);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ admission and start
+
+  #refusal(plan: WritePlan, deadlineTick: number): ClientError | null {
+    const { config, membership, clock } = this.context;
+    if (deadlineTick <= clock.now) return deadlinePassed("the request's deadline had passed when it reached the coordinator", false);
+    if (!membership.sealed && membership.joinPending) {
+      return tryAgain("a storage node is joining the cluster right now; retry in a moment");
+    }
+    if (this.#admitted >= config.transactionsInFlightMax) {
+      return tryAgain(`too many writes in flight: ${this.#admitted} (limit transactionsInFlightMax ${config.transactionsInFlightMax})`);
+    }
+    return this.#downReplica(plan);
+  }
+
+  /** TRYAGAIN naming the first replica of the plan's keys that is down, or null. */
+  #downReplica(plan: WritePlan): ClientError | null {
+    const { membership } = this.context;
+    for (const write of plan.writes) {
+      for (const node of membership.ring.replicasForKey(write.key)) {
+        if (!membership.isUp(node)) {
+          return tryAgain(`replica ${this.#describe(node)} of key ${describeKey(write.key)} is down; the write was not applied`);
+        }
+      }
+    }
+    return null;
+  }
+
+  #newTxn(txid: TxnId, op: WriteOp | null, plan: WritePlan, requestId: number | null, deadlineTick: number): Transaction {
+    const txn: Transaction = {
+      txid, op, plan, requestId, deadlineTick, phase: "queued", participants: [], shares: new Map(), primaries: [],
+      votes: new Map(), acked: new Set(), prepareTimeoutTick: Infinity, resendTick: Infinity,
+    };
+    this.#txns.set(txid, txn);
+    this.#schedule(txn);
+    return txn;
+  }
+
+  /** Starts every candidate that heads all of its key queues; a start that fails frees more. */
+  #startReady(candidates: TxnId[]): void {
+    const work = [...candidates];
+    while (work.length > 0) {
+      const txn = this.#txns.get(work.pop()!);
+      if (txn === undefined || txn.phase !== "queued" || !this.#locks.holdsAll(txn.txid, txn.plan.keyStrings)) continue;
+      work.push(...this.#start(txn));
+    }
+  }
+
+  /** Returns the transactions freed when it could not start. */
+  #start(txn: Transaction): TxnId[] {
+    if (txn.op === null) {
+      txn.phase = "committing";
+      this.#sendCommits(txn);
+      return [];
+    }
+    const down = this.#downReplica(txn.plan);
+    if (down !== null) return this.#fail(txn, down);
+    this.#assignShares(txn);
+    txn.phase = "preparing";
+    txn.prepareTimeoutTick = this.context.clock.now + this.context.config.prepareTimeoutTicks;
+    this.#sendPrepares(txn);
+    return [];
+  }
+
+  #assignShares(txn: Transaction): void {
+    const { ring } = this.context.membership;
+    for (const write of txn.plan.writes) {
+      const replicas = ring.replicasForKey(write.key);
+      for (const node of replicas) {
+        let share = txn.shares.get(node);
+        if (share === undefined) txn.shares.set(node, (share = []));
+        share.push(write);
+        if (node === replicas[0]) txn.primaries.push({ node, index: share.length - 1 });
+      }
+    }
+    txn.participants = [...txn.shares.keys()];
+  }
+
+  // ------------------------------------------------------------ decision
+
+  #decide(txn: Transaction): void {
+    const previous = txn.primaries.map(({ node, index }) => txn.votes.get(node)![index]!);
+    const disagreement = findDisagreement(txn.shares, txn.votes);
+    if (disagreement !== null) this.context.outbox.log("error", "replicas disagree on a key's state", { txid: txn.txid, ...disagreement });
+    const outcome = decideOutcome(txn.op!, previous);
+    if (!outcome.commit) return this.#abort(txn, outcome.result);
+    txn.phase = "deciding";
+    const sealRecords = this.context.membership.sealRecords();
+    const decision = { type: "decision" as const, txid: txn.txid, participants: txn.participants, writes: txn.plan.writes };
+    this.context.outbox.persist([...sealRecords, decision], () => {
+      if (sealRecords.length > 0) this.context.membership.sealPersisted();
+      this.#decisionDurable(txn, outcome.result);
+    });
+    this.#schedule(txn);
+  }
+
+  /** The decision is on disk: now, and only now, the client hears OK and the participants commit. */
+  #decisionDurable(txn: Transaction, result: ClientResult): void {
+    if (txn.phase !== "deciding") throw new Error(`invariant: decision of ${txn.txid} persisted in phase ${txn.phase}`);
+    this.#leaveAdmission(txn);
+    txn.phase = "committing";
+    if (txn.requestId !== null) this.context.outbox.push({ kind: "reply", requestId: txn.requestId, result });
+    txn.requestId = null;
+    this.decided.add(txn.txid, txn.plan.writes, txn.plan.keyStrings);
+    const { cache } = this.context;
+    for (const write of txn.plan.writes) {
+      if (write.value === null) cache.delete(write.key);
+      else cache.set(write.key, write.value);
+    }
+    this.onDecided(txn.plan.writes, txn.plan.keyStrings);
+    this.#sendCommits(txn);
+  }
+
+  // ------------------------------------------------------------ ending
+
+  /** Aborts a preparing transaction (presumed abort: nothing logged) and answers its client. */
+  #abort(txn: Transaction, answer: ClientError | ClientResult): void {
+    if (txn.phase !== "preparing") throw new Error(`invariant: abort of ${txn.txid} in phase ${txn.phase}`);
+    for (const node of txn.participants) this.#send(node, { type: "abort", txid: txn.txid });
+    this.#startReady(this.#answerAndFinish(txn, answer));
+  }
+
+  /** Ends a transaction that sent nothing yet. */
+  #fail(txn: Transaction, error: ClientError): TxnId[] {
+    return this.#answerAndFinish(txn, error);
+  }
+
+  #answerAndFinish(txn: Transaction, answer: ClientError | ClientResult): TxnId[] {
+    if (txn.requestId !== null) {
+      const requestId = txn.requestId;
+      this.context.outbox.push("code" in answer ? { kind: "fail", requestId, error: answer } : { kind: "reply", requestId, result: answer });
+      txn.requestId = null;
+    }
+    return this.#finish(txn);
+  }
+
+  /** Forgets the transaction and frees its keys; returns the transactions that now head a queue. */
+  #finish(txn: Transaction): TxnId[] {
+    this.#leaveAdmission(txn);
+    this.#txns.delete(txn.txid);
+    this.#timers.cancel(txn.txid);
+    this.decided.remove(txn.txid, txn.plan.keyStrings);
+    return this.#locks.release(txn.txid, txn.plan.keyStrings);
+  }
+
+  #leaveAdmission(txn: Transaction): void {
+    if (txn.op !== null && isAdmissionPhase(txn.phase)) this.#admitted -= 1;
+  }
+
+  // ------------------------------------------------------------ timers and resends
+
+  #wake(txn: Transaction): void {
+    const { now } = this.context.clock;
+    const { config } = this.context;
+    const clientLate = txn.requestId !== null && now >= txn.deadlineTick;
+    if (txn.phase === "queued" && clientLate) {
+      const error = tryAgain(`the deadline passed while the write waited for another write on its keys; nothing was applied`);
+      return this.#startReady(this.#fail(txn, error));
+    }
+    if (txn.phase === "preparing") {
+      if (clientLate) return this.#abort(txn, deadlinePassed("the deadline passed before every replica voted; the write was aborted, nothing was applied", false));
+      if (now >= txn.prepareTimeoutTick) {
+        const silent = txn.participants.filter((node) => !txn.votes.has(node)).map((node) => this.#describe(node));
+        return this.#abort(txn, tryAgain(`no vote from ${silent.join(", ")} within ${config.prepareTimeoutTicks} ticks; the write was aborted`));
+      }
+      if (now >= txn.resendTick) this.#sendPrepares(txn);
+    }
+    if (txn.phase === "deciding" && clientLate) {
+      const error = deadlinePassed("the deadline passed while the commit decision was being written to disk; the write may or may not be applied", true);
+      this.context.outbox.push({ kind: "fail", requestId: txn.requestId!, error });
+      txn.requestId = null;
+    }
+    if (txn.phase === "committing" && now >= txn.resendTick) this.#sendCommits(txn);
+    this.#schedule(txn);
+  }
+
+  #schedule(txn: Transaction): void {
+    const deadline = txn.requestId === null ? Infinity : txn.deadlineTick;
+    let next = Infinity;
+    if (txn.phase === "queued" || txn.phase === "deciding") next = deadline;
+    else if (txn.phase === "preparing") next = Math.min(deadline, txn.prepareTimeoutTick, txn.resendTick);
+    else if (txn.phase === "committing") next = txn.resendTick;
+    if (next === Infinity) this.#timers.cancel(txn.txid);
+    else this.#timers.set(txn.txid, next);
+  }
+
+  /** Prepares to every up participant that has not voted yet. */
+  #sendPrepares(txn: Transaction): void {
+    for (const [node, writes] of txn.shares) {
+      if (txn.votes.has(node) || !this.context.membership.isUp(node)) continue;
+      this.#send(node, { type: "prepare", txid: txn.txid, writes, wantValues: txn.plan.wantValues });
+    }
+    txn.resendTick = this.context.clock.now + this.context.config.resendTicks;
+    this.#schedule(txn);
+  }
+
+  /** Commits to every up participant that has not acknowledged; only ever after the decision is durable. */
+  #sendCommits(txn: Transaction): void {
+    if (txn.phase !== "committing") throw new Error(`invariant: commit of ${txn.txid} sent in phase ${txn.phase}`);
+    for (const node of txn.participants) {
+      if (!txn.acked.has(node) && this.context.membership.isUp(node)) this.#send(node, { type: "commit", txid: txn.txid });
+    }
+    txn.resendTick = this.context.clock.now + this.context.config.resendTicks;
+    this.#schedule(txn);
+  }
+
+  #send(to: NodeId, message: CoordinatorToNode): void {
+    this.context.outbox.push({ kind: "send", to, message });
+  }
+
+  #describe(nodeId: NodeId): string {
+    return this.context.membership.describe(nodeId);
+  }
+}
+
+/** Phases in which a client write counts against transactionsInFlightMax. */
+function isAdmissionPhase(phase: Phase): boolean {
+  return phase === "queued" || phase === "preparing" || phase === "deciding";
+}

@@ -1,0 +1,219 @@
+// Who the storage nodes are, which are up, and the ring built from them. A new node joins by a
+// durable `members` record (it counts only once that record is persisted); the first write seals
+// the membership, after which a new id is refused, because moving data (rebalancing) is not built.
+// A known id is always welcome back.
+
+// eslint-disable-next-line no-restricted-imports -- inside src/core: the rule's "../*" pattern assumes files directly in src/core
+import { Ring } from "../ring.js";
+import type { CoordinatorConfig } from "./config.js";
+import type { CoordinatorOutbox } from "./coordinator-context.js";
+import type { CoordinatorRecord, MemberInfo, MemberView, NodeId, Placement } from "./types.js";
+
+/** up: heard from lately. silent: connected, but quiet for nodeDownTicks. closed: no connection. */
+type Link = "up" | "silent" | "closed";
+
+interface Member {
+  info: MemberInfo;
+  /** Its members record is durable: it is in the ring. */
+  joined: boolean;
+  link: Link;
+  lastHeardTick: number;
+}
+
+
+export class Membership {
+  readonly placement: Placement;
+  #ring: Ring;
+  readonly #members = new Map<NodeId, Member>();
+  #sealed: boolean;
+  #sealDurable: boolean;
+  #joinsPending = 0;
+  #nextPingTick = 0;
+
+  constructor(
+    private readonly config: CoordinatorConfig,
+    private readonly outbox: CoordinatorOutbox,
+    recovered: { members: MemberInfo[]; sealed: boolean; placement?: Placement },
+  ) {
+    this.placement = choosePlacement(config, recovered, outbox);
+    for (const info of recovered.members) this.#members.set(info.id, { info, joined: true, link: "closed", lastHeardTick: 0 });
+    this.#sealed = recovered.sealed;
+    this.#sealDurable = recovered.sealed;
+    this.#ring = new Ring(this.placement, recovered.members.map((member) => member.id));
+  }
+
+  get ring(): Ring {
+    return this.#ring;
+  }
+
+  get sealed(): boolean {
+    return this.#sealed;
+  }
+
+  /** Joined nodes; nothing is served until there are minNodes of them. */
+  get joinedCount(): number {
+    return this.#ring.nodes().length;
+  }
+
+  get ready(): boolean {
+    return this.joinedCount >= this.config.minNodes;
+  }
+
+  /** A node's members record is on its way to disk: the ring is about to change. */
+  get joinPending(): boolean {
+    return this.#joinsPending > 0;
+  }
+
+  isUp(nodeId: NodeId): boolean {
+    return this.#members.get(nodeId)?.link === "up";
+  }
+
+  /** The address a member registered with, if it is a member. */
+  address(nodeId: NodeId): string | undefined {
+    return this.#members.get(nodeId)?.info.address;
+  }
+
+  /** "node-2 (127.0.0.1:7002)", for messages. */
+  describe(nodeId: NodeId): string {
+    const address = this.address(nodeId);
+    return address === undefined ? nodeId : `${nodeId} (${address})`;
+  }
+
+  /**
+   * A storage node (re)connected. Returns "member" when it is a known member, now up; "joining"
+   * while its members record is persisted; "refused" (with a refuseNode effect) otherwise.
+   */
+  nodeUp(info: MemberInfo, now: number): "member" | "joining" | "refused" {
+    const known = this.#members.get(info.id);
+    if (known !== undefined) {
+      known.info = info;
+      known.link = "up";
+      known.lastHeardTick = now;
+      this.outbox.log("info", "storage node up", { nodeId: info.id, address: info.address, joined: known.joined });
+      return known.joined ? "member" : "joining";
+    }
+    const refusal = this.#refusal(info.id);
+    if (refusal !== null) {
+      this.outbox.push({ kind: "refuseNode", nodeId: info.id, reason: refusal });
+      this.outbox.log("warn", "refused a storage node", { nodeId: info.id, address: info.address, reason: refusal });
+      return "refused";
+    }
+    this.#members.set(info.id, { info, joined: false, link: "up", lastHeardTick: now });
+    this.#persistJoin(info.id);
+    return "joining";
+  }
+
+  /** Its connection closed. Returns true when it was up. */
+  nodeDown(nodeId: NodeId): boolean {
+    const member = this.#members.get(nodeId);
+    if (member === undefined) return false;
+    const wasUp = member.link === "up";
+    member.link = "closed";
+    if (wasUp) this.outbox.log("warn", "storage node down: connection closed", { nodeId });
+    return wasUp;
+  }
+
+  /** A message came from `nodeId`. Returns true when that brought a silent node back up. */
+  heard(nodeId: NodeId, now: number): boolean {
+    const member = this.#members.get(nodeId);
+    if (member === undefined || member.link === "closed") return false;
+    member.lastHeardTick = now;
+    if (member.link === "up") return false;
+    member.link = "up";
+    this.outbox.log("info", "storage node up again: heard from it", { nodeId });
+    return member.joined;
+  }
+
+  /** Pings due nodes; returns the nodes that have just gone down because they fell silent. */
+  tick(now: number): NodeId[] {
+    const silenced: NodeId[] = [];
+    for (const [nodeId, member] of this.#members) {
+      if (member.link === "up" && now - member.lastHeardTick >= this.config.nodeDownTicks) {
+        member.link = "silent";
+        silenced.push(nodeId);
+        this.outbox.log("warn", "storage node down: silent", { nodeId, silentTicks: now - member.lastHeardTick });
+      }
+    }
+    if (now >= this.#nextPingTick) {
+      this.#nextPingTick = now + this.config.heartbeatTicks;
+      for (const [nodeId, member] of this.#members) {
+        if (member.link !== "closed") this.outbox.push({ kind: "send", to: nodeId, message: { type: "ping", tick: now } });
+      }
+    }
+    return silenced;
+  }
+
+  /** The first write seals the membership (in memory now; on disk with its decision). */
+  seal(): void {
+    this.#sealed = true;
+  }
+
+  /** Records to persist with a decision: the sealed membership until that is durable. */
+  sealRecords(): CoordinatorRecord[] {
+    if (!this.#sealed || this.#sealDurable) return [];
+    return [this.#membersRecord([...this.#members.values()].filter((member) => member.joined))];
+  }
+
+  sealPersisted(): void {
+    this.#sealDurable = true;
+  }
+
+  members(): MemberView[] {
+    const loads = this.#ring.loadByNode();
+    return [...this.#members.values()].map((member) => ({
+      ...member.info,
+      up: member.link === "up",
+      joined: member.joined,
+      primaryPartitions: loads.get(member.info.id)?.primaryPartitions ?? 0,
+      replicaPartitions: loads.get(member.info.id)?.replicaPartitions ?? 0,
+    }));
+  }
+
+  #refusal(nodeId: NodeId): string | null {
+    const ids = [...this.#members.keys()].join(", ");
+    if (this.#sealed) {
+      return `the cluster is sealed (its first write fixed the members: ${ids}); a new node id such as ${JSON.stringify(nodeId)} cannot join because rebalancing is not supported`;
+    }
+    if (this.#members.size >= this.config.membersMax) {
+      return `the cluster is full: ${this.#members.size} storage nodes (limit membersMax ${this.config.membersMax})`;
+    }
+    return null;
+  }
+
+  /** Persists the membership with `nodeId` in it; it joins the ring once that is durable. */
+  #persistJoin(nodeId: NodeId): void {
+    const listed = [...this.#members.values()];
+    this.#joinsPending += 1;
+    this.outbox.persist([this.#membersRecord(listed)], () => {
+      this.#joinsPending -= 1;
+      for (const member of listed) member.joined = true;
+      // From every joined member, not just this record's: joins persisted out of order add up.
+      const joined = [...this.#members.values()].filter((member) => member.joined);
+      this.#ring = new Ring(this.placement, joined.map((member) => member.info.id));
+      this.outbox.log("info", "storage node joined", { nodeId, members: this.joinedCount });
+    });
+  }
+
+  #membersRecord(listed: Member[]): CoordinatorRecord {
+    return { type: "members", members: listed.map((member) => member.info), sealed: this.#sealed, placement: this.placement };
+  }
+}
+
+/** A sealed cluster keeps the placement its data was written with, whatever the config says now. */
+function choosePlacement(
+  config: CoordinatorConfig,
+  recovered: { sealed: boolean; placement?: Placement },
+  outbox: CoordinatorOutbox,
+): Placement {
+  const configured = { partitions: config.partitions, vnodesPerNode: config.vnodesPerNode, replicas: config.replicas };
+  const saved = recovered.placement;
+  if (saved === undefined || !recovered.sealed) return configured;
+  const same = saved.partitions === configured.partitions && saved.vnodesPerNode === configured.vnodesPerNode
+    && saved.replicas === configured.replicas;
+  if (!same) {
+    outbox.log("warn", "the configured placement differs from the one this cluster's data was written with; keeping the saved one", {
+      saved, configured,
+    });
+  }
+  return saved;
+}

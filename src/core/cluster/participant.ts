@@ -1,0 +1,242 @@
+// A storage node's side of two-phase commit (PROTOCOL.md, Writes 3, 5, 6, 7). A prepared
+// transaction locks its keys here until its outcome is applied; the participant votes yes only after
+// its `prepared` record is durable, applies a commit as one atomic `committed` record, and acks only
+// after that is durable. In doubt (prepared, no outcome yet) it inquires. It also answers reads and
+// pings. Deterministic: the driver feeds events and carries out effects.
+
+import { BoundedSet } from "./bounded-set.js";
+import { makeParticipantConfig, type ParticipantConfig, type ParticipantOptions } from "./config.js";
+import { keyString } from "./key-string.js";
+import { Outbox } from "./outbox.js";
+import { TickTimers } from "./tick-timers.js";
+import type {
+  Bytes, CoordinatorToNode, DataView, NodeToCoordinator, ParticipantEffect, ParticipantEvent, ParticipantRecord,
+  PreviousValue, TxnId, TxnWrite,
+} from "./types.js";
+
+/**
+ * persisting: the prepared record is on its way to disk (no vote yet). prepared: durable, voted
+ * yes (or recovered), in doubt. committing / aborting: the outcome's record is on its way to disk.
+ */
+type Phase = "persisting" | "prepared" | "committing" | "aborting";
+
+interface Prepared {
+  readonly txid: TxnId;
+  readonly writes: TxnWrite[];
+  readonly keyStrings: string[];
+  phase: Phase;
+  wantValues: boolean;
+  /** An abort came while the prepared record was still being persisted. */
+  abortWhenDurable: boolean;
+}
+
+type PrepareMessage = Extract<CoordinatorToNode, { type: "prepare" }>;
+
+export class ParticipantMachine {
+  readonly config: ParticipantConfig;
+  readonly #outbox = new Outbox<ParticipantRecord, ParticipantEffect>();
+  readonly #prepared = new Map<TxnId, Prepared>();
+  /** Which prepared transaction locks each key. */
+  readonly #locks = new Map<string, TxnId>();
+  readonly #finished: BoundedSet<TxnId>;
+  /** When each in-doubt transaction next inquires. */
+  readonly #inquiries = new TickTimers<TxnId>();
+  #now = 0;
+  #recovered = false;
+
+  constructor(
+    options: ParticipantOptions,
+    private readonly data: DataView,
+  ) {
+    this.config = makeParticipantConfig(options);
+    this.#finished = new BoundedSet(this.config.finishedTxidsMax);
+  }
+
+  step(event: ParticipantEvent): ParticipantEffect[] {
+    if (event.kind === "tick") this.#tick(event.tick);
+    else if (event.kind === "recovered") this.#recover(event.prepared);
+    else {
+      if (!this.#recovered) throw new Error(`the participant got a ${event.kind} event before recovered`);
+      if (event.kind === "connected") this.#inquireAll();
+      else if (event.kind === "persisted") this.#outbox.persisted(event.token);
+      else this.#message(event.message);
+    }
+    return this.#outbox.take();
+  }
+
+  /** Prepared transactions held (locking keys), for views and tests. */
+  get preparedCount(): number {
+    return this.#prepared.size;
+  }
+
+  /** Throws when the lock map and the prepared transactions disagree (a bug). */
+  assertInvariants(): void {
+    let locked = 0;
+    for (const txn of this.#prepared.values()) {
+      for (const key of txn.keyStrings) {
+        if (this.#locks.get(key) !== txn.txid) throw new Error(`invariant: ${txn.txid} does not hold a key it prepared`);
+        locked += 1;
+      }
+    }
+    if (locked !== this.#locks.size) throw new Error(`invariant: ${this.#locks.size} keys locked, ${locked} held by prepared transactions`);
+  }
+
+  #recover(prepared: ReadonlyArray<{ txid: TxnId; writes: TxnWrite[] }>): void {
+    if (this.#recovered) throw new Error("the participant got a second recovered event");
+    this.#recovered = true;
+    for (const { txid, writes } of prepared) {
+      const txn = this.#hold(txid, writes, false);
+      // Keys are unlocked only once an outcome is durable, so recovered transactions never overlap.
+      if (txn === null) throw new Error(`invariant: recovered prepared ${txid} overlaps another on a key`);
+      txn.phase = "prepared";
+      this.#inquiries.set(txid, this.#now + this.config.inquireTicks);
+    }
+    if (prepared.length > 0) this.#outbox.log("info", "recovered in-doubt transactions", { count: prepared.length, nodeId: this.config.nodeId });
+  }
+
+  #message(message: CoordinatorToNode): void {
+    switch (message.type) {
+      case "prepare":
+        return this.#prepare(message);
+      case "commit":
+        return this.#commit(message.txid);
+      case "abort":
+        return this.#abort(message.txid);
+      case "read":
+        return this.#send({ type: "readReply", readId: message.readId, values: message.keys.map((key) => this.data.get(key) ?? null) });
+      case "ping":
+        return this.#send({ type: "pong", tick: message.tick });
+    }
+  }
+
+  #prepare(message: PrepareMessage): void {
+    const { txid } = message;
+    const held = this.#prepared.get(txid);
+    if (held !== undefined) {
+      // A duplicate, or the coordinator re-sending after a lost vote: vote again once durable.
+      held.wantValues ||= message.wantValues;
+      if (held.phase === "prepared") this.#voteYes(held);
+      return;
+    }
+    if (this.#finished.has(txid)) return this.#voteNo(txid, `transaction ${txid} already finished here`);
+    if (this.#prepared.size >= this.config.preparedMax) {
+      return this.#voteNo(txid, `too many prepared transactions: ${this.#prepared.size} (limit preparedMax ${this.config.preparedMax})`);
+    }
+    const keyStrings = message.writes.map((write) => keyString(write.key));
+    if (new Set(keyStrings).size !== keyStrings.length) return this.#voteNo(txid, "the prepare names a key twice");
+    const txn = this.#hold(txid, message.writes, message.wantValues);
+    if (txn === null) return this.#refuseLocked(txid, keyStrings);
+    this.#outbox.persist([{ type: "prepared", txid, writes: message.writes }], () => this.#preparedDurable(txn));
+  }
+
+  /** Locks the keys for a new prepared transaction; null (and nothing locked) if one is taken. */
+  #hold(txid: TxnId, writes: TxnWrite[], wantValues: boolean): Prepared | null {
+    const keyStrings = writes.map((write) => keyString(write.key));
+    if (keyStrings.some((key) => this.#locks.has(key))) return null;
+    const txn: Prepared = { txid, writes, keyStrings, phase: "persisting", wantValues, abortWhenDurable: false };
+    for (const key of keyStrings) this.#locks.set(key, txid);
+    this.#prepared.set(txid, txn);
+    return txn;
+  }
+
+  /** A key is locked by another (in-doubt) transaction: vote no, and ask about the blocker. */
+  #refuseLocked(txid: TxnId, keyStrings: string[]): void {
+    const blocker = keyStrings.map((key) => this.#locks.get(key)).find((holder) => holder !== undefined)!;
+    this.#voteNo(txid, `a key is locked by transaction ${blocker}, still in doubt here`);
+    if (this.#prepared.get(blocker)?.phase === "prepared") this.#send({ type: "inquire", txid: blocker });
+  }
+
+  /** The prepared record is on disk: now, and only now, the vote can be yes. */
+  #preparedDurable(txn: Prepared): void {
+    if (txn.phase !== "persisting") throw new Error(`invariant: prepared record of ${txn.txid} persisted in phase ${txn.phase}`);
+    txn.phase = "prepared";
+    if (txn.abortWhenDurable) return this.#abort(txn.txid);
+    this.#voteYes(txn);
+  }
+
+  #voteYes(txn: Prepared): void {
+    if (txn.phase !== "prepared") throw new Error(`invariant: yes vote for ${txn.txid} in phase ${txn.phase}`);
+    // The keys are locked by this transaction, so what the store holds for them cannot change
+    // before its outcome: a re-vote reports the same values as the first one.
+    const previous = txn.writes.map((write) => this.#previous(write.key, txn.wantValues));
+    this.#send({ type: "vote", txid: txn.txid, yes: true, previous });
+    this.#inquiries.set(txn.txid, this.#now + this.config.inquireTicks);
+  }
+
+  #previous(key: Bytes, wantValue: boolean): PreviousValue {
+    const value = this.data.get(key);
+    if (value === undefined) return { exists: false };
+    return wantValue ? { exists: true, value } : { exists: true };
+  }
+
+  #voteNo(txid: TxnId, reason: string): void {
+    this.#send({ type: "vote", txid, yes: false, reason });
+  }
+
+  #commit(txid: TxnId): void {
+    const txn = this.#prepared.get(txid);
+    if (txn === undefined) {
+      // Applied before (this is a resend), or never prepared here: nothing to do but say so.
+      this.#finished.add(txid);
+      return this.#send({ type: "ack", txid });
+    }
+    if (txn.phase === "aborting" || txn.abortWhenDurable) throw new Error(`invariant: commit of ${txid} after its abort`);
+    if (txn.phase === "persisting") {
+      return this.#outbox.log("warn", "a commit for a transaction whose prepare is not durable yet; waiting for a resend", { txid });
+    }
+    if (txn.phase === "committing") return;
+    txn.phase = "committing";
+    this.#inquiries.cancel(txid);
+    this.#outbox.persist([{ type: "committed", txid, writes: txn.writes }], () => this.#finish(txn));
+  }
+
+  #abort(txid: TxnId): void {
+    const txn = this.#prepared.get(txid);
+    if (txn === undefined) {
+      // Remembered, so that a prepare of it delayed past this abort is refused, not held in doubt.
+      this.#finished.add(txid);
+      return this.#send({ type: "ack", txid });
+    }
+    if (txn.phase === "committing") throw new Error(`invariant: abort of ${txid} after its commit`);
+    if (txn.phase === "persisting") {
+      txn.abortWhenDurable = true;
+      return;
+    }
+    if (txn.phase === "aborting") return;
+    txn.phase = "aborting";
+    this.#inquiries.cancel(txid);
+    this.#outbox.persist([{ type: "aborted", txid }], () => this.#finish(txn));
+  }
+
+  /** The outcome is durable: free the keys, remember the txid, acknowledge. */
+  #finish(txn: Prepared): void {
+    for (const key of txn.keyStrings) this.#locks.delete(key);
+    this.#prepared.delete(txn.txid);
+    this.#finished.add(txn.txid);
+    this.#send({ type: "ack", txid: txn.txid });
+  }
+
+  #inquireAll(): void {
+    for (const txn of this.#prepared.values()) {
+      if (txn.phase === "prepared") this.#inquire(txn);
+    }
+  }
+
+  #inquire(txn: Prepared): void {
+    this.#send({ type: "inquire", txid: txn.txid });
+    this.#inquiries.set(txn.txid, this.#now + this.config.inquireTicks);
+  }
+
+  #tick(tick: number): void {
+    if (tick < this.#now) throw new Error(`tick went back from ${this.#now} to ${tick}`);
+    this.#now = tick;
+    for (const txid of this.#inquiries.due(tick)) {
+      const txn = this.#prepared.get(txid);
+      if (txn?.phase === "prepared") this.#inquire(txn);
+    }
+  }
+
+  #send(message: NodeToCoordinator): void {
+    this.#outbox.push({ kind: "send", message });
+  }
+}

@@ -1,0 +1,187 @@
+// The vocabulary of the cluster's deterministic machines (DESIGN.md §3): the events a machine
+// is fed, the effects it returns, the messages between coordinator and storage nodes, and the
+// records it asks to have persisted. Nothing here does I/O; the runtime (real processes) and the
+// simulator (src/sim) both carry effects out and feed events in.
+//
+// Conventions:
+// - Keys and values are raw bytes (Uint8Array; Buffers at runtime). Map keys use keyString().
+// - Time is a tick counter; a machine never reads a clock. One tick is 1/ticksPerSecond of real
+//   time (config.ts), and every timeout is counted in ticks (`...Ticks`).
+// - A transaction id is `${epoch}.${seq}`: the coordinator's epoch is persisted and bumped on
+//   every start, so ids never repeat across restarts.
+
+export type Bytes = Uint8Array;
+export type NodeId = string;
+export type TxnId = string;
+
+// ---------------------------------------------------------------- client operations
+
+/** What a client asks the coordinator for (already parsed and validated by the front end). */
+export type ClientOp =
+  | { kind: "get"; keys: Bytes[] } // GET is a one-key MGET
+  | { kind: "exists"; keys: Bytes[] }
+  | { kind: "set"; key: Bytes; value: Bytes; condition?: "NX" | "XX"; returnPrevious?: boolean }
+  | { kind: "mset"; pairs: Array<[Bytes, Bytes]> }
+  | { kind: "del"; keys: Bytes[] };
+
+export type ClientResult =
+  | { kind: "values"; values: Array<Bytes | null> } // get
+  | { kind: "count"; count: number } // exists, del
+  | { kind: "set"; written: boolean; previous?: Bytes | null }
+  | { kind: "ok" }; // mset
+
+/** An expected failure, with the RESP error code it maps to (see src/core/errors.ts). */
+export interface ClientError {
+  code: "TRYAGAIN" | "TIMEOUT" | "CLUSTERDOWN" | "ERR";
+  message: string;
+  /** True when a write may or may not have been applied (e.g. the deadline passed after send). */
+  outcomeUnknown?: boolean;
+}
+
+// ---------------------------------------------------------------- wire messages
+
+/** One write of a transaction at one participant: a put, or a delete when value is null. */
+export interface TxnWrite {
+  key: Bytes;
+  value: Bytes | null;
+}
+
+/** What a participant saw of a key when it prepared: for NX/XX, SET ... GET and DEL counts. */
+export interface PreviousValue {
+  exists: boolean;
+  /** Only when the coordinator asked for values (SET ... GET). */
+  value?: Bytes;
+}
+
+export type CoordinatorToNode =
+  | { type: "prepare"; txid: TxnId; writes: TxnWrite[]; wantValues: boolean }
+  | { type: "commit"; txid: TxnId }
+  | { type: "abort"; txid: TxnId }
+  | { type: "read"; readId: number; keys: Bytes[] }
+  | { type: "ping"; tick: number };
+
+export type NodeToCoordinator =
+  | { type: "vote"; txid: TxnId; yes: true; previous: PreviousValue[] }
+  | { type: "vote"; txid: TxnId; yes: false; reason: string }
+  | { type: "ack"; txid: TxnId } // a commit or abort is applied (or was never needed)
+  | { type: "inquire"; txid: TxnId } // an in-doubt participant asks for the outcome
+  | { type: "readReply"; readId: number; values: Array<Bytes | null> }
+  | { type: "pong"; tick: number };
+
+// ---------------------------------------------------------------- durable records
+
+/** What the coordinator keeps on disk. Presumed abort: only commit decisions are logged. */
+export type CoordinatorRecord =
+  | { type: "epoch"; epoch: number }
+  // The whole membership each time (the latest record wins), with the placement parameters the
+  // ring was built with: once sealed, data sits where they put it, so a restart keeps them.
+  | { type: "members"; members: MemberInfo[]; sealed: boolean; placement: Placement }
+  | { type: "decision"; txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }
+  | { type: "forget"; txid: TxnId }; // every participant acknowledged the decision
+
+/** The ring's parameters (src/core/ring.ts): with the member ids, all that data placement depends on. */
+export interface Placement {
+  partitions: number;
+  vnodesPerNode: number;
+  replicas: number;
+}
+
+export interface MemberInfo {
+  id: NodeId;
+  /** host:port where clients can reach the node's own RESP port (for views and logs). */
+  address: string;
+}
+
+/** What a storage node keeps on disk besides its data. */
+export type ParticipantRecord =
+  | { type: "prepared"; txid: TxnId; writes: TxnWrite[] }
+  // Applies the writes and drops the prepared record in ONE atomic write.
+  | { type: "committed"; txid: TxnId; writes: TxnWrite[] }
+  | { type: "aborted"; txid: TxnId };
+
+// ---------------------------------------------------------------- machine I/O
+
+export type CoordinatorEvent =
+  // Always the first event. `epoch` is this run's epoch, already bumped and durable (the driver
+  // persists recovered epoch + 1 before feeding this), so no txid of this run repeats an old one.
+  // `placement` is the latest members record's (absent on a fresh data directory).
+  | {
+      kind: "recovered";
+      epoch: number;
+      members: MemberInfo[];
+      sealed: boolean;
+      placement?: Placement;
+      decisions: Array<{ txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }>;
+    }
+  | { kind: "client"; requestId: number; op: ClientOp; deadlineTick: number }
+  | { kind: "nodeUp"; node: MemberInfo } // an authenticated storage node (re)connected
+  // Its current connection closed (never the close of a connection that a newer one replaced).
+  | { kind: "nodeDown"; nodeId: NodeId }
+  | { kind: "message"; from: NodeId; message: NodeToCoordinator }
+  | { kind: "persisted"; token: number }
+  | { kind: "tick"; tick: number };
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export interface LogEffect {
+  kind: "log";
+  level: LogLevel;
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+export type CoordinatorEffect =
+  // To a node without a connection: dropped (every message is retried or answered by a resend).
+  | { kind: "send"; to: NodeId; message: CoordinatorToNode }
+  | { kind: "persist"; token: number; records: CoordinatorRecord[] }
+  | { kind: "reply"; requestId: number; result: ClientResult }
+  | { kind: "fail"; requestId: number; error: ClientError }
+  | { kind: "refuseNode"; nodeId: NodeId; reason: string } // the runtime closes that connection
+  | LogEffect;
+
+/**
+ * A participant reads the data it holds through this view: synchronous, of durable state only.
+ * The driver feeds `persisted` for a `committed` record only once get() returns its writes.
+ */
+export interface DataView {
+  get(key: Bytes): Bytes | undefined;
+}
+
+export type ParticipantEvent =
+  | { kind: "recovered"; prepared: Array<{ txid: TxnId; writes: TxnWrite[] }> }
+  | { kind: "connected" } // the link to the coordinator is (re)established
+  | { kind: "message"; message: CoordinatorToNode }
+  | { kind: "persisted"; token: number }
+  | { kind: "tick"; tick: number };
+
+export type ParticipantEffect =
+  | { kind: "send"; message: NodeToCoordinator }
+  | { kind: "persist"; token: number; records: ParticipantRecord[] }
+  | LogEffect;
+
+// ---------------------------------------------------------------- what the coordinator shows
+
+/** CoordinatorMachine.view(): for INFO cluster and the nodes command. */
+export interface CoordinatorView {
+  /** "starting" until `recovered`; clients get CLUSTERDOWN until "serving". */
+  state: "starting" | "waiting-for-nodes" | "serving";
+  epoch: number;
+  sealed: boolean;
+  placement: Placement;
+  minNodes: number;
+  members: MemberView[];
+  transactionsInFlight: number;
+  /** Decided transactions whose commit some replica has not acknowledged yet. */
+  decisionsUnacknowledged: number;
+  readsInFlight: number;
+  lockedKeys: number;
+  /** The coordinator's read cache (KVCache.stats()). */
+  cache: { hits: number; misses: number; evictions: number; entries: number; bytes: number; bytesMax: number };
+}
+
+export interface MemberView extends MemberInfo {
+  up: boolean;
+  /** False while its members record is being persisted. */
+  joined: boolean;
+  primaryPartitions: number;
+  replicaPartitions: number;
+}

@@ -1,0 +1,139 @@
+// A storage node that belongs to a cluster (`ringkv node --join HOST:PORT`): the participant
+// machine of two-phase commit, driven in this process over the node's LMDB store, linked to the
+// coordinator. Its own RESP port stays open for PING/INFO/DBSIZE, but data commands are refused
+// there: in a cluster, only the coordinator gives linearizable reads and atomic writes.
+
+import { randomBytes } from "node:crypto";
+import { ParticipantMachine } from "../core/cluster/participant.js";
+import type { CoordinatorToNode, ParticipantEffect, ParticipantEvent } from "../core/cluster/types.js";
+import { RingkvError } from "../core/errors.js";
+import type { Limits } from "../core/limits.js";
+import { acquireDirLock } from "../storage/dir-lock.js";
+import { KVStore } from "../storage/kv-store.js";
+import type { Backend } from "../server/backend.js";
+import { startRespServer } from "../server/server.js";
+import { CoordinatorLink } from "./coordinator-link.js";
+import type { Logger } from "./logger.js";
+import { MachineDriver } from "./machine-driver.js";
+import { nodeIdWrite, participantWrites, recoverPrepared, storedNodeId } from "./records.js";
+import type { RunningNode } from "./standalone-node.js";
+import { StorageEngine, type CacheOptions } from "./storage-engine.js";
+import { VERSION } from "./version.js";
+
+export interface ClusterNodeSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  join: { host: string; port: number };
+  secret: string;
+  /** The id to register under; defaults to the one kept in the data directory, or a new one. */
+  nodeId?: string;
+  limits: Limits;
+  cache: CacheOptions;
+  tickMs: number;
+  logger: Logger;
+}
+
+export async function startClusterNode(settings: ClusterNodeSettings): Promise<RunningNode> {
+  const lock = acquireDirLock(settings.dataDir);
+  const store = await KVStore.open(settings.dataDir, { kind: "node" }).catch((error: unknown) => {
+    lock.release();
+    throw error;
+  });
+  const nodeId = await settleNodeId(store, settings.nodeId);
+  const logger = settings.logger.child({ nodeId });
+  const engine = new StorageEngine(store, settings.cache);
+  const machine = new ParticipantMachine({ nodeId }, { get: (key) => engine.get(Buffer.from(key)) });
+
+  let link: CoordinatorLink | undefined;
+  const driver: MachineDriver<ParticipantEvent, ParticipantEffect> = new MachineDriver(machine, (effect) => {
+    if (effect.kind === "send") link?.send(effect.message);
+    else if (effect.kind === "persist") {
+      const { data, extra } = participantWrites(effect.records);
+      engine.write(data, extra).then(
+        () => driver.feed({ kind: "persisted", token: effect.token }),
+        (error: unknown) => failStop(logger, error),
+      );
+    }
+  }, logger);
+  driver.feed({ kind: "recovered", prepared: recoverPrepared(store) });
+
+  const server = await startRespServer({
+    host: settings.host,
+    port: settings.port,
+    backend: clusterMemberBackend(engine, `${settings.join.host}:${settings.join.port}`),
+    limits: settings.limits,
+    logger,
+    serverInfo: { mode: "cluster-node", version: VERSION, dataDir: settings.dataDir },
+  });
+  const address = server.address();
+  link = new CoordinatorLink({
+    host: settings.join.host,
+    port: settings.join.port,
+    secret: settings.secret,
+    nodeId,
+    address: `${address.address}:${address.port}`,
+    frameBytesMax: settings.limits.requestBytesMax,
+    logger,
+    onConnected: () => driver.feed({ kind: "connected" }),
+    onMessage: (message) => driver.feed({ kind: "message", message: message as CoordinatorToNode }),
+    onRefused: (reason) => {
+      logger.fatal({ reason }, "the coordinator refused this node");
+      process.exitCode = 78;
+      void running.close();
+    },
+  });
+  link.start();
+  driver.startTicks(settings.tickMs);
+  logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: engine.count() }, "storage node ready");
+
+  const running: RunningNode = {
+    host: address.address,
+    port: address.port,
+    async close() {
+      driver.stopTicks();
+      link?.stop();
+      await server.close();
+      await store.close();
+      lock.release();
+      logger.info("storage node stopped");
+    },
+  };
+  return running;
+}
+
+/** The node's stable id: kept in its data directory from the first start on. */
+async function settleNodeId(store: KVStore, wanted: string | undefined): Promise<string> {
+  const stored = storedNodeId(store);
+  if (stored !== undefined) {
+    if (wanted !== undefined && wanted !== stored) {
+      throw new RingkvError("ERR", `this data directory belongs to node "${stored}", not "${wanted}"; use --id ${stored} or another directory`);
+    }
+    return stored;
+  }
+  const nodeId = wanted ?? `node-${randomBytes(4).toString("hex")}`;
+  await store.write([nodeIdWrite(nodeId)]);
+  return nodeId;
+}
+
+/** A disk that fails a write cannot be trusted with the next one: stop rather than guess. */
+function failStop(logger: Logger, error: unknown): never {
+  logger.fatal({ err: error }, "a durable write failed; stopping so that nothing is acknowledged falsely");
+  process.exit(74);
+}
+
+function clusterMemberBackend(engine: StorageEngine, coordinator: string): Backend {
+  const refuse = (): never => {
+    throw new RingkvError("READONLY", `this storage node belongs to the cluster at ${coordinator}; send reads and writes to the coordinator there`);
+  };
+  return {
+    get: async () => refuse(),
+    mget: async () => refuse(),
+    set: async () => refuse(),
+    mset: async () => refuse(),
+    del: async () => refuse(),
+    exists: async () => refuse(),
+    dbsize: async () => engine.count(),
+    info: () => ({ cluster: { cluster_enabled: 1, role: "storage-node", coordinator } }),
+  };
+}

@@ -1,0 +1,88 @@
+// A storage node's side of the cluster link: dials the coordinator, proves it knows the cluster
+// secret, and redials with backoff whenever the link drops (either side may restart).
+
+import { connect } from "node:net";
+import { CLUSTER_MAGIC_BYTE, FramedLink, HANDSHAKE_TIMEOUT_MS, handshakeProof, type HandshakeMessage } from "./cluster-link.js";
+import type { Logger } from "./logger.js";
+
+export interface CoordinatorLinkOptions {
+  host: string;
+  port: number;
+  secret: string;
+  nodeId: string;
+  /** Where clients reach this node's own RESP port, reported to the coordinator. */
+  address: string;
+  frameBytesMax: number;
+  logger: Logger;
+  onConnected(): void;
+  onMessage(message: unknown): void;
+  /** The coordinator refused us for good (e.g. wrong secret): the node should stop. */
+  onRefused(reason: string): void;
+}
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2_000;
+
+export class CoordinatorLink {
+  private link: FramedLink | undefined;
+  private retryMs = RETRY_MIN_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: CoordinatorLinkOptions) {}
+
+  start(): void {
+    this.dial();
+  }
+
+  /** Sends if the link is up; a message lost here is re-sent by the machine's own retries. */
+  send(message: unknown): boolean {
+    if (this.link === undefined || this.link.isClosed) return false;
+    this.link.send(message);
+    return true;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.link?.close("node stopping");
+  }
+
+  private dial(): void {
+    const { host, port, logger } = this.options;
+    const socket = connect({ host, port });
+    const link = new FramedLink(socket, this.options.frameBytesMax);
+    let welcomed = false;
+    const handshakeTimer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
+    socket.once("connect", () => socket.write(Buffer.from([CLUSTER_MAGIC_BYTE])));
+    link.onMessage = (raw) => {
+      if (welcomed) return this.options.onMessage(raw);
+      const message = raw as HandshakeMessage;
+      if (message.type === "challenge") {
+        const proof = handshakeProof(this.options.secret, message.nonce, this.options.nodeId);
+        link.send({ type: "hello", nodeId: this.options.nodeId, address: this.options.address, proof });
+      } else if (message.type === "welcome") {
+        welcomed = true;
+        clearTimeout(handshakeTimer);
+        this.link = link;
+        this.retryMs = RETRY_MIN_MS;
+        logger.info({ coordinator: `${host}:${port}` }, "joined the cluster");
+        this.options.onConnected();
+      } else if (message.type === "refused") {
+        clearTimeout(handshakeTimer);
+        this.stopped = true;
+        link.close("refused");
+        this.options.onRefused(message.reason);
+      }
+    };
+    link.onClose = (reason) => {
+      clearTimeout(handshakeTimer);
+      if (this.link === link) this.link = undefined;
+      if (this.stopped) return;
+      if (welcomed) logger.warn({ reason }, "lost the coordinator; reconnecting");
+      else logger.debug({ reason, retryMs: this.retryMs }, "coordinator not reachable; retrying");
+      this.retryTimer = setTimeout(() => this.dial(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    };
+  }
+}

@@ -1,0 +1,152 @@
+// The coordinator in a real process: its durable state in DATA (epoch, membership, commit
+// decisions), the coordinator machine driven by ticks, storage nodes' links arriving on the
+// client port (first byte 0x00), and the RESP front end whose commands become client events.
+
+import type { Socket } from "node:net";
+import { CoordinatorMachine } from "../core/cluster/coordinator.js";
+import type { CoordinatorEffect, CoordinatorEvent, NodeToCoordinator } from "../core/cluster/types.js";
+import type { Limits } from "../core/limits.js";
+import { acquireDirLock } from "../storage/dir-lock.js";
+import { KVStore } from "../storage/kv-store.js";
+import { startRespServer } from "../server/server.js";
+import { FramedLink, HANDSHAKE_TIMEOUT_MS, newChallenge, proofMatches, type HandshakeMessage } from "./cluster-link.js";
+import { CoordinatorBackend } from "./coordinator-backend.js";
+import { clusterCommands, clusterInfo, clusterKeyCount } from "./coordinator-views.js";
+import type { Logger } from "./logger.js";
+import { MachineDriver } from "./machine-driver.js";
+import { coordinatorWrites, recoverCoordinator } from "./records.js";
+import type { RunningNode } from "./standalone-node.js";
+import { VERSION } from "./version.js";
+
+export interface CoordinatorSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  secret: string;
+  password?: string;
+  replicas: number;
+  vnodes: number;
+  limits: Limits;
+  cache: { sets: number; ways: number; bytesMax: number };
+  tickMs: number;
+  logger: Logger;
+}
+
+export async function startCoordinator(settings: CoordinatorSettings): Promise<RunningNode> {
+  const { logger } = settings;
+  const lock = acquireDirLock(settings.dataDir);
+  const store = await KVStore.open(settings.dataDir, { kind: "coordinator" }).catch((error: unknown) => {
+    lock.release();
+    throw error;
+  });
+  const recovered = recoverCoordinator(store);
+  // A new epoch before anything else, so that no transaction id of this run repeats an old one.
+  const epoch = recovered.epoch + 1;
+  await store.write(coordinatorWrites([{ type: "epoch", epoch }]));
+
+  const machine = new CoordinatorMachine({
+    replicas: settings.replicas,
+    vnodesPerNode: settings.vnodes,
+    cache: settings.cache,
+    ticksPerSecond: Math.round(1000 / settings.tickMs),
+  });
+  const links = new Map<string, FramedLink>();
+  let backend: CoordinatorBackend;
+  const driver: MachineDriver<CoordinatorEvent, CoordinatorEffect> = new MachineDriver(machine, (effect) => {
+    switch (effect.kind) {
+      case "send":
+        links.get(effect.to)?.send(effect.message);
+        return;
+      case "persist":
+        store.write(coordinatorWrites(effect.records)).then(
+          () => driver.feed({ kind: "persisted", token: effect.token }),
+          (error: unknown) => {
+            logger.fatal({ err: error }, "a durable write failed; stopping so that nothing is acknowledged falsely");
+            process.exit(74);
+          },
+        );
+        return;
+      case "reply":
+        backend.settle(effect.requestId, { result: effect.result });
+        return;
+      case "fail":
+        backend.settle(effect.requestId, { error: effect.error });
+        return;
+      case "refuseNode": {
+        const link = links.get(effect.nodeId);
+        link?.send({ type: "refused", reason: effect.reason });
+        link?.close(`refused: ${effect.reason}`);
+        logger.warn({ nodeId: effect.nodeId, reason: effect.reason }, "refused a storage node");
+        return;
+      }
+    }
+  }, logger);
+
+  backend = new CoordinatorBackend({
+    feed: (event) => driver.feed(event),
+    currentTick: () => driver.currentTick,
+    deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),
+    info: () => clusterInfo(machine),
+    extraCommands: clusterCommands(machine),
+    dbsize: () => clusterKeyCount(machine, settings.replicas),
+  });
+  driver.feed({ kind: "recovered", epoch, members: recovered.members, sealed: recovered.sealed, decisions: recovered.decisions });
+
+  const acceptNode = (socket: Socket, firstBytes: Buffer) => {
+    const link = new FramedLink(socket, settings.limits.requestBytesMax);
+    const nonce = newChallenge();
+    let nodeId: string | undefined;
+    const timer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
+    link.onMessage = (raw) => {
+      if (nodeId !== undefined) return driver.feed({ kind: "message", from: nodeId, message: raw as NodeToCoordinator });
+      const hello = raw as HandshakeMessage;
+      if (hello.type !== "hello" || typeof hello.nodeId !== "string" || !proofMatches(settings.secret, nonce, hello.nodeId, hello.proof)) {
+        logger.warn({ remote: socket.remoteAddress }, "a storage node failed the handshake (wrong cluster secret?)");
+        link.send({ type: "refused", reason: "wrong cluster secret" });
+        return link.close("failed handshake");
+      }
+      clearTimeout(timer);
+      nodeId = hello.nodeId;
+      links.get(nodeId)?.close("replaced by a new connection of the same node");
+      links.set(nodeId, link);
+      link.send({ type: "welcome" });
+      driver.feed({ kind: "nodeUp", node: { id: nodeId, address: String(hello.address) } });
+    };
+    link.onClose = () => {
+      clearTimeout(timer);
+      if (nodeId !== undefined && links.get(nodeId) === link) {
+        links.delete(nodeId);
+        driver.feed({ kind: "nodeDown", nodeId });
+      }
+    };
+    link.send({ type: "challenge", nonce });
+    link.feed(firstBytes.subarray(1));
+  };
+
+  const server = await startRespServer({
+    host: settings.host,
+    port: settings.port,
+    backend,
+    limits: settings.limits,
+    password: settings.password,
+    logger,
+    serverInfo: { mode: "coordinator", version: VERSION, dataDir: settings.dataDir },
+    onInternalConnection: acceptNode,
+  });
+  driver.startTicks(settings.tickMs);
+  const address = server.address();
+  logger.info({ host: address.address, port: address.port, data: settings.dataDir, epoch }, "coordinator ready");
+  return {
+    host: address.address,
+    port: address.port,
+    async close() {
+      driver.stopTicks();
+      await server.close();
+      backend.failAll("the coordinator is stopping");
+      for (const link of links.values()) link.close("coordinator stopping");
+      await store.close();
+      lock.release();
+      logger.info("coordinator stopped");
+    },
+  };
+}

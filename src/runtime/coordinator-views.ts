@@ -1,0 +1,86 @@
+// What the coordinator shows about the cluster: INFO's `cluster` section, `RINGKV NODES` (every
+// storage node and its state) and `RINGKV LOCATE key` (where a key lives).
+
+import type { CoordinatorMachine } from "../core/cluster/coordinator.js";
+import { RingkvError } from "../core/errors.js";
+import type { ExtraCommand, InfoSections, ReplyValue } from "../server/backend.js";
+
+export function clusterInfo(machine: CoordinatorMachine): InfoSections {
+  const view = machine.view();
+  const up = view.members.filter((member) => member.up).length;
+  return {
+    cluster: {
+      cluster_enabled: 1,
+      cluster_state: view.state,
+      epoch: view.epoch,
+      sealed: view.sealed ? 1 : 0,
+      replicas: view.placement.replicas,
+      partitions: view.placement.partitions,
+      vnodes_per_node: view.placement.vnodesPerNode,
+      storage_nodes: view.members.length,
+      storage_nodes_up: up,
+      min_nodes: view.minNodes,
+      transactions_in_flight: view.transactionsInFlight,
+      decisions_unacknowledged: view.decisionsUnacknowledged,
+      locked_keys: view.lockedKeys,
+      reads_in_flight: view.readsInFlight,
+      cache_hits: view.cache.hits,
+      cache_misses: view.cache.misses,
+      cache_entries: view.cache.entries,
+      cache_bytes: view.cache.bytes,
+    },
+  };
+}
+
+const SUBCOMMANDS = "NODES, LOCATE key";
+
+export function clusterCommands(machine: CoordinatorMachine): ExtraCommand[] {
+  return [{
+    name: "ringkv",
+    arity: -2,
+    summary: `cluster views: RINGKV ${SUBCOMMANDS}`,
+    write: false,
+    run(args): ReplyValue {
+      const sub = args[1]!.toString().toLowerCase();
+      if (sub === "nodes" && args.length === 2) return nodesReply(machine);
+      if (sub === "locate" && args.length === 3) return locateReply(machine, args[2]!);
+      throw new RingkvError("ERR", `unknown RINGKV subcommand or wrong arguments: '${args.slice(1).join(" ")}'; try RINGKV ${SUBCOMMANDS}`);
+    },
+  }];
+}
+
+function nodesReply(machine: CoordinatorMachine): ReplyValue {
+  return machine.view().members.map((member) => new Map<string, ReplyValue>([
+    ["id", member.id],
+    ["address", member.address],
+    ["state", member.up ? "up" : "down"],
+    ["joined", member.joined ? 1 : 0],
+    ["primary_partitions", member.primaryPartitions],
+    ["replica_partitions", member.replicaPartitions],
+  ]));
+}
+
+function locateReply(machine: CoordinatorMachine, key: Buffer): ReplyValue {
+  const location = machine.locate(key);
+  return new Map<string, ReplyValue>([
+    ["partition", location.partition],
+    ["replicas", location.replicas.map((replica) => new Map<string, ReplyValue>([
+      ["id", replica.id],
+      ["address", replica.address],
+      ["state", replica.up ? "up" : "down"],
+    ]))],
+  ]);
+}
+
+/**
+ * DBSIZE in a cluster: each key lives on R nodes, so the sum of the nodes' counts over R. Exact
+ * once every replica has applied every commit; the coordinator has no count of its own.
+ */
+export async function clusterKeyCount(machine: CoordinatorMachine, countAt: (address: string) => Promise<number>): Promise<number> {
+  const view = machine.view();
+  const counts = await Promise.all(view.members.filter((member) => member.up).map((member) => countAt(member.address)));
+  if (counts.length < view.members.length) {
+    throw new RingkvError("TRYAGAIN", `DBSIZE needs every storage node; ${view.members.length - counts.length} of ${view.members.length} are down`);
+  }
+  return Math.round(counts.reduce((sum, count) => sum + count, 0) / view.placement.replicas);
+}

@@ -1,0 +1,66 @@
+// A standalone storage node in a real process: the data directory (locked by our pid), the LMDB
+// store, the cache, and the RESP front end on top.
+
+import { KVStore } from "../storage/kv-store.js";
+import { acquireDirLock } from "../storage/dir-lock.js";
+import { startRespServer, type RespServer } from "../server/server.js";
+import type { Limits } from "../core/limits.js";
+import type { Logger } from "./logger.js";
+import { StandaloneBackend } from "./standalone-backend.js";
+import { StorageEngine, type CacheOptions } from "./storage-engine.js";
+import { VERSION } from "./version.js";
+
+export interface StandaloneNodeSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  password?: string;
+  limits: Limits;
+  cache: CacheOptions;
+  logger: Logger;
+}
+
+export interface RunningNode {
+  readonly host: string;
+  readonly port: number;
+  /** Stops taking requests, lets in-flight ones finish, closes the store, releases the directory. */
+  close(): Promise<void>;
+}
+
+export async function startStandaloneNode(settings: StandaloneNodeSettings): Promise<RunningNode> {
+  const { logger } = settings;
+  const lock = acquireDirLock(settings.dataDir);
+  let store: KVStore | undefined;
+  let server: RespServer | undefined;
+  try {
+    store = await KVStore.open(settings.dataDir, { kind: "node" });
+    const engine = new StorageEngine(store, settings.cache);
+    server = await startRespServer({
+      host: settings.host,
+      port: settings.port,
+      backend: new StandaloneBackend(engine),
+      limits: settings.limits,
+      password: settings.password,
+      logger,
+      serverInfo: { mode: "standalone", version: VERSION, dataDir: settings.dataDir },
+    });
+  } catch (error) {
+    await store?.close();
+    lock.release();
+    throw error;
+  }
+  const address = server.address();
+  logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: store.count("data") }, "storage node ready");
+  const openStore = store;
+  const openServer = server;
+  return {
+    host: address.address,
+    port: address.port,
+    async close() {
+      await openServer.close();
+      await openStore.close();
+      lock.release();
+      logger.info("storage node stopped");
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// A storage node's data path: the durable KVStore (LMDB) with a KVCache in front.
+// Reads see only durable state: the store acknowledges a write only after it is synced, and the
+// cache is updated only after that, so neither a cache hit nor a store read can return a value
+// that a crash could still take back.
+
+import { KVCache } from "../core/kv-cache.js";
+import type { KVStore, StoreWrite } from "../storage/kv-store.js";
+
+export interface DataWrite {
+  key: Buffer;
+  /** null deletes the key. */
+  value: Buffer | null;
+}
+
+export interface CacheOptions {
+  sets: number;
+  ways: number;
+  bytesMax: number;
+}
+
+export class StorageEngine {
+  private readonly cache: KVCache;
+
+  constructor(
+    readonly store: KVStore,
+    cacheOptions: CacheOptions,
+  ) {
+    this.cache = new KVCache(cacheOptions);
+  }
+
+  /** The durable value of `key`, through the cache. */
+  get(key: Buffer): Buffer | undefined {
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached as Buffer;
+    const stored = this.store.get("data", key);
+    if (stored !== undefined) this.cache.set(key, stored);
+    return stored;
+  }
+
+  /**
+   * Applies data writes (and any extra records, e.g. 2PC bookkeeping) atomically and durably.
+   * Resolves after the sync; the cache learns the new values only then.
+   */
+  async write(writes: DataWrite[], extra: StoreWrite[] = []): Promise<void> {
+    const batch: StoreWrite[] = writes.map((write) => ({ db: "data", key: write.key, value: write.value }));
+    await this.store.write(batch.concat(extra));
+    for (const write of writes) {
+      if (write.value === null) this.cache.delete(write.key);
+      else this.cache.set(write.key, write.value);
+    }
+  }
+
+  count(): number {
+    return this.store.count("data");
+  }
+
+  cacheStats(): ReturnType<KVCache["stats"]> {
+    return this.cache.stats();
+  }
+}

@@ -1,0 +1,118 @@
+// Server commands: INFO, DBSIZE, COMMAND (and its introspection subcommands), CONFIG
+// (read-only: enough for redis-benchmark and clients that probe settings), FLUSHALL/FLUSHDB
+// (refused: ringkv never drops data in bulk).
+import { RingkvError } from "../core/errors.js";
+import type { Bytes, ReplyValue } from "./backend.js";
+import type { CommandDefinition, CommandSpec } from "./command-table.js";
+import type { CommandContext } from "./context.js";
+import { commandDocs, commandInfoEntry, helpReply } from "./command-docs.js";
+import { globMatch } from "./glob.js";
+import { runInfo } from "./info.js";
+import { syntaxError } from "./reply-errors.js";
+import type { Reply } from "./reply.js";
+
+const INTROSPECTION_FLAGS: CommandDefinition["flags"] = ["loading", "stale"];
+
+export const SERVER_COMMANDS: CommandDefinition[] = [
+  {
+    name: "info", arity: -1, flags: ["loading", "stale"], group: "server", since: "1.0.0",
+    summary: "Get information and statistics about the server",
+    arguments: [{ name: "section", type: "string", optional: true, multiple: true }],
+    run: runInfo,
+  },
+  {
+    name: "dbsize", arity: 1, flags: ["readonly", "fast"], group: "server", since: "1.0.0",
+    summary: "Return the number of keys", run: (ctx) => ctx.server.backend.dbsize(),
+  },
+  {
+    name: "command", arity: -1, flags: INTROSPECTION_FLAGS, group: "server", since: "2.8.13",
+    summary: "Get array of command details", run: (ctx) => [...ctx.server.commands.all()].map(commandInfoEntry),
+    subcommands: [
+      { name: "command|count", arity: 2, flags: INTROSPECTION_FLAGS, group: "server", since: "2.8.13",
+        summary: "Get total number of commands", run: (ctx) => ctx.server.commands.size },
+      { name: "command|info", arity: -2, flags: INTROSPECTION_FLAGS, group: "server", since: "2.8.13",
+        summary: "Get array of specific command details",
+        arguments: [{ name: "command-name", type: "string", optional: true, multiple: true }],
+        run: (ctx, args) => namedCommands(ctx, args).map((spec) => (spec ? commandInfoEntry(spec) : null)) },
+      { name: "command|docs", arity: -2, flags: INTROSPECTION_FLAGS, group: "server", since: "7.0.0",
+        summary: "Get array of specific command documentation",
+        arguments: [{ name: "command-name", type: "string", optional: true, multiple: true }],
+        run: runCommandDocs },
+      { name: "command|list", arity: -2, flags: INTROSPECTION_FLAGS, group: "server", since: "7.0.0",
+        summary: "Get an array of command names", run: runCommandList },
+      { name: "command|help", arity: 2, flags: INTROSPECTION_FLAGS, group: "server", since: "5.0.0",
+        summary: "Show helpful text about the different subcommands", run: (ctx) => helpReply(ctx, "command") },
+    ],
+  },
+  {
+    name: "config", arity: -2, flags: [], group: "server", since: "2.0.0",
+    summary: "A container for server configuration commands",
+    subcommands: [
+      { name: "config|get", arity: -3, flags: ["admin", "noscript", "loading", "stale"], group: "server",
+        since: "2.0.0", summary: "Get the values of configuration parameters matching glob patterns",
+        arguments: [{ name: "parameter", type: "pattern", multiple: true }], run: runConfigGet },
+      { name: "config|set", arity: -4, flags: ["admin", "noscript", "loading", "stale"], group: "server",
+        since: "2.0.0", summary: "Refused: ringkv's settings are fixed when the process starts",
+        run: () => new RingkvError("ERR", "CONFIG SET is not supported by ringkv: settings are given on the "
+          + "command line when the process starts") },
+      { name: "config|help", arity: 2, flags: ["loading", "stale"], group: "server", since: "5.0.0",
+        summary: "Show helpful text about the different subcommands", run: (ctx) => helpReply(ctx, "config") },
+    ],
+  },
+  refusedFlush("flushall"),
+  refusedFlush("flushdb"),
+];
+
+function refusedFlush(name: string): CommandDefinition {
+  const upper = name.toUpperCase();
+  return {
+    name, arity: -1, flags: ["write"], group: "server", since: "1.0.0",
+    summary: "Refused: ringkv never drops data in bulk",
+    run: () => new RingkvError("ERR", `${upper} is not supported by ringkv: it never drops data in bulk; `
+      + "delete keys with DEL"),
+  };
+}
+
+/** The specs named in `COMMAND INFO|DOCS name...` (all of them without names); unknown -> undefined. */
+function namedCommands(ctx: CommandContext, args: Bytes[]): Array<CommandSpec | undefined> {
+  if (args.length === 2) return [...ctx.server.commands.all()];
+  return args.slice(2).map((name) => ctx.server.commands.get(name.toString().toLowerCase()));
+}
+
+function runCommandDocs(ctx: CommandContext, args: Bytes[]): Reply {
+  const docs = new Map<string, ReplyValue>();
+  for (const spec of namedCommands(ctx, args)) if (spec) docs.set(spec.name, commandDocs(spec));
+  return docs;
+}
+
+function runCommandList(ctx: CommandContext, args: Bytes[]): Reply {
+  if (args.length > 2) return syntaxError();
+  return [...ctx.server.commands.all()].map((spec) => spec.name);
+}
+
+/** The settings CONFIG GET shows, read from the running server. */
+function configValues(ctx: CommandContext): Array<[string, string]> {
+  const { limits } = ctx.server;
+  return [
+    ["save", ""], // no snapshots: every acknowledged write is already on disk
+    ["appendonly", "no"],
+    ["appendfsync", "always"],
+    ["databases", "1"],
+    ["maxclients", String(limits.connectionsMax)],
+    ["maxmemory", "0"],
+    ["maxmemory-policy", "noeviction"],
+    ["proto-max-bulk-len", String(limits.bulkBytesMax)],
+    ["client-query-buffer-limit", String(limits.requestBytesMax)],
+    ["timeout", "0"],
+    ["port", String(ctx.server.port())],
+  ];
+}
+
+function runConfigGet(ctx: CommandContext, args: Bytes[]): Reply {
+  const patterns = args.slice(2).map((arg) => arg.toString());
+  const matches = new Map<string, ReplyValue>();
+  for (const [name, value] of configValues(ctx)) {
+    if (patterns.some((pattern) => globMatch(pattern, name, { ignoreCase: true }))) matches.set(name, value);
+  }
+  return matches;
+}

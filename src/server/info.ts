@@ -1,0 +1,91 @@
+// INFO's text: Redis's layout (`# Section` then `field:value` lines, CRLF-separated), with
+// the sections the front end knows (server, clients, memory, persistence, stats,
+// replication, keyspace) merged with whatever sections the backend contributes.
+import { arch, platform, release } from "node:os";
+import type { Bytes, InfoSections } from "./backend.js";
+import type { CommandContext } from "./context.js";
+import { REDIS_COMPATIBLE_VERSION } from "./commands-connection.js";
+import { mapMaybe, type Reply } from "./reply.js";
+
+type Fields = Record<string, string | number>;
+
+/** The sections INFO shows without arguments, in Redis's order. */
+const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "keyspace"];
+
+export function runInfo(ctx: CommandContext, args: Bytes[]): Reply | Promise<Reply> {
+  const requested = args.slice(1).map((arg) => arg.toString().toLowerCase());
+  const wantsAll = requested.length === 0 || requested.some((name) => ["all", "everything", "default"].includes(name));
+  const fromBackend = ctx.server.backend.info();
+  const names = wantsAll ? allSectionNames(fromBackend) : requested;
+  const needsKeyCount = names.includes("keyspace");
+  return mapMaybe(needsKeyCount ? ctx.server.backend.dbsize() : 0, (keyCount): Reply => {
+    const sections = { ...ownSections(ctx, keyCount) };
+    for (const [name, fields] of Object.entries(fromBackend)) {
+      sections[name] = { ...(sections[name] ?? {}), ...fields };
+    }
+    return renderInfo(sections, names);
+  });
+}
+
+function allSectionNames(fromBackend: InfoSections): string[] {
+  const extra = Object.keys(fromBackend).filter((name) => !DEFAULT_SECTIONS.includes(name));
+  return [...DEFAULT_SECTIONS, ...extra];
+}
+
+function ownSections(ctx: CommandContext, keyCount: number): Record<string, Fields> {
+  const { server } = ctx;
+  const uptimeSeconds = Math.floor((Date.now() - server.startedAtMs) / 1000);
+  const memory = process.memoryUsage();
+  const { mode, version, ...extraServerFields } = server.serverInfo;
+  return {
+    server: {
+      redis_version: REDIS_COMPATIBLE_VERSION,
+      redis_mode: "standalone",
+      ringkv_version: version,
+      ringkv_mode: mode,
+      os: `${platform()} ${release()} ${arch()}`,
+      arch_bits: 64,
+      process_id: process.pid,
+      tcp_port: server.port(),
+      uptime_in_seconds: uptimeSeconds,
+      uptime_in_days: Math.floor(uptimeSeconds / 86_400),
+      ...extraServerFields,
+    },
+    clients: {
+      connected_clients: server.stats.connectedClients,
+      maxclients: server.limits.connectionsMax,
+      blocked_clients: 0,
+    },
+    memory: {
+      used_memory: memory.rss,
+      used_memory_human: `${(memory.rss / (1024 * 1024)).toFixed(2)}M`,
+      used_memory_rss: memory.rss,
+      used_memory_heap: memory.heapUsed,
+      maxmemory: 0,
+      maxmemory_policy: "noeviction",
+    },
+    // ioredis waits until `loading:0` before it sends anything.
+    persistence: { loading: 0, async_loading: 0 },
+    stats: {
+      total_connections_received: server.stats.totalConnectionsReceived,
+      total_commands_processed: server.stats.totalCommandsProcessed,
+      instantaneous_ops_per_sec: server.stats.instantaneousOpsPerSec(),
+      rejected_connections: server.stats.rejectedConnections,
+    },
+    replication: { role: "master", connected_slaves: 0 },
+    keyspace: keyCount > 0 ? { db0: `keys=${keyCount},expires=0,avg_ttl=0` } : {},
+  };
+}
+
+/** Sections in the order asked; a name nobody knows adds nothing (as in Redis). */
+export function renderInfo(sections: Record<string, Fields>, names: string[]): string {
+  const parts: string[] = [];
+  for (const name of new Set(names)) {
+    const fields = sections[name];
+    if (!fields) continue;
+    let text = `# ${name.charAt(0).toUpperCase()}${name.slice(1)}\r\n`;
+    for (const [field, value] of Object.entries(fields)) text += `${field}:${value}\r\n`;
+    parts.push(text);
+  }
+  return parts.join("\r\n");
+}

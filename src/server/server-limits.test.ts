@@ -1,0 +1,235 @@
+// Robustness: bounds on connections, pipelines and reply buffers; deadlines; backend
+// failures; clients that leave mid-pipeline; ordering of concurrent requests; close().
+import { afterEach, test } from "node:test";
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { RingkvError } from "../core/errors.js";
+import type { ExtraCommand } from "./backend.js";
+import type { ServerLogger } from "./context.js";
+import { MemoryBackend, RawClient, bulk, encodeCommand, startTestServer, type TestServer } from "./test-support.js";
+
+let nextPort = 17240;
+const cleanups: Array<() => unknown> = [];
+
+async function server(options: Parameters<typeof startTestServer>[1] = {}): Promise<TestServer> {
+  const started = await startTestServer(nextPort++, options);
+  cleanups.push(() => started.server.close());
+  return started;
+}
+
+async function client(ts: TestServer): Promise<RawClient> {
+  const opened = await RawClient.open(ts.port);
+  cleanups.push(() => opened.close());
+  return opened;
+}
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function roundTrip(c: RawClient, command: string[], expected: string): Promise<void> {
+  c.sendCommands(command);
+  assert.equal(await c.expect(expected), expected, command.join(" "));
+}
+
+/** The CLIENT LIST line of the connection named `name`, as field -> value. */
+async function clientListEntry(observer: RawClient, name: string): Promise<Record<string, string>> {
+  observer.sendCommands(["CLIENT", "LIST"]);
+  const list = await observer.bulkPayload();
+  const line = list.split("\n").find((entry) => entry.includes(` name=${name} `));
+  assert.ok(line, `no client named ${name} in ${list}`);
+  return Object.fromEntries(line.split(" ").map((field) => field.split("=", 2) as [string, string]));
+}
+
+test("the connection over connectionsMax is told so and closed; others keep working", async () => {
+  const ts = await server({ limits: { connectionsMax: 3 } });
+  const open = [await client(ts), await client(ts), await client(ts)];
+  await roundTrip(open[0] as RawClient, ["PING"], "+PONG\r\n");
+  const extra = await client(ts);
+  assert.equal(await extra.expect("-ERR max number of clients reached\r\n"), "-ERR max number of clients reached\r\n");
+  await extra.waitClosed();
+  (open[1] as RawClient).close();
+  await sleep(50);
+  const replacement = await client(ts);
+  await roundTrip(replacement, ["PING"], "+PONG\r\n");
+  assert.equal(ts.server.stats.rejectedConnections, 1);
+  assert.equal(ts.server.stats.connectedClients, 3);
+});
+
+test("a slow reader makes the server stop reading: buffered replies stay bounded", async () => {
+  const replyBufferBytesMax = 256 * 1024;
+  const ts = await server({ limits: { replyBufferBytesMax, pipelineDepthMax: 64 } });
+  const value = "v".repeat(64 * 1024);
+  ts.backend.data.set("big", Buffer.from(value));
+  const slow = await client(ts);
+  await roundTrip(slow, ["CLIENT", "SETNAME", "slow"], "+OK\r\n");
+  slow.socket.pause(); // never reads: the kernel buffers fill, then the server's
+  const requestCount = 400;
+  const requests = encodeCommand(["GET", "big"]);
+  for (let i = 0; i < requestCount; i++) slow.send(requests);
+  await sleep(500);
+
+  const observer = await client(ts);
+  const entry = await clientListEntry(observer, "slow");
+  // One reply may overshoot the bound (it is encoded whole before the check).
+  assert.ok(Number(entry.omem) <= replyBufferBytesMax + value.length + 64, `omem=${entry.omem}`);
+  // The requests were all read (they are small), but only as many ran as the bound allowed.
+  const executed = ts.backend.calls.filter((call) => call === "get big").length;
+  assert.ok(executed < requestCount / 2, `${executed} executed`);
+
+  slow.socket.resume();
+  const oneReply = bulk(value);
+  const all = await slow.takeBytes(oneReply.length * requestCount, 20_000);
+  assert.equal(all.length, oneReply.length * requestCount);
+  assert.equal(all.toString("latin1"), oneReply.repeat(requestCount));
+});
+
+test("past pipelineDepthMax waiting requests the server stops reading; it resumes as they finish", async () => {
+  const pipelineDepthMax = 50;
+  const ts = await server({ limits: { pipelineDepthMax } });
+  const release = ts.backend.hold("writes");
+  const c = await client(ts);
+  await roundTrip(c, ["CLIENT", "SETNAME", "deep"], "+OK\r\n");
+  const requestCount = 2000;
+  const keyPrefix = "k".repeat(500); // ~540-byte requests: about 120 per 64 KiB read
+  for (let i = 0; i < requestCount; i++) c.sendCommands(["SET", `${keyPrefix}${i}`, "v"]);
+  await sleep(300);
+  const observer = await client(ts);
+  const entry = await clientListEntry(observer, "deep");
+  const readBatchMax = Math.ceil((64 * 1024) / 530);
+  assert.ok(Number(entry.pipeline) <= pipelineDepthMax + readBatchMax, `pipeline=${entry.pipeline}`);
+  assert.ok(ts.backend.calls.length <= pipelineDepthMax + readBatchMax, `${ts.backend.calls.length} started`);
+  release();
+  assert.equal(await c.expect("+OK\r\n".repeat(requestCount), 10_000), "+OK\r\n".repeat(requestCount));
+  assert.equal(ts.backend.data.size, requestCount);
+});
+
+test("a request past its deadline answers TIMEOUT; a write says its outcome is unknown", async () => {
+  const ts = await server({ limits: { requestTimeoutMs: 200 } });
+  const c = await client(ts);
+  const releaseWrites = ts.backend.hold("writes");
+  const started = performance.now();
+  const writeTimeout = "-TIMEOUT SET did not finish within 200 ms; the write may or may not have been applied "
+    + "(outcome unknown); read the key to find out\r\n";
+  await roundTrip(c, ["SET", "slow-key", "1"], writeTimeout);
+  assert.ok(performance.now() - started >= 190);
+  await roundTrip(c, ["PING"], "+PONG\r\n");
+
+  const releaseReads = ts.backend.hold("reads");
+  await roundTrip(c, ["GET", "other"], "-TIMEOUT GET did not finish within 200 ms; nothing was changed\r\n");
+  releaseReads();
+  releaseWrites();
+  await sleep(20);
+  // The late completion is dropped, not sent as an extra reply; the write itself did happen.
+  await roundTrip(c, ["GET", "slow-key"], bulk("1"));
+  assert.equal(c.pending(), "");
+});
+
+test("a client that disconnects mid-pipeline: backend calls complete, the server carries on", async () => {
+  const ts = await server();
+  const release = ts.backend.hold("writes");
+  const leaving = await client(ts);
+  const commands: string[][] = [];
+  for (let i = 0; i < 100; i++) commands.push(["SET", `left:${i}`, String(i)]);
+  leaving.sendCommands(...commands);
+  await sleep(100);
+  leaving.close();
+  await sleep(50);
+  release();
+  await sleep(50);
+  for (let i = 0; i < 100; i++) assert.equal(ts.backend.data.get(`left:${i}`)?.toString(), String(i));
+  const next = await client(ts);
+  await roundTrip(next, ["GET", "left:99"], bulk("99"));
+  assert.equal(ts.server.stats.connectedClients, 1);
+});
+
+test("a read waits for an earlier write on its key; writes on different keys run together", async () => {
+  const ts = await server();
+  const release = ts.backend.hold("writes");
+  const c = await client(ts);
+  c.sendCommands(["SET", "a", "1"], ["SET", "b", "2"], ["GET", "a"], ["GET", "c"]);
+  await sleep(100);
+  assert.deepEqual(ts.backend.calls, ["set a", "set b"]);
+  release();
+  const expected = `+OK\r\n+OK\r\n${bulk("1")}$-1\r\n`;
+  assert.equal(await c.expect(expected), expected);
+  assert.deepEqual(ts.backend.calls, ["set a", "set b", "get a", "get c"]);
+});
+
+test("backend failures become error replies; the connection keeps working", async () => {
+  const errors: Array<{ fields: object; message?: string }> = [];
+  const logger: ServerLogger = {
+    info: () => undefined,
+    warn: () => undefined,
+    error: (fields, message) => errors.push({ fields, message }),
+  };
+  const ts = await server({ logger });
+  const c = await client(ts);
+  ts.backend.failNext = new RingkvError("TRYAGAIN", "replica r2 is down, retry");
+  await roundTrip(c, ["GET", "a"], "-TRYAGAIN replica r2 is down, retry\r\n");
+  ts.backend.failNext = new Error("disk on fire");
+  await roundTrip(c, ["SET", "a", "1"], "-ERR internal error: disk on fire\r\n");
+  assert.equal(errors.length, 1);
+  ts.backend.answerAsync = true;
+  ts.backend.failNext = new TypeError("undefined is not a function");
+  await roundTrip(c, ["MGET", "a", "b"], "-ERR internal error: undefined is not a function\r\n");
+  assert.equal(errors.length, 2);
+  await roundTrip(c, ["SET", "a", "2"], "+OK\r\n");
+});
+
+test("a backend's extra commands join the table: dispatch, arity, COMMAND INFO", async () => {
+  const backend = new (class extends MemoryBackend {
+    extraCommands(): ExtraCommand[] {
+      return [{ name: "ringkv.members", arity: 1, summary: "List members", write: false, run: () => ["n1", "n2"] }];
+    }
+  })();
+  const ts = await server({ backend });
+  const c = await client(ts);
+  await roundTrip(c, ["RINGKV.MEMBERS"], `*2\r\n${bulk("n1")}${bulk("n2")}`);
+  await roundTrip(c, ["ringkv.members", "x"], "-ERR wrong number of arguments for 'ringkv.members' command\r\n");
+  const entry = `*1\r\n*10\r\n${bulk("ringkv.members")}:1\r\n*1\r\n+readonly\r\n`;
+  await roundTrip(c, ["COMMAND", "INFO", "ringkv.members"], entry);
+});
+
+test("close() lets in-flight requests finish, then closes connections and stops accepting", async () => {
+  const ts = await startTestServer(nextPort++);
+  const release = ts.backend.hold("writes");
+  const c = await client(ts);
+  const idle = await client(ts);
+  c.sendCommands(["SET", "closing", "1"]);
+  await sleep(50);
+  const closed = ts.server.close();
+  await sleep(100);
+  assert.equal(c.closed, false);
+  release();
+  await closed;
+  assert.equal(await c.expect("+OK\r\n"), "+OK\r\n");
+  await c.waitClosed();
+  await idle.waitClosed();
+  assert.equal(ts.backend.data.get("closing")?.toString(), "1");
+  await assert.rejects(new Promise((resolve, reject) => {
+    const socket = connect(ts.port, "127.0.0.1", () => resolve(socket));
+    socket.once("error", reject);
+  }), /ECONNREFUSED/);
+});
+
+test("a connection whose first byte is 0x00 is handed to onInternalConnection; RESP clients are served", async () => {
+  const handedOver: Buffer[] = [];
+  const ts = await server({
+    onInternalConnection: (socket, firstBytes) => {
+      handedOver.push(firstBytes);
+      socket.end("internal-ack");
+    },
+  });
+  const internal = await client(ts);
+  internal.send(Buffer.from([0x00, 1, 2, 3]));
+  assert.equal(await internal.expect("internal-ack"), "internal-ack");
+  assert.deepEqual(handedOver, [Buffer.from([0x00, 1, 2, 3])]);
+  const resp = await client(ts);
+  await roundTrip(resp, ["SET", "a", "1"], "+OK\r\n");
+  resp.send("GET a\r\n");
+  assert.equal(await resp.expect(bulk("1")), bulk("1"));
+  assert.equal(ts.server.stats.connectedClients, 1);
+});

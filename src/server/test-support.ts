@@ -1,0 +1,249 @@
+// Test doubles and helpers for the RESP front end's tests: an in-memory Backend (a Map;
+// a stand-in for the storage engine that can answer synchronously or asynchronously, hold
+// writes like a slow fsync, and fail on demand), a server starter, and a raw socket client
+// for exact-byte assertions. The lead's end-to-end tests use the real storage node.
+import { connect, type Socket } from "node:net";
+import type { Limits } from "../core/limits.js";
+import type { Backend, Bytes, InfoSections, SetOptions, SetResult } from "./backend.js";
+import { encodeCommand } from "../codec/resp-encoder.js";
+import { startRespServer, type RespServer, type RespServerOptions } from "./server.js";
+
+export { encodeCommand };
+
+export class MemoryBackend implements Backend {
+  readonly data = new Map<string, Buffer>();
+  /** Answer through promises, as a disk-backed store does. */
+  answerAsync = false;
+  /** Calls in the order they reached the backend, e.g. "set a", "get b". */
+  readonly calls: string[] = [];
+  /** Off for benchmarks: building the call log costs more than the calls. */
+  recordCalls = true;
+  /** The next call throws this (once). */
+  failNext: unknown = undefined;
+  private hits = 0;
+  private misses = 0;
+  private readonly gates: { reads?: Promise<void>; writes?: Promise<void> } = {};
+
+  /** Calls of that kind wait (a write is not applied) until the returned function is called: a stuck disk. */
+  hold(kind: "reads" | "writes"): () => void {
+    let release!: () => void;
+    this.gates[kind] = new Promise((resolve) => (release = resolve));
+    return () => {
+      delete this.gates[kind];
+      release();
+    };
+  }
+
+  get(key: Bytes): Buffer | null | Promise<Buffer | null> {
+    return this.read(() => `get ${key}`, () => {
+      const value = this.data.get(key.toString("latin1")) ?? null;
+      if (value) this.hits++;
+      else this.misses++;
+      return value;
+    });
+  }
+
+  mget(keys: Bytes[]): Array<Buffer | null> | Promise<Array<Buffer | null>> {
+    return this.read(() => `mget ${keys.join(" ")}`, () => keys.map((key) => this.data.get(key.toString("latin1")) ?? null));
+  }
+
+  exists(keys: Bytes[]): number | Promise<number> {
+    return this.read(() => `exists ${keys.join(" ")}`, () => keys.filter((key) => this.data.has(key.toString("latin1"))).length);
+  }
+
+  dbsize(): number | Promise<number> {
+    return this.read(() => "dbsize", () => this.data.size);
+  }
+
+  set(key: Bytes, value: Bytes, options: SetOptions): SetResult | Promise<SetResult> {
+    return this.write(() => `set ${key}`, () => {
+      const name = key.toString("latin1");
+      const previous = this.data.get(name) ?? null;
+      const allowed = options.condition === "NX" ? previous === null : options.condition === "XX" ? previous !== null : true;
+      if (allowed) this.data.set(name, Buffer.from(value));
+      return options.returnPrevious ? { written: allowed, previous } : { written: allowed };
+    });
+  }
+
+  mset(pairs: Array<[Bytes, Bytes]>): void | Promise<void> {
+    return this.write(() => `mset ${pairs.map(([key]) => key).join(" ")}`, () => {
+      for (const [key, value] of pairs) this.data.set(key.toString("latin1"), Buffer.from(value));
+    });
+  }
+
+  del(keys: Bytes[]): number | Promise<number> {
+    return this.write(() => `del ${keys.join(" ")}`, () => keys.filter((key) => this.data.delete(key.toString("latin1"))).length);
+  }
+
+  info(): InfoSections {
+    return { stats: { keyspace_hits: this.hits, keyspace_misses: this.misses }, storage: { engine: "memory-test-double" } };
+  }
+
+  private read<T>(call: () => string, compute: () => T): T | Promise<T> {
+    return this.answer(call, this.gates.reads, compute);
+  }
+
+  private write<T>(call: () => string, apply: () => T): T | Promise<T> {
+    return this.answer(call, this.gates.writes, apply);
+  }
+
+  /** Synchronously unless asked otherwise; a failure asked for is thrown, or rejected when async. */
+  private answer<T>(call: () => string, gate: Promise<void> | undefined, compute: () => T): T | Promise<T> {
+    if (this.recordCalls) this.calls.push(call());
+    if (gate === undefined && !this.answerAsync) {
+      this.throwIfAsked();
+      return compute();
+    }
+    return (gate ?? Promise.resolve()).then(() => {
+      this.throwIfAsked();
+      return compute();
+    });
+  }
+
+  private throwIfAsked(): void {
+    const failure = this.failNext;
+    if (failure === undefined) return;
+    this.failNext = undefined;
+    throw failure;
+  }
+}
+
+export interface TestServer {
+  server: RespServer;
+  backend: MemoryBackend;
+  port: number;
+}
+
+export async function startTestServer(
+  port: number,
+  options: { limits?: Partial<Limits>; password?: string; backend?: MemoryBackend } & Partial<RespServerOptions> = {},
+): Promise<TestServer> {
+  const backend = options.backend ?? new MemoryBackend();
+  const server = await startRespServer({
+    ...options,
+    host: "127.0.0.1",
+    port,
+    backend,
+    serverInfo: { mode: "standalone", version: "0.1.0-test" },
+  });
+  return { server, backend, port };
+}
+
+/** A socket that collects everything the server sends, for exact-byte assertions. */
+export class RawClient {
+  readonly socket: Socket;
+  private chunks: Buffer[] = [];
+  private receivedBytes = 0;
+  private closedFlag = false;
+  private waiters: Array<() => void> = [];
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on("data", (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.receivedBytes += chunk.length;
+      this.wake();
+    });
+    socket.on("close", () => {
+      this.closedFlag = true;
+      this.wake();
+    });
+    socket.on("error", () => undefined);
+  }
+
+  static open(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => resolve(new RawClient(socket)));
+      socket.once("error", reject);
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  send(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  /** Sends commands as RESP arrays of bulk strings, all in one write. */
+  sendCommands(...commands: Array<Array<string | Buffer>>): void {
+    this.send(Buffer.concat(commands.map(encodeCommand)));
+  }
+
+  /** Waits until `byteCount` bytes arrived (or the socket closed), then takes them. */
+  async takeBytes(byteCount: number, timeoutMs = 5000): Promise<Buffer> {
+    await this.waitFor(() => this.receivedBytes >= byteCount || this.closedFlag, timeoutMs);
+    const all = Buffer.concat(this.chunks);
+    const taken = all.subarray(0, byteCount);
+    this.chunks = [all.subarray(taken.length)];
+    this.receivedBytes -= taken.length;
+    return taken;
+  }
+
+  async take(byteCount: number, timeoutMs = 5000): Promise<string> {
+    return (await this.takeBytes(byteCount, timeoutMs)).toString("latin1");
+  }
+
+  /** Reads up to the next CRLF (a reply's first line). */
+  async line(timeoutMs = 5000): Promise<string> {
+    await this.waitFor(() => this.pending().includes("\r\n") || this.closedFlag, timeoutMs);
+    const end = this.pending().indexOf("\r\n");
+    return this.take(end < 0 ? this.receivedBytes : end + 2);
+  }
+
+  /** A whole bulk string reply's payload (after its `$N` line). */
+  async bulkPayload(timeoutMs = 5000): Promise<string> {
+    const header = await this.line(timeoutMs);
+    if (!header.startsWith("$")) throw new Error(`expected a bulk string, got ${JSON.stringify(header)}`);
+    return (await this.take(Number(header.slice(1, -2)) + 2, timeoutMs)).slice(0, -2);
+  }
+
+  get receivedByteCount(): number {
+    return this.receivedBytes;
+  }
+
+  /** Waits for exactly `expected` to arrive next and returns what did arrive. */
+  expect(expected: string, timeoutMs = 5000): Promise<string> {
+    return this.take(Buffer.byteLength(expected, "latin1"), timeoutMs);
+  }
+
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    await this.waitFor(() => this.closedFlag, timeoutMs);
+  }
+
+  /** Whatever arrived and was not taken yet. */
+  pending(): string {
+    return Buffer.concat(this.chunks).toString("latin1");
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private waitFor(ready: () => boolean, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!ready()) return;
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((waiter) => waiter !== check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== check);
+        reject(new Error(`timed out after ${timeoutMs} ms; received so far: ${JSON.stringify(this.pending().slice(0, 300))}`));
+      }, timeoutMs);
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+/** A bulk string reply's bytes, e.g. bulk("b") -> "$1\r\nb\r\n". */
+export function bulk(text: string): string {
+  return `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
+}

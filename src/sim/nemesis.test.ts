@@ -1,0 +1,81 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { CALM_PLAN } from "./faults.js";
+import { Nemesis, type NemesisTargets } from "./nemesis.js";
+import { Prng } from "./prng.js";
+import { Scheduler } from "./scheduler.js";
+
+function world(plan: Partial<typeof CALM_PLAN>) {
+  const scheduler = new Scheduler(100_000);
+  const alive = new Map([["coordinator", true], ["n1", true], ["n2", true]]);
+  const paused = new Set<string>();
+  const actions: string[] = [];
+  const targets: NemesisTargets = {
+    coordinator: "coordinator",
+    nodes: ["n1", "n2"],
+    isAlive: (name) => alive.get(name)!,
+    isPaused: (name) => paused.has(name),
+    crash: (name) => { alive.set(name, false); actions.push(`crash ${name}`); },
+    crashMidSync: (name, untilUs) => {
+      assert.ok(untilUs > scheduler.nowUs);
+      alive.set(name, false);
+      actions.push(`crashMidSync ${name}`);
+    },
+    restart: (name) => { alive.set(name, true); actions.push(`restart ${name}`); },
+    pause: (name) => { paused.add(name); actions.push(`pause ${name}`); },
+    resume: (name) => { paused.delete(name); actions.push(`resume ${name}`); },
+    cut: (node, cut) => actions.push(`cut ${node} ${cut}`),
+    heal: (node) => actions.push(`heal ${node}`),
+  };
+  const nemesis = new Nemesis(scheduler, new Prng(3), { ...CALM_PLAN, ...plan }, targets);
+  return { scheduler, nemesis, actions, alive };
+}
+
+const count = (actions: string[], prefix: string): number => actions.filter((action) => action.startsWith(prefix)).length;
+
+test("a calm plan does nothing", () => {
+  const { scheduler, nemesis, actions } = world({});
+  nemesis.start();
+  scheduler.runUntil(60_000_000);
+  assert.deepEqual(actions, []);
+});
+
+test("crashes come at about their rate, hit the coordinator at about its share, and every victim is restarted", () => {
+  const { scheduler, nemesis, actions, alive } = world({ crashesPerSecond: 2, crashCoordinatorShare: 0.25, restartMeanMs: 50, crashMidSyncShare: 0.5 });
+  nemesis.start();
+  scheduler.runUntil(100_000_000);
+  nemesis.stop();
+  scheduler.runUntil(110_000_000);
+  const crashes = count(actions, "crash");
+  assert.ok(crashes > 120 && crashes < 220, `${crashes} crashes in 100 s`);
+  const coordinator = actions.filter((action) => action.startsWith("crash") && action.endsWith("coordinator")).length;
+  assert.ok(coordinator > crashes * 0.1 && coordinator < crashes * 0.4, `${coordinator} of ${crashes} at the coordinator`);
+  assert.ok(count(actions, "crashMidSync") > crashes * 0.3);
+  assert.equal(count(actions, "restart"), crashes);
+  assert.ok([...alive.values()].every(Boolean));
+});
+
+test("cuts are healed and pauses resumed; one-way cuts at about their share", () => {
+  const { scheduler, nemesis, actions } = world({ partitionsPerSecond: 2, partitionOneWayShare: 0.5, partitionMeanMs: 100, pausesPerSecond: 1, pauseMeanMs: 100 });
+  nemesis.start();
+  scheduler.runUntil(50_000_000);
+  nemesis.stop();
+  scheduler.runUntil(60_000_000);
+  const cuts = count(actions, "cut");
+  assert.ok(cuts > 60, `${cuts} cuts`);
+  assert.equal(count(actions, "heal"), cuts);
+  const oneWay = actions.filter((action) => action.startsWith("cut") && !action.endsWith("both")).length;
+  assert.ok(oneWay > cuts * 0.3 && oneWay < cuts * 0.7, `${oneWay} of ${cuts} one way`);
+  assert.ok(count(actions, "pause") > 20);
+  assert.equal(count(actions, "resume"), count(actions, "pause"));
+});
+
+test("after stop, no new fault starts", () => {
+  const { scheduler, nemesis, actions } = world({ crashesPerSecond: 5, restartMeanMs: 10 });
+  nemesis.start();
+  scheduler.runUntil(1_000_000);
+  nemesis.stop();
+  const before = count(actions, "crash");
+  scheduler.runUntil(20_000_000);
+  assert.equal(count(actions, "crash"), before);
+});

@@ -1,0 +1,42 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PLANTS, findPlant } from "./plants.js";
+import { DEFAULT_SIM_OPTIONS, runSimulation, type Checker, type SimReport } from "./run.js";
+
+/** The checkers that must catch each plant: a failure of any other kind does not count. */
+const CAUGHT_BY: Record<string, Checker[]> = {
+  "vote-before-sync": ["convergence", "linearizability"],
+  "ack-before-decision-sync": ["linearizability", "convergence"],
+  "stale-replica-read": ["linearizability"],
+  "forget-prepared": ["convergence", "linearizability"],
+};
+
+/** "Within a few hundred seeds": the bound the plants must be caught in. */
+const SEEDS_MAX = 300;
+
+const caughtBy = (report: SimReport, checkers: Checker[]) => report.failures.filter((failure) => checkers.includes(failure.checker));
+
+test("every plant has a checker that must catch it, and a name the CLI accepts", () => {
+  assert.deepEqual(Object.keys(CAUGHT_BY).sort(), PLANTS.map((plant) => plant.name).sort());
+  assert.ok(PLANTS.length >= 3);
+  assert.throws(() => findPlant("no-such-plant"), /unknown plant "no-such-plant"; known plants: vote-before-sync/);
+});
+
+for (const plant of PLANTS) {
+  test(`plant ${plant.name} is caught within ${SEEDS_MAX} seeds, by the right checker, and only because of the plant`, () => {
+    const checkers = CAUGHT_BY[plant.name]!;
+    for (let seed = 1; seed <= SEEDS_MAX; seed += 1) {
+      const planted = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed, plant: plant.name });
+      if (caughtBy(planted, checkers).length === 0) continue;
+      // The same seed without the plant passes those checkers: the plant, not the machines, failed it.
+      const clean = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed });
+      if (caughtBy(clean, checkers).length > 0) continue;
+      // And the failing seed replays: the same run, the same failures.
+      const replayed = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed, plant: plant.name });
+      assert.equal(replayed.trace, planted.trace);
+      assert.deepEqual(replayed.failures, planted.failures);
+      return;
+    }
+    assert.fail(`${plant.name} was not caught by ${checkers.join(" or ")} in seeds 1..${SEEDS_MAX}`);
+  });
+}

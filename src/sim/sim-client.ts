@@ -1,0 +1,179 @@
+// A simulated client: one request at a time, each with a deadline, retrying what the cluster says
+// is safe to retry (TRYAGAIN, CLUSTERDOWN, a refused connection: nothing was done) after a backoff,
+// as the real client does. Every attempt is its own history entry, with its own unique value.
+// An answer that never comes (deadline passed, connection lost after sending) is an unknown outcome.
+
+import type { ClientError, ClientOp, ClientResult } from "../core/cluster/types.js";
+import { isWrite, type HistoryEntry, type HistoryOp, type HistoryRecorder, type HistoryResult } from "./history.js";
+import type { Prng } from "./prng.js";
+import type { Scheduler } from "./scheduler.js";
+import { bytesToText, textToBytes } from "./trace.js";
+
+export type Outcome =
+  | { kind: "result"; result: ClientResult }
+  | { kind: "error"; error: ClientError }
+  /** No connection to the coordinator: the request was never sent. */
+  | { kind: "refused" }
+  /** The connection closed after the request was sent. */
+  | { kind: "lost" };
+
+/** How a client reaches the coordinator. */
+export interface ClientPort {
+  /** Sends `op`; its outcome comes back through the client's `answer`. Returns the request id. */
+  send(client: SimClient, op: HistoryOp): number;
+  /** The client stopped waiting for `requestId` (its deadline passed). */
+  abandon(requestId: number): void;
+}
+
+export interface ClientOptions {
+  /** Logical requests to make (retries of one request do not count). */
+  requests: number;
+  /** Pause between requests: uniform in [0, thinkMaxUs]. */
+  thinkMaxUs: number;
+  /** How long the client waits for an answer. */
+  timeoutUs: number;
+  /** Extra attempts of one request after a retryable failure. */
+  retriesMax: number;
+  backoffMaxUs: number;
+}
+
+interface Waiting {
+  requestId: number;
+  entry: HistoryEntry;
+  attempt: number;
+}
+
+export class SimClient {
+  #requestsMade = 0;
+  #sequence = 0;
+  #waiting: Waiting | undefined;
+  #done = false;
+
+  constructor(
+    readonly name: string,
+    private readonly scheduler: Scheduler,
+    private readonly prng: Prng,
+    private readonly port: ClientPort,
+    private readonly history: HistoryRecorder,
+    private readonly options: ClientOptions,
+    /** The next request, given a value unique to it; undefined when there is no more to do. */
+    private readonly nextOp: (value: string, index: number) => HistoryOp | undefined,
+  ) {}
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  start(): void {
+    this.#afterThinking();
+  }
+
+  /** The answer to `requestId` (ignored if the client gave up on it). */
+  answer(requestId: number, outcome: Outcome): void {
+    const waiting = this.#waiting;
+    if (waiting === undefined || waiting.requestId !== requestId) return;
+    this.#waiting = undefined;
+    const result = historyResult(waiting.entry.op, outcome);
+    this.history.complete(waiting.entry, this.scheduler.nowUs, result);
+    if (retryable(outcome) && waiting.attempt < this.options.retriesMax) {
+      const backoffUs = 1_000 + this.prng.float() * this.options.backoffMaxUs;
+      const op = waiting.entry.op;
+      this.scheduler.after(backoffUs, () => this.#send(withFreshValue(op, this.#nextValue()), waiting.attempt + 1));
+      return;
+    }
+    this.#afterThinking();
+  }
+
+  #afterThinking(): void {
+    if (this.#requestsMade >= this.options.requests) {
+      this.#done = true;
+      return;
+    }
+    this.scheduler.after(this.prng.float() * this.options.thinkMaxUs, () => {
+      const op = this.nextOp(this.#nextValue(), this.#requestsMade);
+      this.#requestsMade += 1;
+      if (op === undefined) {
+        this.#done = true;
+        return;
+      }
+      this.#send(op, 0);
+    });
+  }
+
+  #send(op: HistoryOp, attempt: number): void {
+    const entry = this.history.invoke(this.name, this.scheduler.nowUs, op);
+    const requestId = this.port.send(this, op);
+    this.#waiting = { requestId, entry, attempt };
+    this.scheduler.after(this.options.timeoutUs, () => {
+      if (this.#waiting?.requestId !== requestId) return;
+      this.port.abandon(requestId);
+      this.answer(requestId, { kind: "lost" });
+    });
+  }
+
+  #nextValue(): string {
+    this.#sequence += 1;
+    return `${this.name}.${this.#sequence}`;
+  }
+}
+
+function retryable(outcome: Outcome): boolean {
+  if (outcome.kind === "refused") return true;
+  return outcome.kind === "error" && (outcome.error.code === "TRYAGAIN" || outcome.error.code === "CLUSTERDOWN") && outcome.error.outcomeUnknown !== true;
+}
+
+/** The same request with the value of a new attempt, so every attempt's writes stay distinguishable. */
+function withFreshValue(op: HistoryOp, value: string): HistoryOp {
+  if (op.f === "set") return { ...op, value };
+  if (op.f === "mset") return { f: "mset", pairs: op.pairs.map(([key]) => [key, value]) };
+  return op;
+}
+
+export function clientOp(op: HistoryOp): ClientOp {
+  const bytes = textToBytes;
+  switch (op.f) {
+    case "get":
+    case "exists":
+    case "del":
+      return { kind: op.f, keys: op.keys.map(bytes) };
+    case "set": {
+      const set: ClientOp = { kind: "set", key: bytes(op.key), value: bytes(op.value) };
+      if (op.condition !== undefined) set.condition = op.condition;
+      if (op.get === true) set.returnPrevious = true;
+      return set;
+    }
+    case "mset":
+      return { kind: "mset", pairs: op.pairs.map(([key, value]) => [bytes(key), bytes(value)]) };
+  }
+}
+
+/** What the history records for an outcome. A write with no answer may have happened; a read with none did nothing. */
+export function historyResult(op: HistoryOp, outcome: Outcome): HistoryResult {
+  switch (outcome.kind) {
+    case "refused":
+      return { type: "error", error: "connection refused" };
+    case "lost":
+      return isWrite(op) ? { type: "unknown", error: "no answer" } : { type: "error", error: "no answer to a read" };
+    case "error": {
+      const text = `${outcome.error.code} ${outcome.error.message}`;
+      const unknown = outcome.error.outcomeUnknown === true && isWrite(op);
+      return unknown ? { type: "unknown", error: text } : { type: "error", error: text };
+    }
+    case "result":
+      return fromClientResult(outcome.result);
+  }
+}
+
+function fromClientResult(result: ClientResult): HistoryResult {
+  const text = (value: Uint8Array | null): string | null => (value === null ? null : bytesToText(value));
+  switch (result.kind) {
+    case "values":
+      return { type: "values", values: result.values.map(text) };
+    case "count":
+      return { type: "count", count: result.count };
+    case "set":
+      return result.previous === undefined ? { type: "set", written: result.written } : { type: "set", written: result.written, previous: text(result.previous) };
+    case "ok":
+      return { type: "ok" };
+  }
+}

@@ -1,0 +1,147 @@
+// A simulated disk for one process. A `persist` effect is a batch of records written as ONE atomic
+// commit (as LMDB commits are); it becomes durable when its sync completes, in the order the batches
+// were written (a later commit is never on disk without the earlier ones). A crash takes every batch
+// not yet synced, except that the disk may have written some of them anyway: a prefix of the
+// unsynced batches may survive, each whole (never half-applied: "torn" means lost).
+//
+// The durable state is what a restarted process recovers from, and what a participant's DataView
+// reads. The apply function gives each role's records their meaning.
+
+import { keyString } from "../core/cluster/key-string.js";
+import type {
+  Bytes, CoordinatorRecord, MemberInfo, NodeId, ParticipantRecord, Placement, TxnId, TxnWrite,
+} from "../core/cluster/types.js";
+
+interface PendingBatch<DiskRecord> {
+  token: number;
+  records: DiskRecord[];
+  syncAtUs: number;
+}
+
+export class SimDisk<DiskRecord, State> {
+  readonly durable: State;
+  readonly #pending: Array<PendingBatch<DiskRecord>> = [];
+  #lastSyncAtUs = 0;
+  readonly #apply: (state: State, records: readonly DiskRecord[]) => void;
+  readonly #pendingBatchesMax: number;
+
+  constructor(state: State, apply: (state: State, records: readonly DiskRecord[]) => void, pendingBatchesMax: number) {
+    this.durable = state;
+    this.#apply = apply;
+    this.#pendingBatchesMax = pendingBatchesMax;
+  }
+
+  /** Queues a batch; returns when its sync completes (never before an earlier batch's). */
+  write(token: number, records: DiskRecord[], nowUs: number, syncLatencyUs: number): number {
+    if (this.#pending.length >= this.#pendingBatchesMax) {
+      throw new Error(`sim disk: more than ${this.#pendingBatchesMax} batches waiting for sync`);
+    }
+    const syncAtUs = Math.max(this.#lastSyncAtUs, nowUs + Math.ceil(syncLatencyUs));
+    this.#lastSyncAtUs = syncAtUs;
+    this.#pending.push({ token, records, syncAtUs });
+    return syncAtUs;
+  }
+
+  /** Completes the sync of the oldest batch, which must be `token`; false if a crash took it. */
+  sync(token: number): boolean {
+    const oldest = this.#pending[0];
+    if (oldest === undefined || oldest.token !== token) return false;
+    this.#pending.shift();
+    this.#apply(this.durable, oldest.records);
+    return true;
+  }
+
+  /** Batches written but not yet synced. */
+  get pendingBatches(): number {
+    return this.#pending.length;
+  }
+
+  /**
+   * A crash: `survives()` is asked for each unsynced batch in order, until the first that is lost;
+   * those before it are applied whole, the rest dropped. Returns how many survived and were lost.
+   */
+  crash(survives: () => boolean): { survived: number; lost: number } {
+    let survived = 0;
+    while (this.#pending.length > 0 && survives()) {
+      this.#apply(this.durable, this.#pending.shift()!.records);
+      survived += 1;
+    }
+    const lost = this.#pending.length;
+    this.#pending.length = 0;
+    return { survived, lost };
+  }
+}
+
+// ---------------------------------------------------------------- a storage node's disk
+
+export interface ParticipantDurable {
+  /** The data, by keyString(key). */
+  data: Map<string, Bytes>;
+  /** Prepared transactions not yet committed or aborted, in the order they were prepared. */
+  prepared: Map<TxnId, TxnWrite[]>;
+  /** Each key's value before its latest committed write (absent: it did not exist); plants read it. */
+  overwritten: Map<string, Bytes | undefined>;
+}
+
+export function emptyParticipantDurable(): ParticipantDurable {
+  return { data: new Map(), prepared: new Map(), overwritten: new Map() };
+}
+
+export function applyParticipantRecords(state: ParticipantDurable, records: readonly ParticipantRecord[]): void {
+  for (const record of records) {
+    switch (record.type) {
+      case "prepared":
+        state.prepared.set(record.txid, record.writes);
+        break;
+      case "committed":
+        for (const write of record.writes) {
+          const key = keyString(write.key);
+          state.overwritten.set(key, state.data.get(key));
+          if (write.value === null) state.data.delete(key);
+          else state.data.set(key, write.value);
+        }
+        state.prepared.delete(record.txid);
+        break;
+      case "aborted":
+        state.prepared.delete(record.txid);
+        break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- the coordinator's disk
+
+export interface CoordinatorDurable {
+  /** 0 on a fresh data directory. */
+  epoch: number;
+  members: MemberInfo[];
+  sealed: boolean;
+  placement?: Placement;
+  /** Commit decisions not yet forgotten, in the order they were logged. */
+  decisions: Map<TxnId, { participants: NodeId[]; writes: TxnWrite[] }>;
+}
+
+export function emptyCoordinatorDurable(): CoordinatorDurable {
+  return { epoch: 0, members: [], sealed: false, decisions: new Map() };
+}
+
+export function applyCoordinatorRecords(state: CoordinatorDurable, records: readonly CoordinatorRecord[]): void {
+  for (const record of records) {
+    switch (record.type) {
+      case "epoch":
+        state.epoch = record.epoch;
+        break;
+      case "members":
+        state.members = record.members;
+        state.sealed = record.sealed;
+        state.placement = record.placement;
+        break;
+      case "decision":
+        state.decisions.set(record.txid, { participants: record.participants, writes: record.writes });
+        break;
+      case "forget":
+        state.decisions.delete(record.txid);
+        break;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+import { swarmTests } from "./swarm-check.js";
+
+swarmTests(1, 100);

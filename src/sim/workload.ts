@@ -1,0 +1,82 @@
+// What the simulated clients ask for. A small key space so that clients collide on keys all the
+// time: "register" keys r0.. written by SET (plain, NX, XX, GET) and DEL and read by GET, MGET and
+// EXISTS; and "group" keys g0.a, g0.b, ... written only by MSET of the whole group with one token, so
+// any MGET of a group must see one token on every key or nil on all (atomicity). Every write's value
+// is unique (client name and sequence number), so a read tells which write it saw.
+
+import type { HistoryOp } from "./history.js";
+import type { Prng } from "./prng.js";
+
+export interface KeySpace {
+  registers: string[];
+  groups: string[][];
+}
+
+export interface KeySpaceOptions {
+  registerKeys: number;
+  groups: number;
+  groupSize: number;
+}
+
+export function makeKeySpace(options: KeySpaceOptions): KeySpace {
+  const registers = Array.from({ length: options.registerKeys }, (_, index) => `r${index}`);
+  const groups = Array.from({ length: options.groups }, (_, group) =>
+    Array.from({ length: options.groupSize }, (_, member) => `g${group}.${String.fromCharCode(97 + (member % 26))}${member >= 26 ? member : ""}`));
+  return { registers, groups };
+}
+
+/** Every key of the key space, registers first. */
+export function allKeys(space: KeySpace): string[] {
+  return [...space.registers, ...space.groups.flat()];
+}
+
+type OpMaker = (prng: Prng, space: KeySpace, value: string) => HistoryOp | undefined;
+
+/** Relative weights of each kind of request; makers answer undefined when the key space lacks what they need. */
+const MIX: Array<[number, OpMaker]> = [
+  [20, (prng, space) => ifAny(space.registers, (keys) => ({ f: "get", keys: [prng.pick(keys)] }))],
+  [5, (prng, space) => ifAny(space.registers, (keys) => ({ f: "get", keys: someOf(prng, keys) }))],
+  [14, (prng, space, value) => ifAny(space.registers, (keys) => ({ f: "set", key: prng.pick(keys), value }))],
+  [5, (prng, space, value) => ifAny(space.registers, (keys) => ({ f: "set", key: prng.pick(keys), value, condition: "NX" }))],
+  [5, (prng, space, value) => ifAny(space.registers, (keys) => ({ f: "set", key: prng.pick(keys), value, condition: "XX" }))],
+  [5, (prng, space, value) => ifAny(space.registers, (keys) => ({ f: "set", key: prng.pick(keys), value, get: true }))],
+  [2, (prng, space, value) => ifAny(space.registers, (keys) => ({ f: "set", key: prng.pick(keys), value, condition: "NX", get: true }))],
+  [6, (prng, space) => ifAny(space.registers, (keys) => ({ f: "del", keys: [prng.pick(keys)] }))],
+  [3, (prng, space) => ifAny(space.registers, (keys) => ({ f: "del", keys: someOf(prng, keys) }))],
+  [3, (prng, space) => ifAny(space.registers, (keys) => ({ f: "exists", keys: someOf(prng, keys) }))],
+  [14, (prng, space, value) => ifAny(space.groups, (groups) => ({ f: "mset", pairs: prng.pick(groups).map((key): [string, string] => [key, value]) }))],
+  [12, (prng, space) => ifAny(space.groups, (groups) => ({ f: "get", keys: prng.pick(groups) }))],
+  [4, (prng, space) => ifAny(space.groups, (groups) => ({ f: "get", keys: [prng.pick(prng.pick(groups))] }))],
+  [2, (prng, space) => ifAny(space.groups, (groups) => ({ f: "get", keys: [...prng.pick(groups), ...someOf(prng, space.registers)] }))],
+];
+
+const MIX_TOTAL = MIX.reduce((sum, [weight]) => sum + weight, 0);
+
+/** The next request of a client; `value` is unique to this request (used only by writes). */
+export function nextOp(prng: Prng, space: KeySpace, value: string): HistoryOp {
+  for (;;) {
+    let draw = prng.float() * MIX_TOTAL;
+    for (const [weight, make] of MIX) {
+      draw -= weight;
+      if (draw >= 0) continue;
+      const op = make(prng, space, value);
+      if (op !== undefined) return op;
+      break;
+    }
+    if (space.registers.length === 0 && space.groups.length === 0) throw new Error("workload: the key space is empty");
+  }
+}
+
+function ifAny<T>(items: T[], make: (items: T[]) => HistoryOp): HistoryOp | undefined {
+  return items.length === 0 ? undefined : make(items);
+}
+
+/** Two or more distinct keys in random order (fewer if there are fewer keys). */
+function someOf(prng: Prng, keys: string[]): string[] {
+  const shuffled = [...keys];
+  for (let index = shuffled.length - 1; index > 0; index -= 1) {
+    const other = prng.int(0, index);
+    [shuffled[index], shuffled[other]] = [shuffled[other]!, shuffled[index]!];
+  }
+  return shuffled.slice(0, Math.min(keys.length, prng.int(2, 3)));
+}
