@@ -3,6 +3,22 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// Files one folder down (src/core/cluster/) may import their parent folder, but nothing beyond.
+const coreSubfolderImports = {
+  files: ["src/core/*/**/*.ts"],
+  ignores: ["src/core/**/*.test.ts"],
+  rules: {
+    "no-restricted-imports": ["error", {
+      patterns: [
+        { group: ["node:*", "fs", "net", "os", "path", "child_process", "crypto", "timers", "worker_threads"],
+          message: "src/core is deterministic: no I/O modules. Drive effects from src/runtime or src/sim." },
+        { group: ["../../*"], message: "src/core must not depend on code outside src/core." },
+        { group: ["lmdb", "msgpackr", "pino", "commander"], message: "src/core must not depend on I/O libraries." },
+      ],
+    }],
+  },
+};
+
 const coreRestrictions = {
   files: ["src/core/**/*.ts"],
   ignores: ["src/core/**/*.test.ts"],
@@ -11,7 +27,7 @@ const coreRestrictions = {
       patterns: [
         { group: ["node:*", "fs", "net", "os", "path", "child_process", "crypto", "timers", "worker_threads"],
           message: "src/core is deterministic: no I/O modules. Drive effects from src/runtime or src/sim." },
-        { group: ["../*", "!../core/*"], message: "src/core must not depend on code outside src/core." },
+        { group: ["../*"], message: "src/core must not depend on code outside src/core." },
         { group: ["lmdb", "msgpackr", "pino", "commander"], message: "src/core must not depend on I/O libraries." },
       ],
     }],
@@ -51,4 +67,5 @@ export default tseslint.config(
     },
   },
   coreRestrictions,
+  coreSubfolderImports,
 );

@@ -73,6 +73,15 @@ describe("Histogram", () => {
     }));
   });
 
+  it("survives a snapshot round trip (as across a worker thread)", () => {
+    const histogram = new Histogram();
+    for (const value of [5, 700, 123456, 9e9]) histogram.record(value);
+    const copy = Histogram.fromSnapshot(structuredClone(histogram.snapshot()));
+    for (const q of QUANTILES) assert.equal(copy.quantile(q), histogram.quantile(q));
+    assert.deepEqual([copy.count, copy.min, copy.max, copy.mean], [histogram.count, histogram.min, histogram.max, histogram.mean]);
+    assert.throws(() => Histogram.fromSnapshot(new Histogram({ subBucketBits: 3 }).snapshot()).merge(histogram), /different shapes/);
+  });
+
   it("answers 0 when empty and counts many values", () => {
     const histogram = new Histogram();
     assert.equal(histogram.quantile(0.99), 0);

@@ -15,6 +15,17 @@ const DEFAULT_SUB_BUCKET_BITS = 7;
 /** 2^40 ns is about 18 minutes: far past any request deadline. */
 const DEFAULT_VALUE_MAX = 2 ** 40;
 
+/** Everything a histogram holds, as plain data: it crosses a worker thread boundary. */
+export interface HistogramSnapshot {
+  subBucketBits: number;
+  valueMax: number;
+  counts: Float64Array;
+  total: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
 export class Histogram {
   readonly subBucketBits: number;
   readonly valueMax: number;
@@ -69,6 +80,24 @@ export class Histogram {
     if (rounded > this.maxSeen) this.maxSeen = rounded;
   }
 
+  snapshot(): HistogramSnapshot {
+    return {
+      subBucketBits: this.subBucketBits, valueMax: this.valueMax, counts: this.counts.slice(),
+      total: this.total, sum: this.sum, min: this.minSeen, max: this.maxSeen,
+    };
+  }
+
+  static fromSnapshot(snapshot: HistogramSnapshot): Histogram {
+    const histogram = new Histogram({ subBucketBits: snapshot.subBucketBits, valueMax: snapshot.valueMax });
+    if (snapshot.counts.length !== histogram.counts.length) throw new Error("histogram snapshot of a different shape");
+    histogram.counts.set(snapshot.counts);
+    histogram.total = snapshot.total;
+    histogram.sum = snapshot.sum;
+    histogram.minSeen = snapshot.min;
+    histogram.maxSeen = snapshot.max;
+    return histogram;
+  }
+
   /** Adds every value recorded in `other` (which must have the same shape). */
   merge(other: Histogram): void {
     if (other.subBucketBits !== this.subBucketBits || other.valueMax !== this.valueMax) {
@@ -102,10 +131,7 @@ export class Histogram {
 
   private indexOf(value: number): number {
     if (value < this.subBucketCount) return value;
-    let power = Math.floor(Math.log2(value));
-    // Math.log2 may round across a power of two for large values; correct it by one step.
-    if (2 ** power > value) power -= 1;
-    else if (2 ** (power + 1) <= value) power += 1;
+    const power = value < 2 ** 32 ? 31 - Math.clz32(value) : floorLog2(value);
     const shift = power - this.subBucketBits;
     const subBucket = Math.floor(value / 2 ** shift); // in [subBucketCount, 2 * subBucketCount)
     return (shift + 1) * this.subBucketCount + (subBucket - this.subBucketCount);
@@ -117,4 +143,13 @@ export class Histogram {
     const subBucket = (index % this.subBucketCount) + this.subBucketCount;
     return (subBucket + 1) * 2 ** shift - 1;
   }
+}
+
+/** floor(log2(value)) for values past 32 bits, where Math.clz32 cannot help. */
+function floorLog2(value: number): number {
+  let power = Math.floor(Math.log2(value));
+  // Math.log2 may round across a power of two for large values; correct it by one step.
+  if (2 ** power > value) power -= 1;
+  else if (2 ** (power + 1) <= value) power += 1;
+  return power;
 }

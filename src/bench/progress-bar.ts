@@ -3,7 +3,7 @@
 // and it is not drawn at all when stderr is not a terminal or the output is JSON.
 
 import cliProgress from "cli-progress";
-import type { BenchRun } from "./runner.js";
+import type { ProgressSource } from "./runner.js";
 
 const REFRESH_MS = 200;
 const SCALE = 1000;
@@ -12,7 +12,7 @@ export interface ProgressHandle {
   stop(): void;
 }
 
-export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process.stderr): ProgressHandle {
+export function showProgress(run: ProgressSource, stream: NodeJS.WriteStream = process.stderr): ProgressHandle {
   const bar = new cliProgress.SingleBar({
     stream,
     format: "{phase} [{bar}] {percentage}% | {ops} ops/s | {elapsed}s",

@@ -4,7 +4,7 @@ import { reportJson, reportText, type BenchSettings } from "./report.js";
 import type { BenchResult } from "./runner.js";
 
 const settings: BenchSettings = {
-  target: "127.0.0.1:6380", workload: "mixed", readRatio: 0.9, clients: 50, pipeline: 1,
+  target: "127.0.0.1:6380", workload: "mixed", readRatio: 0.9, clients: 50, threads: 1, pipeline: 1,
   valueBytes: 100, keyspace: 100000, warmupMs: 0,
 };
 
@@ -31,6 +31,7 @@ describe("bench report", () => {
   it("lists errors by code, most frequent first, and lost connections", () => {
     const text = reportText(settings, result({ errors: { ERR: 2, TRYAGAIN: 1500 }, errorsTotal: 1502, clientsLost: 3, preloadedKeys: 100000 }));
     assert.match(text, /errors {6}1,502 \(TRYAGAIN 1,500, ERR 2\)/);
+    assert.match(reportText({ ...settings, threads: 2 }, result()), /: 50 clients on 2 threads, pipeline 1/);
     assert.match(text, /lost {8}3 of 50 connections/);
     assert.match(text, /preloaded {3}100,000 keys/);
   });

@@ -8,6 +8,7 @@ export interface BenchSettings {
   workload: string;
   readRatio?: number;
   clients: number;
+  threads: number;
   pipeline: number;
   valueBytes: number;
   keyspace: number;
@@ -22,7 +23,7 @@ export function reportText(settings: BenchSettings, result: BenchResult): string
   const latency = result.latencyMs;
   const mix = settings.readRatio === undefined ? settings.workload : `${settings.workload} (${settings.readRatio * 100}% reads)`;
   const lines = [
-    `${mix} against ${settings.target}: ${settings.clients} clients, pipeline ${settings.pipeline}, ` +
+    `${mix} against ${settings.target}: ${settings.clients} clients${threadsText(settings.threads)}, pipeline ${settings.pipeline}, ` +
       `${settings.valueBytes}-byte values, keyspace ${settings.keyspace}`,
     `  requests    ${count(result.requests)} in ${(result.elapsedMs / 1000).toFixed(2)} s`,
     `  throughput  ${count(Math.round(result.opsPerSec))} ops/s`,
@@ -33,6 +34,10 @@ export function reportText(settings: BenchSettings, result: BenchResult): string
   if (result.preloadedKeys > 0) lines.splice(1, 0, `  preloaded   ${count(result.preloadedKeys)} keys`);
   if (result.clientsLost > 0) lines.push(`  lost        ${result.clientsLost} of ${settings.clients} connections`);
   return lines.join("\n");
+}
+
+function threadsText(threads: number): string {
+  return threads > 1 ? ` on ${threads} threads` : "";
 }
 
 function errorsText(result: BenchResult): string {

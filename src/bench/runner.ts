@@ -4,7 +4,7 @@
 // The runner knows connections only through BenchChannel, so it is tested without sockets.
 
 import { CLIENT_LIMITS } from "../core/limits.js";
-import { Histogram } from "./histogram.js";
+import { Histogram, type HistogramSnapshot } from "./histogram.js";
 import type { CommandArgs, WorkloadGenerator } from "./workload.js";
 
 /** When the measured part of a run stops: after a time, or after a number of requests. */
@@ -35,6 +35,16 @@ export interface BenchPlan {
 
 export type BenchPhase = "connecting" | "preloading" | "warmup" | "measuring" | "done";
 
+/** What the progress bar reads while a run goes on (a BenchRun, or a run over worker threads). */
+export interface ProgressSource {
+  readonly phase: BenchPhase;
+  readonly preloadedKeys: number;
+  /** Measured requests answered successfully so far. */
+  readonly completed: number;
+  /** How far the run is, as a share from 0 to 1 of its measured part. */
+  progress(nowMs?: number): number;
+}
+
 export interface BenchResult {
   /** Successful requests in the measured part. */
   requests: number;
@@ -50,10 +60,50 @@ export interface BenchResult {
   preloadedKeys: number;
 }
 
+/** The raw figures of one run (or of one thread's share of it), before they are summarized. */
+export interface Measurement {
+  histogram: HistogramSnapshot;
+  elapsedMs: number;
+  errors: Record<string, number>;
+  clientsLost: number;
+  preloadedKeys: number;
+}
+
+/** One result from the measurements of every thread: counts add up, the measured time is the longest. */
+export function summarize(measurements: Measurement[]): BenchResult {
+  const latencies = new Histogram();
+  const errors: Record<string, number> = {};
+  let elapsedMs = 0;
+  let clientsLost = 0;
+  let preloadedKeys = 0;
+  for (const part of measurements) {
+    latencies.merge(Histogram.fromSnapshot(part.histogram));
+    for (const [code, count] of Object.entries(part.errors)) errors[code] = (errors[code] ?? 0) + count;
+    elapsedMs = Math.max(elapsedMs, part.elapsedMs);
+    clientsLost += part.clientsLost;
+    preloadedKeys += part.preloadedKeys;
+  }
+  const ms = (nanoseconds: number): number => nanoseconds / 1e6;
+  return {
+    requests: latencies.count,
+    elapsedMs,
+    opsPerSec: elapsedMs > 0 ? latencies.count / (elapsedMs / 1000) : 0,
+    latencyMs: {
+      min: ms(latencies.min), mean: ms(latencies.mean), p50: ms(latencies.quantile(0.5)), p95: ms(latencies.quantile(0.95)),
+      p99: ms(latencies.quantile(0.99)), p999: ms(latencies.quantile(0.999)), max: ms(latencies.max),
+    },
+    latencyRelativeErrorMax: latencies.relativeErrorMax,
+    errors,
+    errorsTotal: Object.values(errors).reduce((sum, count) => sum + count, 0),
+    clientsLost,
+    preloadedKeys,
+  };
+}
+
 /** Bytes of values in one preload MSET: keeps each request far below any request size limit. */
 const PRELOAD_BATCH_BYTES = 1024 * 1024;
 
-export class BenchRun {
+export class BenchRun implements ProgressSource {
   phase: BenchPhase = "connecting";
   preloadedKeys = 0;
   /** Measured requests answered successfully so far. */
@@ -77,6 +127,11 @@ export class BenchRun {
   }
 
   async run(): Promise<BenchResult> {
+    return summarize([await this.measure()]);
+  }
+
+  /** Runs, and answers the raw figures (for a thread of a threaded run). */
+  async measure(): Promise<Measurement> {
     const channels = await this.openAll();
     try {
       if (this.plan.preload) await this.preloadAll(channels);
@@ -93,7 +148,13 @@ export class BenchRun {
       for (const channel of channels) channel.close();
     }
     this.phase = "done";
-    return this.result();
+    return {
+      histogram: this.histogram.snapshot(),
+      elapsedMs: Math.max(0, this.lastReplyMs - this.measureStartMs),
+      errors: Object.fromEntries(this.errors),
+      clientsLost: this.clientsLost,
+      preloadedKeys: this.preloadedKeys,
+    };
   }
 
   private async openAll(): Promise<BenchChannel[]> {
@@ -129,9 +190,10 @@ export class BenchRun {
   }
 
   private async lane(channel: BenchChannel, life: { alive: boolean }): Promise<void> {
-    while (life.alive && this.shouldSend()) {
+    // One clock read per request on each side: the reply's time is also the next send's.
+    let sentAt = performance.now();
+    while (life.alive && this.shouldSend(sentAt)) {
       const args = this.plan.workload.next();
-      const sentAt = performance.now();
       const measured = sentAt >= this.measureStartMs;
       if (measured) {
         this.phase = "measuring";
@@ -139,8 +201,11 @@ export class BenchRun {
       }
       try {
         await channel.send(args);
-        if (measured) this.recordReply(sentAt);
+        const repliedAt = performance.now();
+        if (measured) this.recordReply(sentAt, repliedAt);
+        sentAt = repliedAt;
       } catch (error) {
+        sentAt = performance.now();
         const failure = this.plan.classifyFailure(error);
         if (measured) this.errors.set(failure.code, (this.errors.get(failure.code) ?? 0) + 1);
         if (failure.connectionLost && life.alive) {
@@ -151,38 +216,15 @@ export class BenchRun {
     }
   }
 
-  private shouldSend(): boolean {
+  private shouldSend(nowMs: number): boolean {
     const stop = this.plan.stop;
     if ("requests" in stop) return this.issued < stop.requests;
-    return performance.now() < this.measureStartMs + stop.durationMs;
+    return nowMs < this.measureStartMs + stop.durationMs;
   }
 
-  private recordReply(sentAt: number): void {
-    const now = performance.now();
+  private recordReply(sentAt: number, now: number): void {
     this.histogram.record((now - sentAt) * 1e6);
     this.completed += 1;
     this.lastReplyMs = Math.max(this.lastReplyMs, now);
-  }
-
-  private result(): BenchResult {
-    const elapsedMs = Math.max(0, this.lastReplyMs - this.measureStartMs);
-    const ms = (nanoseconds: number): number => nanoseconds / 1e6;
-    const h = this.histogram;
-    let errorsTotal = 0;
-    for (const count of this.errors.values()) errorsTotal += count;
-    return {
-      requests: this.completed,
-      elapsedMs,
-      opsPerSec: elapsedMs > 0 ? this.completed / (elapsedMs / 1000) : 0,
-      latencyMs: {
-        min: ms(h.min), mean: ms(h.mean), p50: ms(h.quantile(0.5)), p95: ms(h.quantile(0.95)),
-        p99: ms(h.quantile(0.99)), p999: ms(h.quantile(0.999)), max: ms(h.max),
-      },
-      latencyRelativeErrorMax: h.relativeErrorMax,
-      errors: Object.fromEntries(this.errors),
-      errorsTotal,
-      clientsLost: this.clientsLost,
-      preloadedKeys: this.preloadedKeys,
-    };
   }
 }

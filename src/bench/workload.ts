@@ -38,6 +38,11 @@ export class WorkloadGenerator {
   }
 }
 
+const KEY_DIGITS = 12;
+/** "key:", "key:0", "key:00", ...: the prefix for each count of padding zeros (cheaper than padStart per key). */
+const KEY_PREFIXES = Array.from({ length: KEY_DIGITS + 1 }, (_, zeros) => `key:${"0".repeat(zeros)}`);
+
 export function keyName(index: number): string {
-  return `key:${String(index).padStart(12, "0")}`;
+  const digits = String(index);
+  return KEY_PREFIXES[Math.max(0, KEY_DIGITS - digits.length)]! + digits;
 }

@@ -4,12 +4,13 @@
 
 import type { Command } from "commander";
 import { BenchRun } from "../bench/runner.js";
-import { classifyBenchFailure, openBenchChannel } from "../bench/resp-channel.js";
+import { classifyBenchFailure, openBenchChannel, type ChannelOptions } from "../bench/resp-channel.js";
 import { showProgress } from "../bench/progress-bar.js";
 import { reportJson, reportText, type BenchSettings } from "../bench/report.js";
-import { WorkloadGenerator } from "../bench/workload.js";
+import { ThreadedBenchRun } from "../bench/threaded-run.js";
+import { WorkloadGenerator, type WorkloadShape } from "../bench/workload.js";
 import { BENCH_DEFAULTS, parseBenchOptions, type BenchOptions } from "./bench-options.js";
-import { DEFAULT_NODE_PORT } from "./node-command.js";
+import { DEFAULT_PORT } from "../client/connect.js";
 import type { RawOptions } from "./settings.js";
 
 export function registerBenchCommand(program: Command): void {
@@ -17,11 +18,12 @@ export function registerBenchCommand(program: Command): void {
     .command("bench")
     .description("load-test any RESP server: throughput, latency quantiles, errors by code")
     .option("--host <address>", "server address (default 127.0.0.1)")
-    .option("--port <port>", `server port (default ${DEFAULT_NODE_PORT})`)
+    .option("--port <port>", `server port (default ${DEFAULT_PORT})`)
     .option("--password <password>", "AUTH with this password on every connection")
     .option("--workload <kind>", "set, get or mixed (default set)")
     .option("--read-ratio <share>", `share of GETs in the mixed workload (default ${BENCH_DEFAULTS.readRatio})`)
     .option("--clients <n>", `connections, each its own client (default ${BENCH_DEFAULTS.clients})`)
+    .option("--threads <n>", "worker threads to spread the clients over (default 1; one Node thread can be the bottleneck)")
     .option("--pipeline <n>", `requests in flight on each connection (default ${BENCH_DEFAULTS.pipeline})`)
     .option("--value-size <bytes>", `size of each value written (default ${BENCH_DEFAULTS.valueBytes})`)
     .option("--keyspace <n>", `keys drawn uniformly from key:000000000000 on (default ${BENCH_DEFAULTS.keyspace})`)
@@ -39,25 +41,50 @@ Examples:
   ringkv bench --port 6380 --workload set --clients 50 --duration 10s
   ringkv bench --workload get --preload --keyspace 10000 --pipeline 16 --requests 1000000
   ringkv bench --workload mixed --read-ratio 0.8 --json > result.json
-  ringkv bench --port 6379 --workload get --preload     # redis-server, for comparison`)
+  ringkv bench --port 6379 --workload get --preload --threads 2     # redis-server, for comparison`)
     .action(async (flags: RawOptions) => {
-      const options = parseBenchOptions(flags, DEFAULT_NODE_PORT);
+      const options = parseBenchOptions(flags, DEFAULT_PORT);
       await runBenchCommand(options);
     });
 }
 
-async function runBenchCommand(options: BenchOptions): Promise<void> {
-  const run = new BenchRun({
+/** One thread runs the clients itself; more spread them over worker threads. */
+function makeRun(options: BenchOptions): BenchRun | ThreadedBenchRun {
+  if (options.threads > 1) {
+    return new ThreadedBenchRun({
+      threads: options.threads,
+      clients: options.clients,
+      pipeline: options.pipeline,
+      stop: options.stop,
+      warmupMs: options.warmupMs,
+      preload: options.preload,
+      shape: workloadShape(options),
+      channel: channelOptions(options),
+    });
+  }
+  return new BenchRun({
     clients: options.clients,
     pipeline: options.pipeline,
     stop: options.stop,
     warmupMs: options.warmupMs,
     preload: options.preload,
     valueBytes: options.valueBytes,
-    workload: new WorkloadGenerator(options),
-    openChannel: () => openBenchChannel(options),
+    workload: new WorkloadGenerator(workloadShape(options)),
+    openChannel: () => openBenchChannel(channelOptions(options)),
     classifyFailure: classifyBenchFailure,
   });
+}
+
+function workloadShape(options: BenchOptions): WorkloadShape {
+  return { workload: options.workload, readRatio: options.readRatio, keyspace: options.keyspace, valueBytes: options.valueBytes };
+}
+
+function channelOptions(options: BenchOptions): ChannelOptions {
+  return { host: options.host, port: options.port, password: options.password, timeoutMs: options.timeoutMs };
+}
+
+async function runBenchCommand(options: BenchOptions): Promise<void> {
+  const run = makeRun(options);
   const progress = !options.json && process.stderr.isTTY ? showProgress(run) : undefined;
   let result;
   try {
@@ -70,6 +97,7 @@ async function runBenchCommand(options: BenchOptions): Promise<void> {
     workload: options.workload,
     ...(options.workload === "mixed" ? { readRatio: options.readRatio } : {}),
     clients: options.clients,
+    threads: options.threads,
     pipeline: options.pipeline,
     valueBytes: options.valueBytes,
     keyspace: options.keyspace,

@@ -18,6 +18,8 @@ export interface BenchOptions {
   /** Share of GETs in the mixed workload (0..1). */
   readRatio: number;
   clients: number;
+  /** Worker threads the clients are spread over. */
+  threads: number;
   /** Requests in flight on each connection. */
   pipeline: number;
   valueBytes: number;
@@ -47,6 +49,7 @@ export function parseBenchOptions(flags: RawOptions, defaultPort: number): Bench
     workload: workloadOption(flags),
     readRatio: readRatioOption(flags),
     clients: integerOption(flags, "clients", BENCH_DEFAULTS.clients, 1, CLIENT_LIMITS.benchClientsMax),
+    threads: threadsOption(flags),
     pipeline: integerOption(flags, "pipeline", BENCH_DEFAULTS.pipeline, 1, DEFAULT_LIMITS.pipelineDepthMax),
     valueBytes: integerOption(flags, "valueSize", BENCH_DEFAULTS.valueBytes, 0, DEFAULT_LIMITS.valueBytesMax),
     keyspace: integerOption(flags, "keyspace", BENCH_DEFAULTS.keyspace, 1, 2 ** 32),
@@ -64,6 +67,13 @@ function workloadOption(flags: RawOptions): Workload {
     throw new SettingsError(`--workload must be one of ${WORKLOADS.join(", ")}, got "${workload}"`);
   }
   return workload as Workload;
+}
+
+function threadsOption(flags: RawOptions): number {
+  const threads = integerOption(flags, "threads", 1, 1, CLIENT_LIMITS.benchThreadsMax);
+  const clients = integerOption(flags, "clients", BENCH_DEFAULTS.clients, 1, CLIENT_LIMITS.benchClientsMax);
+  if (threads > clients) throw new SettingsError(`--threads (${threads}) cannot be more than --clients (${clients})`);
+  return threads;
 }
 
 function readRatioOption(flags: RawOptions): number {

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { registerCheckCommand } from "./check-command.js";
-import { registerSimCommand, type CommandOutput } from "./sim-command.js";
+import { DEFAULT_SIM_OPTIONS } from "../sim/run.js";
+import { replayCommand } from "../sim/sim-flags.js";
+import { registerSimCommand, simOptionsFromFlags, type CommandOutput } from "./sim-command.js";
 
 /** Runs `ringkv <args>` in-process; returns what it printed and whether it failed. */
 async function ringkv(args: string[]): Promise<{ lines: string[]; errors: string[]; failed: boolean }> {
@@ -49,20 +51,28 @@ test("a failing swarm prints the seed and a command that replays exactly that ru
   assert.ok(replayed.lines.some((line) => line.startsWith("  [linearizability] ")));
 });
 
-test("pinned faults appear in the replay command and replay to the same run", async () => {
-  const args = ["sim", "--seed", "9", "--ops", "60", "--drop", "0.3", "--latency-ms", "0.123", "--crash-rate", "0", "--plant", "stale-replica-read"];
-  const run = await ringkv(args);
-  const replay = run.lines.find((line) => line.startsWith("replay: "));
-  assert.ok(replay, run.lines.join("\n"));
-  assert.match(replay, /--drop 0\.3 --latency-ms 0\.123 --crash-rate 0 --plant stale-replica-read$/);
-  const replayed = await ringkv(replay.slice("replay: ringkv ".length).split(" "));
-  assert.equal(traceOf(replayed.lines), traceOf(run.lines));
+test("pinned faults appear in the replay command, which gives back exactly the same options", () => {
+  const options = simOptionsFromFlags({
+    seed: "9", ops: "60", drop: "0.3", latencyMs: "0.123", crashRate: "0", calm: true, plant: "stale-replica-read",
+  });
+  const command = replayCommand(options, DEFAULT_SIM_OPTIONS);
+  assert.match(command, /^ringkv sim --seed 9 --ops 60 --drop 0\.3 --dup 0 --reorder 0 --latency-ms 0\.123 --partition-rate 0 --crash-rate 0 /);
+  assert.match(command, / --plant stale-replica-read$/);
+  const words = command.split(" ").slice(2);
+  const flags: Record<string, string> = {};
+  for (let index = 0; index < words.length; index += 2) {
+    flags[words[index]!.slice(2).replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())] = words[index + 1]!;
+  }
+  assert.deepEqual(simOptionsFromFlags(flags), options);
 });
 
 test("--trace shows the trace around each failure", async () => {
-  const run = await ringkv(["sim", "--seed", "9", "--ops", "60", "--plant", "stale-replica-read", "--trace"]);
-  const start = run.lines.findIndex((line) => line.startsWith("--- trace around: [linearizability]"));
-  assert.ok(start >= 0);
+  const swarm = await ringkv(["sim", "--seeds", "50", "--ops", "120", "--plant", "stale-replica-read", "--stop-on-failure"]);
+  const seed = /--seed (\d+)/.exec(swarm.lines.find((line) => line.startsWith("replay: "))!)![1]!;
+  const run = await ringkv(["sim", "--seed", seed, "--ops", "120", "--plant", "stale-replica-read", "--trace"]);
+  assert.equal(run.failed, true);
+  const start = run.lines.findIndex((line) => line.startsWith("--- trace around: ["));
+  assert.ok(start >= 0, run.lines.join("\n"));
   assert.match(run.lines[start + 1]!, /^ +\d+\.\d{3}ms {2}\S/);
 });
 

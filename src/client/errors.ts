@@ -91,7 +91,7 @@ export class AuthError extends RingkvClientError {
 export function clusterViewError(error: RingkvClientError, view: string, address: string): RingkvClientError {
   if (!(error instanceof ServerError) || !/unknown (sub)?command/i.test(error.message)) return error;
   return new NotCoordinatorError(
-    `${view} is answered by a ringkv coordinator only, and ${address} is not one (it answered: ${error.message})`,
+    `${view} is answered by a ringkv coordinator only, and ${address} is not one (it answered: ${error.reply ?? error.message})`,
     { cause: error },
   );
 }

@@ -129,7 +129,7 @@ describe("RingkvClient", () => {
     const db = await connect({ port: PORT });
     try {
       await assert.rejects(db.nodes(), (error: unknown) => error instanceof NotCoordinatorError && error.code === "NOTCOORDINATOR" &&
-        /RINGKV NODES is answered by a ringkv coordinator only, and 127\.0\.0\.1:17310 is not one \(it answered: RINGKV NODES failed: ERR unknown command/.test(error.message));
+        /RINGKV NODES is answered by a ringkv coordinator only, and 127\.0\.0\.1:17310 is not one \(it answered: ERR unknown command 'RINGKV'/.test(error.message));
       await assert.rejects(db.locate("k"), NotCoordinatorError);
     } finally {
       await db.close();

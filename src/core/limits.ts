@@ -71,6 +71,8 @@ export const CLIENT_LIMITS = Object.freeze({
   historyLinesMax: 1_000,
   /** Most connections `ringkv bench` opens. */
   benchClientsMax: 10_000,
+  /** Most worker threads `ringkv bench --threads` starts. */
+  benchThreadsMax: 64,
   /** Keys per MSET while `ringkv bench --preload` fills the keyspace. */
   benchPreloadBatchKeys: 500,
 });

@@ -16,6 +16,7 @@ import type { Logger } from "./logger.js";
 import { MachineDriver } from "./machine-driver.js";
 import { coordinatorWrites, recoverCoordinator } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
+import { remoteKeyCount } from "./remote-count.js";
 import { VERSION } from "./version.js";
 
 export interface CoordinatorSettings {
@@ -88,9 +89,9 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),
     info: () => clusterInfo(machine),
     extraCommands: clusterCommands(machine),
-    dbsize: () => clusterKeyCount(machine, settings.replicas),
+    dbsize: () => clusterKeyCount(machine, remoteKeyCount),
   });
-  driver.feed({ kind: "recovered", epoch, members: recovered.members, sealed: recovered.sealed, decisions: recovered.decisions });
+  driver.feed({ kind: "recovered", ...recovered, epoch });
 
   const acceptNode = (socket: Socket, firstBytes: Buffer) => {
     const link = new FramedLink(socket, settings.limits.requestBytesMax);

@@ -5,7 +5,7 @@
 
 import { Packr } from "msgpackr";
 import type {
-  CoordinatorRecord, MemberInfo, NodeId, ParticipantRecord, TxnId, TxnWrite,
+  CoordinatorRecord, MemberInfo, NodeId, ParticipantRecord, Placement, TxnId, TxnWrite,
 } from "../core/cluster/types.js";
 import type { KVStore, StoreWrite } from "../storage/kv-store.js";
 import type { DataWrite } from "./storage-engine.js";
@@ -47,7 +47,7 @@ export function coordinatorWrites(records: CoordinatorRecord[]): StoreWrite[] {
       case "epoch":
         return { db: "meta", key: META_EPOCH, value: packr.pack(record.epoch) };
       case "members":
-        return { db: "meta", key: META_MEMBERS, value: packr.pack({ members: record.members, sealed: record.sealed }) };
+        return { db: "meta", key: META_MEMBERS, value: packr.pack({ members: record.members, sealed: record.sealed, placement: record.placement }) };
       case "decision":
         return { db: "txn", key: txnKey(record.txid), value: packr.pack({ participants: record.participants, writes: record.writes }) };
       case "forget":
@@ -60,13 +60,17 @@ export interface CoordinatorState {
   epoch: number;
   members: MemberInfo[];
   sealed: boolean;
+  /** Absent on a fresh data directory. */
+  placement?: Placement;
   decisions: Array<{ txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }>;
 }
 
 export function recoverCoordinator(store: KVStore): CoordinatorState {
   const epoch = store.get("meta", META_EPOCH);
   const members = store.get("meta", META_MEMBERS);
-  const membership = members === undefined ? { members: [], sealed: false } : (packr.unpack(members) as { members: MemberInfo[]; sealed: boolean });
+  const membership = members === undefined
+    ? { members: [], sealed: false }
+    : (packr.unpack(members) as { members: MemberInfo[]; sealed: boolean; placement: Placement });
   const decisions = [...store.entries("txn")].map(([key, value]) => {
     const decision = packr.unpack(value) as { participants: NodeId[]; writes: TxnWrite[] };
     return { txid: key.toString("utf8"), ...decision };

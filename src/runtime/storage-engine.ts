@@ -31,7 +31,9 @@ export class StorageEngine {
   /** The durable value of `key`, through the cache. */
   get(key: Buffer): Buffer | undefined {
     const cached = this.cache.get(key);
-    if (cached !== undefined) return cached as Buffer;
+    // The cache keeps plain Uint8Arrays (it lives in the platform-free core); a Buffer view
+    // of the same bytes costs no copy.
+    if (cached !== undefined) return Buffer.from(cached.buffer, cached.byteOffset, cached.byteLength);
     const stored = this.store.get("data", key);
     if (stored !== undefined) this.cache.set(key, stored);
     return stored;

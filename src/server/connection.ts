@@ -8,6 +8,7 @@
 // replyBufferBytesMax of replies queued toward the client; past either, the socket stops
 // being read (TCP then pushes back on the client) until replies drain.
 import type { Socket } from "node:net";
+import { RespDecoder } from "../codec/resp-decoder.js";
 import { RingkvError } from "../core/errors.js";
 import type { Bytes } from "./backend.js";
 import { commandKeys, type CommandSpec } from "./command-table.js";
@@ -17,7 +18,6 @@ import { Fifo } from "./fifo.js";
 import { KeyLocks } from "./key-locks.js";
 import { ReplyBuffer } from "./reply-buffer.js";
 import { errorReply, isInternalError, isPromise, type Reply } from "./reply.js";
-import { createRequestDecoder, type RequestDecoder } from "./request-decoder.js";
 
 const enum State {
   Queued,
@@ -40,7 +40,7 @@ interface Pending {
 
 export class ClientConnection implements CommandContext {
   readonly session: Session;
-  private readonly decoder: RequestDecoder;
+  private readonly decoder: RespDecoder;
   private readonly replies = new ReplyBuffer();
   private readonly pending = new Fifo<Pending>();
   /** How many entries at the tail of `pending` have not started yet. */
@@ -77,7 +77,9 @@ export class ClientConnection implements CommandContext {
       outputBytes: () => this.replies.byteLength + socket.writableLength,
       pendingRequests: () => this.pending.length,
     };
-    this.decoder = createRequestDecoder(server.limits, {
+    this.decoder = new RespDecoder({
+      mode: "request",
+      limits: server.limits,
       onCommand: (args) => this.onRequest(args),
       onCommandError: (error) => this.onRequestRefused(error),
       onProtocolError: (error) => this.onProtocolError(error),
@@ -85,6 +87,12 @@ export class ClientConnection implements CommandContext {
     this.closedPromise = new Promise((resolve) => socket.once("close", resolve));
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("drain", () => this.onDrain());
+    // The client finished sending (half-close, e.g. `... | nc`): answer what it sent, then close.
+    // The server is created with allowHalfOpen, so our side stays writable until then.
+    socket.on("end", () => {
+      this.finishing = true;
+      this.flush();
+    });
     socket.on("close", () => this.onClose());
     // Resets and aborts surface as 'close' right after; nothing else to do with them.
     socket.on("error", () => undefined);
@@ -130,15 +138,15 @@ export class ClientConnection implements CommandContext {
   }
 
   /** A request the decoder refused but skipped cleanly (e.g. an oversized bulk string). */
-  private onRequestRefused(error: unknown): void {
+  private onRequestRefused(error: RingkvError): void {
     if (this.acceptsNoMore()) return;
-    this.answerInOrder(errorReply(error));
+    this.answerInOrder(error);
   }
 
   /** Bytes that cannot be parsed: answer the error after what came before, then close. */
-  private onProtocolError(error: unknown): void {
+  private onProtocolError(error: RingkvError): void {
     if (this.acceptsNoMore()) return;
-    this.answerInOrder(errorReply(error));
+    this.answerInOrder(error);
     this.finishing = true;
   }
 

@@ -73,8 +73,7 @@ test("HELLO 3 AUTH authenticates and switches protocol in one step", async () =>
   c.sendCommands(["HELLO", "3", "AUTH", "default", PASSWORD, "SETNAME", "svc"]);
   assert.equal(await c.expect("%7\r\n"), "%7\r\n");
   c.sendCommands(["CLIENT", "GETNAME"]);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.ok(c.pending().endsWith(bulk("svc")), c.pending());
+  await c.until((pending) => pending.endsWith(bulk("svc")));
   await c.take(c.pending().length);
   await roundTrip(c, ["GET", "never-set"], "_\r\n");
 });

@@ -54,7 +54,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   const undecided = new Set<Socket>();
   const passwordDigest = options.password === undefined ? undefined : sha256(Buffer.from(options.password));
   let nextClientId = 1;
-  const listener: Server = createServer({ noDelay: true }, (socket) => accept(socket));
+  const listener: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => accept(socket));
 
   const context: ServerContext = {
     backend: options.backend,
@@ -91,7 +91,10 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     socket.once("close", () => undecided.delete(socket));
     socket.once("data", (firstBytes: Buffer) => {
       undecided.delete(socket);
-      if (firstBytes[0] === INTERNAL_CONNECTION_BYTE) internal(socket, firstBytes);
+      if (firstBytes[0] === INTERNAL_CONNECTION_BYTE) {
+        socket.allowHalfOpen = false; // a link closes when its peer ends it: Node's default
+        internal(socket, firstBytes);
+      }
       else serveClient(socket).receive(firstBytes);
     });
   }

@@ -208,6 +208,11 @@ export class RawClient {
     return this.take(Buffer.byteLength(expected, "latin1"), timeoutMs);
   }
 
+  /** Waits until what arrived (and was not taken) satisfies `ready`. */
+  async until(ready: (pending: string) => boolean, timeoutMs = 5000): Promise<void> {
+    await this.waitFor(() => ready(this.pending()), timeoutMs);
+  }
+
   async waitClosed(timeoutMs = 5000): Promise<void> {
     await this.waitFor(() => this.closedFlag, timeoutMs);
   }

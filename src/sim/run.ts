@@ -98,84 +98,119 @@ export interface SimReport {
   };
 }
 
-const FINAL_READ_RETRIES = 50;
+/** Extra attempts of a client request after TRYAGAIN; the final reads try harder, the cluster being healed. */
+const CLIENT_RETRIES_MAX = 5;
+const FINAL_READ_RETRIES_MAX = 50;
 const SETTLE_STEP_US = 50_000;
+/** Far above what a run of the default size uses (a few thousand happenings queued at most). */
+const CLUSTER_BOUNDS = Object.freeze({ scheduledMax: 1_000_000, inboxMax: 100_000, diskPendingMax: 100_000, requestsMax: 10_000 });
 
 export function runSimulation(options: SimOptions): SimReport {
-  const plan = drawFaultPlan(Prng.derive(options.seed, "plan"), options.faults);
-  const plant = options.plant === undefined ? undefined : findPlant(options.plant);
-  const cluster = new SimCluster({
-    seed: options.seed, nodes: options.nodes, replicas: options.replicas, partitions: options.partitions,
-    vnodesPerNode: options.vnodesPerNode, tickMs: options.tickMs, requestTimeoutMs: options.requestTimeoutMs,
-    plan, plant, traceLinesKept: options.traceLinesKept,
-    bounds: { scheduledMax: 1_000_000, inboxMax: 100_000, diskPendingMax: 100_000, requestsMax: 10_000 },
-  });
-  const { scheduler } = cluster;
-  const history = new HistoryRecorder(Math.max(10_000, options.ops * (FINAL_READ_RETRIES + 2)));
-  const space = makeKeySpace(options);
-  const clientOptions = (requests: number, retriesMax: number) => ({
-    requests, retriesMax, thinkMaxUs: options.thinkMaxMs * 1000, backoffMaxUs: 100_000,
-    timeoutUs: clientTimeoutUs(options, plan),
-  });
-  const failures: SimFailure[] = [];
-  const fail = (checker: Checker, message: string, keys: string[] = [], fromUs = scheduler.nowUs, toUs = fromUs): void => {
-    failures.push({ checker, message, keys, fromUs, toUs });
-  };
+  return new Run(options).report();
+}
 
-  cluster.startAll();
-  const clients = Array.from({ length: options.clients }, (_, index) => {
-    const name = `c${index + 1}`;
-    const requests = Math.floor(options.ops / options.clients) + (index < options.ops % options.clients ? 1 : 0);
-    const prng = Prng.derive(options.seed, `client:${name}`);
-    return new SimClient(name, scheduler, prng, cluster.clients, history, clientOptions(requests, 5), (value) => nextOp(prng, space, value));
-  });
-  for (const client of clients) client.start();
-  const nemesis = new Nemesis(scheduler, Prng.derive(options.seed, "nemesis"), plan, nemesisTargets(cluster));
-  nemesis.start();
-  scheduler.runUntil(options.activeMaxMs * 1000, () => cluster.halted || clients.every((client) => client.done));
-  if (!cluster.halted && !clients.every((client) => client.done)) fail("liveness", `the clients had not finished after ${options.activeMaxMs} ms`);
+/** One run's phases: work under faults, heal and settle, read everything, check. */
+class Run {
+  readonly plan: FaultPlan;
+  readonly cluster: SimCluster;
+  readonly history: HistoryRecorder;
+  readonly keys: string[];
+  readonly failures: SimFailure[] = [];
+  readonly finalValues = new Map<string, string | null>();
+  undecidedKeys: string[] = [];
 
-  nemesis.stop();
-  cluster.healAll();
-  const settled = !cluster.halted && settle(cluster, options.settleMaxMs, fail);
-  const settledAtUs = scheduler.nowUs;
+  constructor(private readonly options: SimOptions) {
+    this.plan = drawFaultPlan(Prng.derive(options.seed, "plan"), options.faults);
+    this.cluster = new SimCluster({
+      seed: options.seed, nodes: options.nodes, replicas: options.replicas, partitions: options.partitions,
+      vnodesPerNode: options.vnodesPerNode, tickMs: options.tickMs, requestTimeoutMs: options.requestTimeoutMs,
+      plan: this.plan, plant: options.plant === undefined ? undefined : findPlant(options.plant), traceLinesKept: options.traceLinesKept,
+      bounds: CLUSTER_BOUNDS,
+    });
+    this.history = new HistoryRecorder(Math.max(10_000, options.ops * (CLIENT_RETRIES_MAX + 2) + 10 * FINAL_READ_RETRIES_MAX));
+    this.keys = allKeys(makeKeySpace(options));
+  }
 
-  const keys = allKeys(space);
-  const finalValues = new Map<string, string | null>();
-  if (settled) {
-    const reader = new SimClient("final", scheduler, Prng.derive(options.seed, "client:final"), cluster.clients, history,
-      clientOptions(keys.length, FINAL_READ_RETRIES), (_value, index) => ({ f: "get", keys: [keys[index]!] }));
+  report(): SimReport {
+    this.cluster.startAll();
+    this.#workUnderFaults();
+    const settled = !this.cluster.halted && this.#healAndSettle();
+    const settledAtUs = this.cluster.scheduler.nowUs;
+    if (settled) this.#readEveryKey();
+    this.#check(settled, settledAtUs);
+    return report(this.options.seed, this.plan, this.cluster, this.history.entries, this.failures, this.undecidedKeys);
+  }
+
+  #fail(checker: Checker, message: string, keys: string[] = [], fromUs = this.cluster.scheduler.nowUs, toUs = fromUs): void {
+    this.failures.push({ checker, message, keys, fromUs, toUs });
+  }
+
+  #client(name: string, requests: number, retriesMax: number, nextOp: ConstructorParameters<typeof SimClient>[6]): SimClient {
+    const { options, cluster } = this;
+    return new SimClient(name, cluster.scheduler, Prng.derive(options.seed, `client:${name}`), cluster.clients, this.history, {
+      requests, retriesMax, thinkMaxUs: options.thinkMaxMs * 1000, backoffMaxUs: 100_000, timeoutUs: clientTimeoutUs(options, this.plan),
+    }, nextOp);
+  }
+
+  #workUnderFaults(): void {
+    const { options, cluster } = this;
+    const space = makeKeySpace(options);
+    const clients = Array.from({ length: options.clients }, (_, index) => {
+      const requests = Math.floor(options.ops / options.clients) + (index < options.ops % options.clients ? 1 : 0);
+      const workload = Prng.derive(options.seed, `workload:c${index + 1}`);
+      return this.#client(`c${index + 1}`, requests, CLIENT_RETRIES_MAX, (value) => nextOp(workload, space, value));
+    });
+    for (const client of clients) client.start();
+    const nemesis = new Nemesis(cluster.scheduler, Prng.derive(options.seed, "nemesis"), this.plan, nemesisTargets(cluster));
+    nemesis.start();
+    const allDone = (): boolean => clients.every((client) => client.done);
+    cluster.scheduler.runUntil(options.activeMaxMs * 1000, () => cluster.halted || allDone());
+    nemesis.stop();
+    if (!cluster.halted && !allDone()) this.#fail("liveness", `the clients had not finished after ${options.activeMaxMs} ms`);
+  }
+
+  #healAndSettle(): boolean {
+    this.cluster.healAll();
+    return settle(this.cluster, this.options.settleMaxMs, (message) => this.#fail("liveness", message));
+  }
+
+  /** Durability: every key read through the coordinator of the healed cluster, into the history. */
+  #readEveryKey(): void {
+    const { keys, cluster, history } = this;
+    const reader = this.#client("final", keys.length, FINAL_READ_RETRIES_MAX, (_value, index) => ({ f: "get", keys: [keys[index]!] }));
     const firstFinal = history.entries.length;
     reader.start();
-    scheduler.runUntil(scheduler.nowUs + options.settleMaxMs * 1000, () => cluster.halted || reader.done);
+    cluster.scheduler.runUntil(cluster.scheduler.nowUs + this.options.settleMaxMs * 1000, () => cluster.halted || reader.done);
     for (const entry of history.entries.slice(firstFinal)) {
-      if (entry.result.type === "values") finalValues.set(entry.op.f === "get" ? entry.op.keys[0]! : "", entry.result.values[0] ?? null);
+      if (entry.op.f === "get" && entry.result.type === "values") this.finalValues.set(entry.op.keys[0]!, entry.result.values[0] ?? null);
     }
-    for (const key of keys) if (!finalValues.has(key)) fail("liveness", `the final read of ${key} never succeeded on the healed cluster`, [key]);
+    for (const key of keys) if (!this.finalValues.has(key)) this.#fail("liveness", `the final read of ${key} never succeeded on the healed cluster`, [key]);
   }
 
-  for (const { message, atUs } of cluster.failures) fail("liveness", message, undefined, atUs);
-  for (const message of cluster.clients.unanswered()) fail("liveness", message);
-  const linearizability = checkLinearizability(history.entries, { settledAt: settledAtUs, stepsMax: options.linearizabilityStepsMax });
-  for (const verdict of linearizability.keys) {
-    if (verdict.verdict !== "violation") continue;
-    const { invoke, complete } = verdict.blockedEntry!;
-    fail("linearizability", verdict.detail!, [verdict.key], invoke, complete ?? settledAtUs);
-  }
-  for (const violation of checkAtomicity(history.entries)) {
-    fail("atomicity", violation.detail, violation.group, violation.read.invoke, violation.read.complete ?? violation.read.invoke);
-  }
-  if (settled) {
+  #check(settled: boolean, settledAtUs: number): void {
+    const { cluster, history, keys } = this;
+    for (const { message, atUs } of cluster.failures) this.#fail("liveness", message, [], atUs);
+    for (const message of cluster.clients.unanswered()) this.#fail("liveness", message);
+    const linearizability = checkLinearizability(history.entries, { settledAt: settledAtUs, stepsMax: this.options.linearizabilityStepsMax });
+    for (const verdict of linearizability.keys) {
+      if (verdict.verdict !== "violation") continue;
+      const { invoke, complete } = verdict.blockedEntry!;
+      this.#fail("linearizability", verdict.detail!, [verdict.key], invoke, complete ?? settledAtUs);
+    }
+    this.undecidedKeys = linearizability.keys.filter((key) => key.verdict === "unknown").map((key) => key.key);
+    for (const violation of checkAtomicity(history.entries)) {
+      this.#fail("atomicity", violation.detail, violation.group, violation.read.invoke, violation.read.complete ?? violation.read.invoke);
+    }
+    if (!settled) return;
     const nodes = new Map([...cluster.nodes].map(([id, node]) => [id, node.disk.durable]));
-    for (const problem of checkConvergence({ coordinator: cluster.coordinatorDisk.durable, nodes, keys, finalValues })) {
-      fail("convergence", problem, keys.filter((key) => problem.includes(` ${key} `)));
+    for (const problem of checkConvergence({ coordinator: cluster.coordinatorDisk.durable, nodes, keys, finalValues: this.finalValues })) {
+      this.#fail("convergence", problem, keys.filter((key) => problem.includes(` ${key} `)));
     }
   }
-  return report(options.seed, plan, cluster, history.entries, failures, linearizability.keys.filter((key) => key.verdict === "unknown").map((key) => key.key));
 }
 
 /** Runs until nothing moves, or fails the run with what still moved when time ran out. */
-function settle(cluster: SimCluster, settleMaxMs: number, fail: (checker: Checker, message: string) => void): boolean {
+function settle(cluster: SimCluster, settleMaxMs: number, fail: (message: string) => void): boolean {
   const { scheduler } = cluster;
   const deadlineUs = scheduler.nowUs + settleMaxMs * 1000;
   for (;;) {
@@ -184,7 +219,7 @@ function settle(cluster: SimCluster, settleMaxMs: number, fail: (checker: Checke
     const problems = cluster.unsettled();
     if (problems.length === 0) return true;
     if (scheduler.nowUs >= deadlineUs) {
-      fail("liveness", `the healed cluster did not settle within ${settleMaxMs} ms: ${problems.join("; ")}`);
+      fail(`the healed cluster did not settle within ${settleMaxMs} ms: ${problems.join("; ")}`);
       return false;
     }
   }

@@ -57,10 +57,6 @@ export class SimProcess<Event extends { kind: string }, Effect extends { kind: s
     return this.#incarnation;
   }
 
-  get machine(): Machine<Event, Effect> | undefined {
-    return this.#machine;
-  }
-
   /** The local clock, in ticks since this incarnation started. */
   currentTick(): number {
     const localUs = (this.scheduler.nowUs - this.#startedAtUs) * this.options.clockRate;

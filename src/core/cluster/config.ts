@@ -2,7 +2,6 @@
 // and queue the machines keep (DESIGN.md §5). Timeouts have defaults in milliseconds, turned into
 // ticks with `ticksPerSecond`, so a driver with another tick length keeps the same real timing.
 
-// eslint-disable-next-line no-restricted-imports -- inside src/core: the rule's "../*" pattern assumes files directly in src/core
 import { RING_DEFAULTS } from "../ring.js";
 
 /** The coordinator's read cache (src/core/kv-cache.ts): sets x ways entries, bytesMax bytes at most. */

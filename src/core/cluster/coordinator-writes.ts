@@ -45,7 +45,7 @@ export interface WriteCounts {
 }
 
 export class WriteCoordinator {
-  readonly decided = new DecidedValues();
+  readonly #decided = new DecidedValues();
   readonly #txns = new Map<TxnId, Transaction>();
   readonly #locks: LockTable;
   readonly #timers = new TickTimers<TxnId>();
@@ -68,7 +68,7 @@ export class WriteCoordinator {
       const txn = this.#newTxn(decision.txid, null, plan, null, Infinity);
       txn.participants = [...decision.participants];
       if (this.#locks.enqueue(txn.txid, plan.keyStrings) !== null) throw new Error(`recovered decision ${txn.txid} overflows a lock queue`);
-      this.decided.add(txn.txid, plan.writes, plan.keyStrings);
+      this.#decided.add(txn.txid, plan.writes, plan.keyStrings);
     }
     this.#startReady(sorted.map((decision) => decision.txid));
   }
@@ -167,7 +167,7 @@ export class WriteCoordinator {
 
   /** The pending decided value of a key (null: deleted); undefined when none is pending. */
   decidedValue(keyString: string): Bytes | null | undefined {
-    return this.decided.get(keyString);
+    return this.#decided.get(keyString);
   }
 
   counts(): WriteCounts {
@@ -194,11 +194,11 @@ export class WriteCoordinator {
       for (const txid of queue.slice(1)) {
         if (this.#txns.get(txid)!.phase !== "queued") throw new Error(`invariant: ${txid} runs behind ${head.txid} on one key`);
       }
-      const owner = this.decided.owner(key);
+      const owner = this.#decided.owner(key);
       if (owner !== undefined && !queue.includes(owner)) throw new Error(`invariant: decided value of ${owner} outlived its lock`);
     }
-    for (const key of this.decided.keys()) {
-      const owner = this.#txns.get(this.decided.owner(key)!);
+    for (const key of this.#decided.keys()) {
+      const owner = this.#txns.get(this.#decided.owner(key)!);
       if (owner === undefined || (owner.phase !== "committing" && owner.phase !== "forgetting" && owner.op !== null)) {
         throw new Error(`invariant: a decided value without a decided transaction`);
       }
@@ -307,7 +307,7 @@ export class WriteCoordinator {
     txn.phase = "committing";
     if (txn.requestId !== null) this.context.outbox.push({ kind: "reply", requestId: txn.requestId, result });
     txn.requestId = null;
-    this.decided.add(txn.txid, txn.plan.writes, txn.plan.keyStrings);
+    this.#decided.add(txn.txid, txn.plan.writes, txn.plan.keyStrings);
     const { cache } = this.context;
     for (const write of txn.plan.writes) {
       if (write.value === null) cache.delete(write.key);
@@ -345,7 +345,7 @@ export class WriteCoordinator {
     this.#leaveAdmission(txn);
     this.#txns.delete(txn.txid);
     this.#timers.cancel(txn.txid);
-    this.decided.remove(txn.txid, txn.plan.keyStrings);
+    this.#decided.remove(txn.txid, txn.plan.keyStrings);
     return this.#locks.release(txn.txid, txn.plan.keyStrings);
   }
 

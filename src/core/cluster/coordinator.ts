@@ -3,7 +3,6 @@
 // runtime (src/runtime) and the simulator (src/sim) feed the same events and carry out the same
 // effects. The parts live in membership.ts, coordinator-writes.ts and coordinator-reads.ts.
 
-// eslint-disable-next-line no-restricted-imports -- inside src/core: the rule's "../*" pattern assumes files directly in src/core
 import { KVCache } from "../kv-cache.js";
 import { clusterDown } from "./client-errors.js";
 import { makeCoordinatorConfig, type CoordinatorConfig, type CoordinatorOptions } from "./config.js";

@@ -3,7 +3,6 @@
 // the membership, after which a new id is refused, because moving data (rebalancing) is not built.
 // A known id is always welcome back.
 
-// eslint-disable-next-line no-restricted-imports -- inside src/core: the rule's "../*" pattern assumes files directly in src/core
 import { Ring } from "../ring.js";
 import type { CoordinatorConfig } from "./config.js";
 import type { CoordinatorOutbox } from "./coordinator-context.js";
