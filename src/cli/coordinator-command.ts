@@ -19,6 +19,7 @@ export function registerCoordinatorCommand(program: Command): void {
     .option("--port <port>", `port for clients and joining nodes (default ${DEFAULT_COORDINATOR_PORT})`)
     .option("--data <dir>", "data directory for membership and commit decisions (default ./data)")
     .option("--replicas <r>", "replicas of every key (default 2); fixed when the cluster first holds data")
+    .option("--min-nodes <n>", "storage nodes that must join before the cluster serves (default: --replicas); the first write fixes the membership")
     .option("--vnodes <v>", "virtual nodes per storage node on the ring (default 64)")
     .option("--secret <secret>", "cluster secret that storage nodes must know (env RINGKV_SECRET; required)")
     .option("--password <password>", "require AUTH from clients (env RINGKV_PASSWORD)")
@@ -36,13 +37,15 @@ Examples:
       const secret = optionalString(options, "secret");
       if (secret === undefined) throw new SettingsError("the coordinator needs a cluster secret: --secret or RINGKV_SECRET");
       const logger = createLogger(logLevelOption(options), { role: "coordinator" });
+      const replicas = integerOption(options, "replicas", 2, 1, 16);
       const coordinator = await startCoordinator({
         host: stringOption(options, "host", "127.0.0.1"),
         port: portOption(options, "port", DEFAULT_COORDINATOR_PORT),
         dataDir: stringOption(options, "data", "./data"),
         secret,
         password: optionalString(options, "password"),
-        replicas: integerOption(options, "replicas", 2, 1, 16),
+        replicas,
+        minNodes: integerOption(options, "minNodes", replicas, replicas, 256),
         vnodes: integerOption(options, "vnodes", 64, 1, 4096),
         limits: limitsOption(options),
         cache: { sets: 1024, ways: 16, bytesMax: integerOption(options, "cacheBytes", 64 * 1024 * 1024) },

@@ -2,8 +2,12 @@
 
 import { Command } from "commander";
 import { VERSION } from "../runtime/version.js";
+import { registerBenchCommand } from "./bench-command.js";
+import { registerCheckCommand } from "./check-command.js";
+import { registerCliCommand } from "./cli-command.js";
 import { registerCoordinatorCommand } from "./coordinator-command.js";
 import { registerNodeCommand } from "./node-command.js";
+import { registerSimCommand } from "./sim-command.js";
 import { registerStartCommand } from "./start-command.js";
 
 export async function main(argv: string[]): Promise<void> {
@@ -14,7 +18,11 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions();
   registerStartCommand(program);
-  registerNodeCommand(program);
   registerCoordinatorCommand(program);
+  registerNodeCommand(program);
+  registerCliCommand(program);
+  registerBenchCommand(program);
+  registerSimCommand(program);
+  registerCheckCommand(program);
   await program.parseAsync(argv);
 }

@@ -7,19 +7,22 @@ import { UnexpectedReplyError } from "./errors.js";
 const b = (value: string): Buffer => Buffer.from(value);
 
 describe("cluster views", () => {
-  it("reads RINGKV NODES from RESP2 field/value lists", () => {
+  it("reads RINGKV NODES from RESP2 field/value lists, as the coordinator sends them", () => {
     const reply: RespValue = [
-      [b("id"), b("n1"), b("address"), b("127.0.0.1:7001"), b("up"), 1, b("primary_partitions"), 512, b("replica_partitions"), 512],
-      [b("id"), b("n2"), b("address"), b("127.0.0.1:7002"), b("up"), 0],
+      [b("id"), b("n1"), b("address"), b("127.0.0.1:7001"), b("state"), b("up"), b("joined"), 1,
+        b("primary_partitions"), 512, b("replica_partitions"), 512],
+      [b("id"), b("n2"), b("address"), b("127.0.0.1:7002"), b("state"), b("down"), b("joined"), 0],
+      [b("id"), b("n3"), b("address"), b("127.0.0.1:7003"), b("up"), 1],
     ];
     assert.deepEqual(parseNodes(reply), [
-      { id: "n1", address: "127.0.0.1:7001", up: true, primaryPartitions: 512, replicaPartitions: 512 },
-      { id: "n2", address: "127.0.0.1:7002", up: false },
+      { id: "n1", address: "127.0.0.1:7001", up: true, joined: true, primaryPartitions: 512, replicaPartitions: 512 },
+      { id: "n2", address: "127.0.0.1:7002", up: false, joined: false },
+      { id: "n3", address: "127.0.0.1:7003", up: true },
     ]);
   });
 
   it("reads RINGKV LOCATE from RESP3 maps", () => {
-    const replica = (id: string, up: boolean): RespValue => new Map<RespValue, RespValue>([["id", b(id)], ["address", b(`h:${id}`)], ["up", up]]);
+    const replica = (id: string, up: boolean): RespValue => new Map<RespValue, RespValue>([["id", b(id)], ["address", b(`h:${id}`)], ["state", up ? "up" : "down"]]);
     const reply: RespValue = new Map<RespValue, RespValue>([[b("partition"), 17], [b("replicas"), [replica("n2", true), replica("n1", false)]]]);
     assert.deepEqual(parseLocation(reply), {
       partition: 17,

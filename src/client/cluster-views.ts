@@ -1,6 +1,7 @@
 // The coordinator's cluster views as typed values: RINGKV NODES (the storage nodes and their
 // share of the ring) and RINGKV LOCATE key (the partition of a key and its replicas, primary
-// first). Records may come as RESP3 maps or RESP2 field/value lists.
+// first). Records may come as RESP3 maps or RESP2 field/value lists; a node's liveness as
+// `state` ("up"/"down", what src/runtime/coordinator-views.ts sends) or as an `up` flag.
 
 import type { RespValue } from "../codec/resp-decoder.js";
 import { field, flag, integer, list, record, text } from "./reply-shapes.js";
@@ -10,6 +11,8 @@ export interface NodeInfo {
   /** host:port of the node's own RESP port. */
   address: string;
   up: boolean;
+  /** False while the coordinator is still recording the node as a member. */
+  joined?: boolean;
   /** Partitions for which the node is the first replica, and the ones it holds as another replica. */
   primaryPartitions?: number;
   replicaPartitions?: number;
@@ -34,6 +37,8 @@ export function parseNodes(reply: RespValue): NodeInfo[] {
   return list(reply, NODES).map((item) => {
     const fields = record(item, NODES);
     const node: NodeInfo = { ...replica(fields, NODES) };
+    const joined = fields.get("joined");
+    if (joined !== undefined) node.joined = flag(joined, NODES);
     const primary = fields.get("primarypartitions");
     const others = fields.get("replicapartitions");
     if (primary !== undefined) node.primaryPartitions = integer(primary, NODES);
@@ -54,6 +59,6 @@ function replica(fields: Map<string, RespValue>, command: string): ReplicaInfo {
   return {
     id: text(field(fields, "id", command), command),
     address: text(field(fields, "address", command), command),
-    up: flag(field(fields, "up", command), command),
+    up: flag(fields.get("state") ?? field(fields, "up", command), command),
   };
 }

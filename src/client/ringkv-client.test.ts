@@ -15,18 +15,20 @@ const RESTART_PORT = 17312;
 const COORDINATOR_PORT = 17313;
 const CLOSED_PORT = 17319;
 
-/** Answers RINGKV NODES and RINGKV LOCATE as a coordinator does. */
+/** Answers RINGKV NODES and RINGKV LOCATE in the form src/runtime/coordinator-views.ts uses. */
 class CoordinatorLikeBackend extends MemoryBackend {
   extraCommands(): ExtraCommand[] {
-    const replica = (id: string, up: number): ReplyValue => new Map<string, ReplyValue>([["id", id], ["address", `127.0.0.1:700${id.slice(1)}`], ["up", up]]);
+    const replica = (id: string, up: boolean): ReplyValue =>
+      new Map<string, ReplyValue>([["id", id], ["address", `127.0.0.1:700${id.slice(1)}`], ["state", up ? "up" : "down"]]);
     return [{
       name: "ringkv", arity: -2, summary: "cluster views", write: false,
       run: (args) => {
         const sub = args[1]!.toString().toUpperCase(); // args[0] is the name itself
         if (sub === "NODES") {
-          return [new Map<string, ReplyValue>([["id", "n1"], ["address", "127.0.0.1:7001"], ["up", 1], ["primaryPartitions", 3], ["replicaPartitions", 5]])];
+          return [new Map<string, ReplyValue>([["id", "n1"], ["address", "127.0.0.1:7001"], ["state", "up"], ["joined", 1],
+            ["primary_partitions", 3], ["replica_partitions", 5]])];
         }
-        return new Map<string, ReplyValue>([["partition", 7], ["replicas", [replica("n2", 1), replica("n1", 0)]]]);
+        return new Map<string, ReplyValue>([["partition", 7], ["replicas", [replica("n2", true), replica("n1", false)]]]);
       },
     }];
   }
@@ -114,7 +116,7 @@ describe("RingkvClient", () => {
     const coordinator = await startTestServer(COORDINATOR_PORT, { backend: new CoordinatorLikeBackend() });
     const db = await connect({ port: COORDINATOR_PORT });
     try {
-      assert.deepEqual(await db.nodes(), [{ id: "n1", address: "127.0.0.1:7001", up: true, primaryPartitions: 3, replicaPartitions: 5 }]);
+      assert.deepEqual(await db.nodes(), [{ id: "n1", address: "127.0.0.1:7001", up: true, joined: true, primaryPartitions: 3, replicaPartitions: 5 }]);
       assert.deepEqual(await db.locate("k"), {
         partition: 7,
         replicas: [{ id: "n2", address: "127.0.0.1:7002", up: true }, { id: "n1", address: "127.0.0.1:7001", up: false }],

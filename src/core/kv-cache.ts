@@ -16,7 +16,8 @@
 //
 // Why a Map keyed by the 32-bit hash and not by a string of the key's bytes: the hash is computed
 // anyway to pick the set, and a Map lookup by number plus one byte comparison measured 2-3x faster
-// than building a latin1 string from the key for a string-keyed Map (8-1024 byte keys). Keys whose
+// than a string-keyed Map lookup with the string built by String.fromCharCode over the key's bytes
+// (keys of 8 to 1024 bytes; src/core has no Buffer to do it natively). Keys whose
 // hashes are equal are chained, and every lookup compares the bytes, so a collision is never a
 // false hit.
 
@@ -31,7 +32,8 @@ import { murmur3 } from "./hash.js";
  */
 export const KV_CACHE_ENTRY_OVERHEAD_BYTES = 512;
 
-/** V8's Map holds at most 2^24 entries; a larger cache would fail on insert, not at startup. */
+/** V8's Map holds at most 2^24 entries: a cache that could hold more is refused at construction
+ * rather than failing on some later insert. */
 const ENTRIES_MAX = 2 ** 24;
 
 export interface KVCacheOptions {
@@ -39,7 +41,8 @@ export interface KVCacheOptions {
   sets: number;
   /** Most entries in one set. */
   ways: number;
-  /** Most bytes (keys + values + per-entry overhead) in the whole cache, split evenly per set. */
+  /** Most bytes (keys + values + per-entry overhead) in the whole cache, split evenly per set
+   * (the remainder of bytesMax / sets is not used). */
   bytesMax: number;
 }
 
@@ -48,7 +51,8 @@ export interface KVCacheStats {
   hits: number;
   /** get() calls that did not. */
   misses: number;
-  /** Entries dropped to make room (not counting delete(), clear(), updates or oversized sets). */
+  /** Entries dropped to make room; not those dropped by delete(), clear(), an update, or a set()
+   * too large to cache. */
   evictions: number;
   entries: number;
   /** Bytes held, counted as keys + values + KV_CACHE_ENTRY_OVERHEAD_BYTES per entry. */
@@ -144,17 +148,18 @@ export class KVCache {
     this.sets = positiveInteger("sets", options.sets);
     this.ways = positiveInteger("ways", options.ways);
     this.bytesMax = positiveInteger("bytesMax", options.bytesMax);
-    if (this.sets * this.ways > ENTRIES_MAX) {
-      throw new RangeError(
-        `KVCache sets × ways must be at most ${ENTRIES_MAX} (a JavaScript Map's limit), ` +
-          `got ${this.sets} × ${this.ways} = ${this.sets * this.ways}`,
-      );
-    }
     this.setBytesMax = Math.floor(this.bytesMax / this.sets);
     if (this.setBytesMax < KV_CACHE_ENTRY_OVERHEAD_BYTES) {
       throw new RangeError(
         `KVCache bytesMax must be at least sets × ${KV_CACHE_ENTRY_OVERHEAD_BYTES} bytes (one entry's ` +
           `overhead per set) = ${this.sets * KV_CACHE_ENTRY_OVERHEAD_BYTES}, got ${this.bytesMax}`,
+      );
+    }
+    const entriesMax = this.sets * Math.min(this.ways, Math.floor(this.setBytesMax / KV_CACHE_ENTRY_OVERHEAD_BYTES));
+    if (entriesMax > ENTRIES_MAX) {
+      throw new RangeError(
+        `KVCache could hold ${entriesMax} entries (sets × the fewer of ways and entries that fit in a set's ` +
+          `bytes), more than a JavaScript Map's limit of ${ENTRIES_MAX}: lower ways or bytesMax`,
       );
     }
     this.cacheSets = Array.from({ length: this.sets }, () => new CacheSet());

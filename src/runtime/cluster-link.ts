@@ -10,7 +10,6 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Socket } from "node:net";
 import { encodeFrame, FrameDecoder } from "../codec/frame-codec.js";
 
-export const CLUSTER_MAGIC_BYTE = 0x00;
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 
 export type HandshakeMessage =

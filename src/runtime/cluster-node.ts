@@ -45,19 +45,6 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
   const engine = new StorageEngine(store, settings.cache);
   const machine = new ParticipantMachine({ nodeId }, { get: (key) => engine.get(Buffer.from(key)) });
 
-  let link: CoordinatorLink | undefined;
-  const driver: MachineDriver<ParticipantEvent, ParticipantEffect> = new MachineDriver(machine, (effect) => {
-    if (effect.kind === "send") link?.send(effect.message);
-    else if (effect.kind === "persist") {
-      const { data, extra } = participantWrites(effect.records);
-      engine.write(data, extra).then(
-        () => driver.feed({ kind: "persisted", token: effect.token }),
-        (error: unknown) => failStop(logger, error),
-      );
-    }
-  }, logger);
-  driver.feed({ kind: "recovered", prepared: recoverPrepared(store) });
-
   const server = await startRespServer({
     host: settings.host,
     port: settings.port,
@@ -67,7 +54,8 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     serverInfo: { mode: "cluster-node", version: VERSION, dataDir: settings.dataDir },
   });
   const address = server.address();
-  link = new CoordinatorLink({
+  // The link's callbacks reach `driver` only after link.start(), when it exists.
+  const link = new CoordinatorLink({
     host: settings.join.host,
     port: settings.join.port,
     secret: settings.secret,
@@ -83,6 +71,17 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
       void running.close();
     },
   });
+  const driver: MachineDriver<ParticipantEvent, ParticipantEffect> = new MachineDriver(machine, (effect) => {
+    if (effect.kind === "send") link.send(effect.message);
+    else if (effect.kind === "persist") {
+      const { data, extra } = participantWrites(effect.records);
+      engine.write(data, extra).then(
+        () => driver.feed({ kind: "persisted", token: effect.token }),
+        (error: unknown) => failStop(logger, error),
+      );
+    }
+  }, logger);
+  driver.feed({ kind: "recovered", prepared: recoverPrepared(store) });
   link.start();
   driver.startTicks(settings.tickMs);
   logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: engine.count() }, "storage node ready");
@@ -92,7 +91,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     port: address.port,
     async close() {
       driver.stopTicks();
-      link?.stop();
+      link.stop();
       await server.close();
       await store.close();
       lock.release();

@@ -2,7 +2,8 @@
 // secret, and redials with backoff whenever the link drops (either side may restart).
 
 import { connect } from "node:net";
-import { CLUSTER_MAGIC_BYTE, FramedLink, HANDSHAKE_TIMEOUT_MS, handshakeProof, type HandshakeMessage } from "./cluster-link.js";
+import { INTERNAL_CONNECTION_BYTE } from "../server/server.js";
+import { FramedLink, HANDSHAKE_TIMEOUT_MS, handshakeProof, type HandshakeMessage } from "./cluster-link.js";
 import type { Logger } from "./logger.js";
 
 export interface CoordinatorLinkOptions {
@@ -54,7 +55,7 @@ export class CoordinatorLink {
     const link = new FramedLink(socket, this.options.frameBytesMax);
     let welcomed = false;
     const handshakeTimer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
-    socket.once("connect", () => socket.write(Buffer.from([CLUSTER_MAGIC_BYTE])));
+    socket.once("connect", () => socket.write(Buffer.from([INTERNAL_CONNECTION_BYTE])));
     link.onMessage = (raw) => {
       if (welcomed) return this.options.onMessage(raw);
       const message = raw as HandshakeMessage;

@@ -26,6 +26,8 @@ export interface CoordinatorSettings {
   secret: string;
   password?: string;
   replicas: number;
+  /** Storage nodes that must join before anything is served (at least `replicas`). */
+  minNodes: number;
   vnodes: number;
   limits: Limits;
   cache: { sets: number; ways: number; bytesMax: number };
@@ -47,12 +49,12 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
 
   const machine = new CoordinatorMachine({
     replicas: settings.replicas,
+    minNodes: settings.minNodes,
     vnodesPerNode: settings.vnodes,
     cache: settings.cache,
     ticksPerSecond: Math.round(1000 / settings.tickMs),
   });
   const links = new Map<string, FramedLink>();
-  let backend: CoordinatorBackend;
   const driver: MachineDriver<CoordinatorEvent, CoordinatorEffect> = new MachineDriver(machine, (effect) => {
     switch (effect.kind) {
       case "send":
@@ -83,7 +85,8 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     }
   }, logger);
 
-  backend = new CoordinatorBackend({
+  // The driver's effects reach `backend` only from the first feed on, after it exists.
+  const backend = new CoordinatorBackend({
     feed: (event) => driver.feed(event),
     currentTick: () => driver.currentTick,
     deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),

@@ -48,6 +48,8 @@ export async function launchCluster(settings: LaunchSettings): Promise<LaunchedC
   try {
     const coordinator = await spawnReady("coordinator", "coordinator", root, env, "coordinator ready", [
       "coordinator", "--port", String(settings.port), "--replicas", String(settings.replicas),
+      // Every node of the local cluster joins before the first write fixes the membership.
+      "--min-nodes", String(settings.nodes),
     ]);
     launched.push(coordinator);
     const nodes = Array.from({ length: settings.nodes }, (_, i) => {

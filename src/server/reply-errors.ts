@@ -1,15 +1,11 @@
 // The error replies whose wording clients and people recognise from Redis 7, built in one
-// place so that every command words them the same way. Redis turns CR and LF inside an
-// error into spaces (a reply line must stay one line); so do we.
+// place so that every command words them the same way. (CR and LF inside an error become
+// spaces when the codec's ReplyWriter encodes it, as in Redis.)
 import { RingkvError } from "../core/errors.js";
 import type { Bytes } from "./backend.js";
 
 /** Redis shows at most this many bytes of a command name and of its arguments in errors. */
 const ECHOED_BYTES_MAX = 128;
-
-export function oneLine(text: string): string {
-  return text.replace(/[\r\n]/g, " ");
-}
 
 function echoed(bytes: Bytes, bytesMax: number): string {
   return bytes.subarray(0, bytesMax).toString();
@@ -26,13 +22,13 @@ export function unknownCommandError(args: Bytes[]): RingkvError {
     listBytes += Math.min(arg.length, room) + 3;
   }
   const name = echoed(args[0] as Bytes, ECHOED_BYTES_MAX);
-  return new RingkvError("ERR", oneLine(`unknown command '${name}', with args beginning with: ${list}`));
+  return new RingkvError("ERR", `unknown command '${name}', with args beginning with: ${list}`);
 }
 
 /** `ERR unknown subcommand 'foo'. Try CLIENT HELP.` */
 export function unknownSubcommandError(container: Bytes, subcommand: Bytes): RingkvError {
   const name = container.toString().toUpperCase();
-  return new RingkvError("ERR", oneLine(`unknown subcommand '${echoed(subcommand, ECHOED_BYTES_MAX)}'. Try ${name} HELP.`));
+  return new RingkvError("ERR", `unknown subcommand '${echoed(subcommand, ECHOED_BYTES_MAX)}'. Try ${name} HELP.`);
 }
 
 /** `ERR wrong number of arguments for 'get' command` (full name: 'client|setname'). */

@@ -21,7 +21,7 @@ export function mapMaybe<T, R>(value: T | Promise<T>, map: (resolved: T) => R): 
 export function errorReply(error: unknown): RingkvError {
   if (error instanceof RingkvError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new RingkvError("ERR", `internal error: ${message.replace(/[\r\n]/g, " ")}`, { cause: error });
+  return new RingkvError("ERR", `internal error: ${message}`, { cause: error });
 }
 
 /** True for a reply produced by errorReply for something that was not a RingkvError. */

@@ -199,9 +199,6 @@ export class RawClient {
     return (await this.take(Number(header.slice(1, -2)) + 2, timeoutMs)).slice(0, -2);
   }
 
-  get receivedByteCount(): number {
-    return this.receivedBytes;
-  }
 
   /** Waits for exactly `expected` to arrive next and returns what did arrive. */
   expect(expected: string, timeoutMs = 5000): Promise<string> {

@@ -62,7 +62,7 @@ describe("bad input against a real node", () => {
   test("an oversized value is refused with its size and the limit, and the connection keeps working", async () => {
     const big = Buffer.alloc(2 * 1024 * 1024, 0x61);
     const { reply, closed } = await exchange(node.port, Buffer.concat([command("SET", "big", big), command("PING")]), 1000);
-    assert.match(reply, /^-ERR .*2097152.*1048576/);
+    assert.match(reply, /^-ERR .*2097152 bytes exceeds the limit of \d+ bytes/);
     assert.match(reply, /\+PONG\r\n$/);
     assert.equal(closed, false);
     assert.equal(await client.exists("big"), 0);
