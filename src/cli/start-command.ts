@@ -3,7 +3,7 @@
 // same cluster back with its data.
 
 import type { Command } from "commander";
-import { launchCluster, type LaunchedCluster } from "../runtime/launcher.js";
+import { launchCluster, type ClusterLaunch, type LaunchedCluster } from "../runtime/launcher.js";
 import { DEFAULT_COORDINATOR_PORT } from "./coordinator-command.js";
 import { gatherOptions, integerOption, logLevelOption, portOption, stringOption, type RawOptions } from "./settings.js";
 
@@ -27,7 +27,7 @@ Then: redis-cli -p ${DEFAULT_COORDINATOR_PORT} mset a 1 b 2 c 3   or   npm run c
       const options = gatherOptions(flags, {});
       const nodes = integerOption(options, "nodes", 3, 1, 64);
       const port = portOption(options, "port", DEFAULT_COORDINATOR_PORT);
-      const cluster = await launchCluster({
+      const launch = launchCluster({
         dataDir: stringOption(options, "data", "./data"),
         nodes,
         replicas: integerOption(options, "replicas", Math.min(2, nodes), 1, nodes),
@@ -35,8 +35,10 @@ Then: redis-cli -p ${DEFAULT_COORDINATOR_PORT} mset a 1 b 2 c 3   or   npm run c
         basePort: port === 0 ? 0 : DEFAULT_NODE_BASE_PORT,
         logLevel: logLevelOption(options),
       });
+      stopClusterOnSignals(launch);
+      const cluster = await launch.ready;
       printCluster(cluster);
-      stopClusterOnSignals(cluster);
+      reportUnexpectedExits(cluster);
     });
 }
 
@@ -55,22 +57,25 @@ Logs: ${cluster.processes[0]!.logFile.replace(/coordinator\.log$/, "<name>.log")
 Ctrl-C stops the cluster.`);
 }
 
-function stopClusterOnSignals(cluster: LaunchedCluster): void {
+function stopClusterOnSignals(launch: ClusterLaunch): void {
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     console.log("stopping the cluster ...");
-    cluster.stop().then(() => {
+    launch.stop().then(() => {
       console.log("stopped.");
       process.exit(0);
     });
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+function reportUnexpectedExits(cluster: LaunchedCluster): void {
   for (const p of cluster.processes) {
     p.child.on("exit", (code, signal) => {
-      if (!stopping) console.error(`${p.name} exited unexpectedly (${code ?? signal}); see ${p.logFile}`);
+      if (code !== 0 && signal !== "SIGTERM") console.error(`${p.name} exited unexpectedly (${code ?? signal}); see ${p.logFile}`);
     });
   }
 }

@@ -14,6 +14,7 @@ import type { Backend } from "../server/backend.js";
 import { startRespServer } from "../server/server.js";
 import { CoordinatorLink } from "./coordinator-link.js";
 import type { Logger } from "./logger.js";
+import { signalParent } from "./parent-signal.js";
 import { MachineDriver } from "./machine-driver.js";
 import { nodeIdWrite, participantWrites, recoverPrepared, storedNodeId } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
@@ -63,7 +64,10 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     address: `${address.address}:${address.port}`,
     frameBytesMax: settings.limits.requestBytesMax,
     logger,
-    onConnected: () => driver.feed({ kind: "connected" }),
+    onConnected: () => {
+      signalParent({ event: "joined" });
+      driver.feed({ kind: "connected" });
+    },
     onMessage: (message) => driver.feed({ kind: "message", message: message as CoordinatorToNode }),
     onRefused: (reason) => {
       logger.fatal({ reason }, "the coordinator refused this node");
@@ -85,6 +89,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
   link.start();
   driver.startTicks(settings.tickMs);
   logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: engine.count() }, "storage node ready");
+  signalParent({ event: "ready", port: address.port });
 
   const running: RunningNode = {
     host: address.address,

@@ -13,6 +13,7 @@ import { FramedLink, HANDSHAKE_TIMEOUT_MS, newChallenge, proofMatches, type Hand
 import { CoordinatorBackend } from "./coordinator-backend.js";
 import { clusterCommands, clusterInfo, clusterKeyCount } from "./coordinator-views.js";
 import type { Logger } from "./logger.js";
+import { signalParent } from "./parent-signal.js";
 import { MachineDriver } from "./machine-driver.js";
 import { coordinatorWrites, recoverCoordinator } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
@@ -140,6 +141,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
   driver.startTicks(settings.tickMs);
   const address = server.address();
   logger.info({ host: address.address, port: address.port, data: settings.dataDir, epoch }, "coordinator ready");
+  signalParent({ event: "ready", port: address.port });
   return {
     host: address.address,
     port: address.port,

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import type { ParentSignal } from "./parent-signal.js";
 
 const BIN = new URL("../../../bin/ringkv.js", import.meta.url).pathname;
 const READY_TIMEOUT_MS = 30_000;
@@ -35,36 +35,55 @@ export interface LaunchedProcess {
 export interface LaunchedCluster {
   processes: LaunchedProcess[];
   coordinatorPort: number;
-  /** Stops every process with SIGTERM (SIGKILL after a grace period). */
+}
+
+export interface ClusterLaunch {
+  /** Resolves once the coordinator is up and every storage node has joined. */
+  ready: Promise<LaunchedCluster>;
+  /** Stops every process started so far with SIGTERM (SIGKILL after a grace period). */
   stop(): Promise<void>;
 }
 
-export async function launchCluster(settings: LaunchSettings): Promise<LaunchedCluster> {
+/** Starts the processes; stop() works at any moment, also while they are still starting. */
+export function launchCluster(settings: LaunchSettings): ClusterLaunch {
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const spawnChild = (args: string[], env: NodeJS.ProcessEnv) => {
+    if (stopping) throw new Error("the cluster is stopping");
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+    children.push(child);
+    return child;
+  };
+  const stop = () => {
+    stopping = true;
+    return stopAll(children);
+  };
+  const ready = startProcesses(settings, spawnChild).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { ready, stop };
+}
+
+type SpawnChild = (args: string[], env: NodeJS.ProcessEnv) => ChildProcess;
+
+async function startProcesses(settings: LaunchSettings, spawnChild: SpawnChild): Promise<LaunchedCluster> {
   const root = resolve(settings.dataDir);
   mkdirSync(root, { recursive: true });
   const env = { ...process.env, RINGKV_SECRET: clusterSecret(root), RINGKV_LOG_LEVEL: settings.logLevel };
-  const launched: LaunchedProcess[] = [];
-  const stop = () => stopAll(launched);
-  try {
-    const coordinator = await spawnReady("coordinator", "coordinator", root, env, "coordinator ready", [
-      "coordinator", "--port", String(settings.port), "--replicas", String(settings.replicas),
-      // Every node of the local cluster joins before the first write fixes the membership.
-      "--min-nodes", String(settings.nodes),
+  const coordinator = await spawnReady(spawnChild, "coordinator", "coordinator", root, env, "ready", [
+    "coordinator", "--port", String(settings.port), "--replicas", String(settings.replicas),
+    // Every node of the local cluster joins before the first write fixes the membership.
+    "--min-nodes", String(settings.nodes),
+  ]);
+  const nodes = await Promise.all(Array.from({ length: settings.nodes }, (_, i) => {
+    const name = `node-${i + 1}`;
+    const port = settings.basePort === 0 ? 0 : settings.basePort + i;
+    return spawnReady(spawnChild, name, "storage node", root, env, "joined", [
+      "node", "--join", `127.0.0.1:${coordinator.port}`, "--port", String(port), "--id", name,
     ]);
-    launched.push(coordinator);
-    const nodes = Array.from({ length: settings.nodes }, (_, i) => {
-      const name = `node-${i + 1}`;
-      const port = settings.basePort === 0 ? 0 : settings.basePort + i;
-      return spawnReady(name, "storage node", root, env, "joined the cluster", [
-        "node", "--join", `127.0.0.1:${coordinator.port}`, "--port", String(port), "--id", name,
-      ]);
-    });
-    for (const node of await Promise.all(nodes)) launched.push(node);
-    return { processes: launched, coordinatorPort: coordinator.port, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  }));
+  return { processes: [coordinator, ...nodes], coordinatorPort: coordinator.port };
 }
 
 function clusterSecret(root: string): string {
@@ -75,48 +94,41 @@ function clusterSecret(root: string): string {
   return secret;
 }
 
-/** Spawns one child, logs to DATA/NAME.log, and resolves once it logs `readyMessage`. */
+/** Spawns one child, logs to DATA/NAME.log, and resolves once it signals `readyEvent`. */
 function spawnReady(
-  name: string, role: LaunchedProcess["role"], root: string, env: NodeJS.ProcessEnv, readyMessage: string, args: string[],
+  spawnChild: SpawnChild, name: string, role: LaunchedProcess["role"], root: string, env: NodeJS.ProcessEnv, readyEvent: ParentSignal["event"], args: string[],
 ): Promise<LaunchedProcess> {
   const dataDir = join(root, name);
   const logFile = join(root, `${name}.log`);
   const log = createWriteStream(logFile, { flags: "a" });
-  const child = spawn(process.execPath, [BIN, ...args, "--data", dataDir], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnChild([...args, "--data", dataDir], env);
+  child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   return new Promise((resolvePromise, reject) => {
     let port: number | undefined;
     const timer = setTimeout(() => reject(new Error(`${name} was not ready after ${READY_TIMEOUT_MS} ms; see ${logFile}`)), READY_TIMEOUT_MS);
-    child.once("exit", (code, signal) => {
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited (${code ?? signal}) while starting; see ${logFile}`));
-    });
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      log.write(`${line}\n`);
-      const entry = parseLogLine(line);
-      if (typeof entry?.port === "number") port = entry.port;
-      if (entry?.msg === readyMessage && port !== undefined) {
+    };
+    child.once("exit", onExit);
+    child.on("message", (message: ParentSignal) => {
+      if (message.event === "ready") port = message.port;
+      if (message.event === readyEvent && port !== undefined) {
         clearTimeout(timer);
-        child.removeAllListeners("exit");
+        child.off("exit", onExit);
+        // The launcher needs no more signals; the channel must not keep either process alive.
+        child.disconnect();
         resolvePromise({ name, role, child, port, dataDir, logFile });
       }
     });
   });
 }
 
-function parseLogLine(line: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(line);
-    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const STOP_GRACE_MS = 10_000;
 
-async function stopAll(processes: LaunchedProcess[]): Promise<void> {
-  await Promise.all(processes.map(({ child }) => new Promise<void>((resolvePromise) => {
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(children.map((child) => new Promise<void>((resolvePromise) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolvePromise();
     const killer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
     child.once("exit", () => {

@@ -1,0 +1,9 @@
+// Tells a parent process (the `ringkv start` launcher) how far this process got, over the IPC
+// channel Node opens when the parent spawns with "ipc" — independent of the log level. Without a
+// parent channel it does nothing.
+
+export type ParentSignal = { event: "ready"; port: number } | { event: "joined" };
+
+export function signalParent(signal: ParentSignal): void {
+  if (process.connected) process.send?.(signal);
+}
