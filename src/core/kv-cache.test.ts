@@ -63,18 +63,18 @@ const scenarios: Scenario[] = [
     stats: { evictions: 1, misses: 1 },
   },
   {
-    name: "an update replaces the value, makes it most recent and evicts nothing",
+    name: "an update replaces the value and makes it most recent, so the next eviction skips it",
     ways: 3,
-    steps: [["set", "a", "1"], ["set", "b", "2"], ["set", "c", "3"], ["set", "a", "one"], ["get", "a", "one"]],
-    keys: ["b", "c", "a"],
-    stats: { evictions: 0, entries: 3, bytes: entry1(1) * 2 + entry1(3) },
+    steps: [["set", "a", "1"], ["set", "b", "2"], ["set", "c", "3"], ["set", "a", "one"], ["set", "d", "4"], ["get", "a", "one"]],
+    keys: ["c", "d", "a"],
+    stats: { evictions: 1, entries: 3, bytes: entry1(1) * 2 + entry1(3) },
   },
   {
-    name: "an update to a larger value counts the new size, not the old",
+    name: "an update to a larger value counts the new size, also when the entry goes later",
     ways: 4,
-    steps: [["set", "a", "x".repeat(10)], ["set", "a", "x".repeat(100)]],
-    keys: ["a"],
-    stats: { entries: 1, bytes: entry1(100) },
+    steps: [["set", "a", "x".repeat(10)], ["set", "a", "x".repeat(100)], ["set", "b", "2"], ["delete", "a", true]],
+    keys: ["b"],
+    stats: { entries: 1, bytes: entry1(1) },
   },
   {
     name: "an update to a smaller value frees bytes for another entry",
@@ -331,7 +331,13 @@ const optionsArbitrary: fc.Arbitrary<KVCacheOptions> = fc
   })
   .map(({ sets, ways, setBytesMax, remainder }) => ({ sets, ways, bytesMax: sets * setBytesMax + (remainder % sets) }));
 
-function applyOp(cache: KVCache, model: KVCacheModel, op: Op): void {
+/** A value get() returned, and a copy of what it held then. */
+interface HandedOut {
+  value: Uint8Array;
+  then: Uint8Array;
+}
+
+function applyOp(cache: KVCache, model: KVCacheModel, op: Op, handedOut: HandedOut[]): void {
   if (op.kind === "clear") {
     cache.clear();
     model.clear();
@@ -339,7 +345,9 @@ function applyOp(cache: KVCache, model: KVCacheModel, op: Op): void {
   }
   const key = KEY_POOL[op.key]!;
   if (op.kind === "get") {
-    assert.deepEqual(cache.get(freshKey(key, op.form)), model.get(key), "get");
+    const value = cache.get(freshKey(key, op.form));
+    assert.deepEqual(value, model.get(key), "get");
+    if (value !== undefined) handedOut.push({ value, then: Uint8Array.from(value) });
   } else if (op.kind === "delete") {
     assert.equal(cache.delete(freshKey(key, op.form)), model.delete(key), "delete");
   } else {
@@ -370,15 +378,18 @@ function assertSameState(cache: KVCache, model: KVCacheModel): void {
   );
 }
 
-test("property: after every step the cache matches the model (gets, contents, order, bytes, counters)", () => {
+test("property: after every step the cache matches the model (gets, contents, order, bytes, counters, values handed out)", () => {
   fc.assert(
     fc.property(optionsArbitrary, fc.array(opArbitrary, { maxLength: 200, size: "max" }), (options, ops) => {
       const cache = new KVCache(options);
       const model = new KVCacheModel(options);
+      const handedOut: HandedOut[] = [];
       for (const op of ops) {
-        applyOp(cache, model, op);
+        applyOp(cache, model, op, handedOut);
         assertSameState(cache, model);
       }
+      // The cache never writes into a buffer it has handed out: readers may still be using it.
+      for (const { value, then } of handedOut) assert.deepEqual(value, then, "a value returned earlier changed");
     }),
     { numRuns: 300 },
   );

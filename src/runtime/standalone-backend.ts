@@ -24,19 +24,21 @@ export class StandaloneBackend implements Backend {
 
   constructor(private readonly engine: StorageEngine) {}
 
-  async get(key: Buffer): Promise<Buffer | null> {
+  // Reads answer synchronously: the front end then encodes the reply in the same pass,
+  // without a promise per request.
+  get(key: Buffer): Buffer | null {
     return this.engine.get(key) ?? null;
   }
 
-  async mget(keys: Buffer[]): Promise<Array<Buffer | null>> {
+  mget(keys: Buffer[]): Array<Buffer | null> {
     return keys.map((key) => this.engine.get(key) ?? null);
   }
 
-  async exists(keys: Buffer[]): Promise<number> {
+  exists(keys: Buffer[]): number {
     return keys.reduce((count, key) => count + (this.engine.get(key) === undefined ? 0 : 1), 0);
   }
 
-  async dbsize(): Promise<number> {
+  dbsize(): number {
     return this.engine.count();
   }
 

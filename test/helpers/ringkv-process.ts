@@ -23,8 +23,8 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
 }
 
 /** Runs `ringkv <args>` and resolves once it logs `readyMessage` with its port. */
-export function startRingkv(args: string[], readyMessage: string, timeoutMs = 15_000): Promise<RingkvProcess> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export function startRingkv(args: string[], readyMessage: string, timeoutMs = 15_000, env: NodeJS.ProcessEnv = process.env): Promise<RingkvProcess> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   const logs: string[] = [];
   const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? -1)));
   createInterface({ input: child.stderr! }).on("line", (line) => logs.push(line));
@@ -73,9 +73,11 @@ function parseJson(line: string): Record<string, unknown> | undefined {
 }
 
 /** Runs `ringkv <args>` to completion; resolves with its exit code and output. */
-export function runRingkv(args: string[], input?: string, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runRingkv(
+  args: string[], input?: string, timeoutMs = 15_000, env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["pipe", "pipe", "pipe"], env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

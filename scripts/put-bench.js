@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// One load generator, two targets, so that ringkv and etcd are measured the same way:
+// INFLIGHT workers, each in a loop "put a random key, wait for the answer, record the latency",
+// for DURATION seconds after a warm-up. Every put is durable on both sides when answered
+// (ringkv: replicated 2PC, decision fsync'd; etcd: raft entry fsync'd to its WAL).
+//
+//   ringkv: our pipelined client (dist/src/client/resp-connection.js), the workers spread over
+//           CONNECTIONS connections; the command is SET.
+//   etcd:   its v3 HTTP/JSON gateway, POST /v3/kv/put with base64 key and value, one keep-alive
+//           socket per worker (HTTP/1.1 cannot pipeline).
+//
+// Usage (after `npx tsc -p .`):
+//   node scripts/put-bench.js ringkv 127.0.0.1:17700 [--inflight 64] [--seconds 10] [--connections 1]
+//   node scripts/put-bench.js etcd   127.0.0.1:17790 [--inflight 64] [--seconds 10]
+// Common options: --keys 100000 (keyspace), --value-bytes 100, --warmup-seconds 2.
+// Prints one JSON line: puts/s, p50/p99/max latency in ms, errors.
+import { Agent, request } from "node:http";
+import { parseArgs } from "node:util";
+import { RespConnection } from "../dist/src/client/resp-connection.js";
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    inflight: { type: "string", default: "64" },
+    seconds: { type: "string", default: "10" },
+    "warmup-seconds": { type: "string", default: "2" },
+    connections: { type: "string", default: "1" },
+    keys: { type: "string", default: "100000" },
+    "value-bytes": { type: "string", default: "100" },
+  },
+});
+const [target, address] = positionals;
+if ((target !== "ringkv" && target !== "etcd") || address === undefined) {
+  console.error("usage: put-bench.js ringkv|etcd HOST:PORT [--inflight N] [--seconds S] [--connections C] [--keys K] [--value-bytes B]");
+  process.exit(2);
+}
+const [host, portText] = address.split(":");
+const port = Number(portText);
+const inflight = Number(values.inflight);
+const seconds = Number(values.seconds);
+const warmupSeconds = Number(values["warmup-seconds"]);
+const keyCount = Number(values.keys);
+const value = Buffer.alloc(Number(values["value-bytes"]), "v");
+
+const keyOf = () => `key:${String(Math.floor(Math.random() * keyCount)).padStart(12, "0")}`;
+
+async function ringkvPut() {
+  const connections = await Promise.all(Array.from({ length: Number(values.connections) }, () =>
+    RespConnection.connect({ host, port, pendingMax: inflight })));
+  let next = 0;
+  return {
+    put: (key) => connections[next++ % connections.length].send(["SET", key, value], { timeoutMs: 30_000 }),
+    close: () => connections.forEach((connection) => connection.close()),
+  };
+}
+
+function etcdPut() {
+  const agent = new Agent({ keepAlive: true, maxSockets: inflight });
+  const encodedValue = value.toString("base64");
+  const put = (key) => new Promise((resolve, reject) => {
+    const body = JSON.stringify({ key: Buffer.from(key).toString("base64"), value: encodedValue });
+    const req = request({ host, port, agent, method: "POST", path: "/v3/kv/put", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      const chunks = [];
+      res.on("data", (chunk) => chunks.push(chunk));
+      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks)}`))));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+  return { put, close: () => agent.destroy() };
+}
+
+const client = target === "ringkv" ? await ringkvPut() : etcdPut();
+const latenciesMs = [];
+let errors = 0;
+let firstError;
+let measuring = false;
+let stopped = false;
+
+async function worker() {
+  while (!stopped) {
+    const startMs = performance.now();
+    try {
+      await client.put(keyOf());
+      if (measuring) latenciesMs.push(performance.now() - startMs);
+    } catch (error) {
+      errors += 1;
+      firstError ??= error.message;
+    }
+  }
+}
+
+const workers = Array.from({ length: inflight }, worker);
+await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000));
+measuring = true;
+const startMs = performance.now();
+await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+measuring = false;
+const elapsedS = (performance.now() - startMs) / 1000;
+stopped = true;
+await Promise.allSettled(workers);
+client.close();
+
+latenciesMs.sort((a, b) => a - b);
+const at = (q) => latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(q * latenciesMs.length))] ?? NaN;
+console.log(JSON.stringify({
+  target, inflight, connections: target === "ringkv" ? Number(values.connections) : inflight,
+  putsPerSecond: Math.round(latenciesMs.length / elapsedS),
+  p50Ms: +at(0.5).toFixed(2), p99Ms: +at(0.99).toFixed(2), maxMs: +at(1).toFixed(2),
+  errors, ...(firstError ? { firstError } : {}),
+}));
