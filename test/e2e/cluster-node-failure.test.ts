@@ -5,7 +5,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { infoFields, nodesView, NO_CACHE_ARGS, replicasOf, TestCluster, waitUntil } from "../helpers/cluster.js";
 
 const KEY_COUNT = 60;
@@ -42,6 +42,21 @@ describe("a storage node killed with SIGKILL", { timeout: 50_000 }, () => {
     const info = await infoFields(redis, "cluster");
     assert.equal(info.cache_entries, "0", "reads were served by storage nodes, not a coordinator cache");
     assert.equal(info.storage_nodes_up, "2");
+  });
+
+  // Fails today: a plain INFO (ioredis's ready check on connect, and `redis-cli info`) includes the
+  // keyspace section, whose key count needs every storage node, so no new ioredis client can connect
+  // to a cluster with a node down.
+  test("a new client with ioredis's default ready check connects and reads", { todo: "INFO fails while a node is down" }, async () => {
+    const fresh = new Redis({ host: "127.0.0.1", port: cluster.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    fresh.on("error", () => {});
+    try {
+      await fresh.connect();
+      assert.equal(await fresh.get(keys[0]!), `before:${keys[0]}`);
+      assert.match(await fresh.info(), /# Server/);
+    } finally {
+      fresh.disconnect();
+    }
   });
 
   test("a write that needs the dead node fails within 1 s with TRYAGAIN naming it, and changes nothing", async () => {
