@@ -3,34 +3,30 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** No I/O modules, and nothing from outside src/core (`outside`: the import pattern that leaves it). */
+function coreImports(outside) {
+  return ["error", {
+    patterns: [
+      { group: ["node:*", "fs", "net", "os", "path", "child_process", "crypto", "timers", "worker_threads"],
+        message: "src/core is deterministic: no I/O modules. Drive effects from src/runtime or src/sim." },
+      { group: [outside], message: "src/core must not depend on code outside src/core." },
+      { group: ["lmdb", "msgpackr", "pino", "commander"], message: "src/core must not depend on I/O libraries." },
+    ],
+  }];
+}
+
 // Files one folder down (src/core/cluster/) may import their parent folder, but nothing beyond.
 const coreSubfolderImports = {
   files: ["src/core/*/**/*.ts"],
   ignores: ["src/core/**/*.test.ts"],
-  rules: {
-    "no-restricted-imports": ["error", {
-      patterns: [
-        { group: ["node:*", "fs", "net", "os", "path", "child_process", "crypto", "timers", "worker_threads"],
-          message: "src/core is deterministic: no I/O modules. Drive effects from src/runtime or src/sim." },
-        { group: ["../../*"], message: "src/core must not depend on code outside src/core." },
-        { group: ["lmdb", "msgpackr", "pino", "commander"], message: "src/core must not depend on I/O libraries." },
-      ],
-    }],
-  },
+  rules: { "no-restricted-imports": coreImports("../../*") },
 };
 
 const coreRestrictions = {
   files: ["src/core/**/*.ts"],
   ignores: ["src/core/**/*.test.ts"],
   rules: {
-    "no-restricted-imports": ["error", {
-      patterns: [
-        { group: ["node:*", "fs", "net", "os", "path", "child_process", "crypto", "timers", "worker_threads"],
-          message: "src/core is deterministic: no I/O modules. Drive effects from src/runtime or src/sim." },
-        { group: ["../*"], message: "src/core must not depend on code outside src/core." },
-        { group: ["lmdb", "msgpackr", "pino", "commander"], message: "src/core must not depend on I/O libraries." },
-      ],
-    }],
+    "no-restricted-imports": coreImports("../*"),
     "no-restricted-globals": ["error",
       { name: "setTimeout", message: "Time enters the core as tick events." },
       { name: "setInterval", message: "Time enters the core as tick events." },

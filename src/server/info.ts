@@ -18,7 +18,7 @@ export function runInfo(ctx: CommandContext, args: Bytes[]): Reply | Promise<Rep
   const fromBackend = ctx.server.backend.info();
   const names = wantsAll ? allSectionNames(fromBackend) : requested;
   const needsKeyCount = names.includes("keyspace");
-  return mapMaybe(needsKeyCount ? ctx.server.backend.dbsize() : 0, (keyCount): Reply => {
+  return mapMaybe(needsKeyCount ? keyCountOrUnknown(ctx) : 0, (keyCount): Reply => {
     const sections = { ...ownSections(ctx, keyCount) };
     for (const [name, fields] of Object.entries(fromBackend)) {
       sections[name] = { ...(sections[name] ?? {}), ...fields };
@@ -27,12 +27,25 @@ export function runInfo(ctx: CommandContext, args: Bytes[]): Reply | Promise<Rep
   });
 }
 
+/**
+ * INFO must answer even when the key count cannot be had (a cluster with a node down): clients
+ * such as ioredis send INFO before anything else. The count is then left out, not guessed.
+ */
+function keyCountOrUnknown(ctx: CommandContext): number | undefined | Promise<number | undefined> {
+  try {
+    const count = ctx.server.backend.dbsize();
+    return typeof count === "number" ? count : count.catch(() => undefined);
+  } catch {
+    return undefined;
+  }
+}
+
 function allSectionNames(fromBackend: InfoSections): string[] {
   const extra = Object.keys(fromBackend).filter((name) => !DEFAULT_SECTIONS.includes(name));
   return [...DEFAULT_SECTIONS, ...extra];
 }
 
-function ownSections(ctx: CommandContext, keyCount: number): Record<string, Fields> {
+function ownSections(ctx: CommandContext, keyCount: number | undefined): Record<string, Fields> {
   const { server } = ctx;
   const uptimeSeconds = Math.floor((Date.now() - server.startedAtMs) / 1000);
   const memory = process.memoryUsage();
@@ -73,7 +86,9 @@ function ownSections(ctx: CommandContext, keyCount: number): Record<string, Fiel
       rejected_connections: server.stats.rejectedConnections,
     },
     replication: { role: "master", connected_slaves: 0 },
-    keyspace: keyCount > 0 ? { db0: `keys=${keyCount},expires=0,avg_ttl=0` } : {},
+    keyspace: keyCount === undefined
+      ? { keys_unknown: "a storage node is down" }
+      : keyCount > 0 ? { db0: `keys=${keyCount},expires=0,avg_ttl=0` } : {},
   };
 }
 
