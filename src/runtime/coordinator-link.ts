@@ -57,8 +57,10 @@ export class CoordinatorLink {
     const handshakeTimer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     socket.once("connect", () => socket.write(Buffer.from([INTERNAL_CONNECTION_BYTE])));
     link.onMessage = (raw) => {
-      if (welcomed) return this.options.onMessage(raw);
       const message = raw as HandshakeMessage;
+      // A refusal may also come right after the welcome: the secret was right, but the
+      // coordinator will not take this node (a new id in a sealed cluster).
+      if (welcomed && message.type !== "refused") return this.options.onMessage(raw);
       if (message.type === "challenge") {
         const proof = handshakeProof(this.options.secret, message.nonce, this.options.nodeId);
         link.send({ type: "hello", nodeId: this.options.nodeId, address: this.options.address, proof });

@@ -148,15 +148,11 @@ export class TestCluster {
   }
 }
 
-/**
- * An ioredis client that fails fast instead of queueing, retrying or re-sending. Its ready check
- * (a plain INFO on connect) is off: the coordinator's INFO counts keys on every node and fails
- * while one is down (see the todo test in cluster-node-failure.test.ts).
- */
+/** An ioredis client that fails fast instead of queueing, retrying or re-sending a request. */
 export function connectClient(port: number): Redis {
   return new Redis({
     host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null,
-    enableOfflineQueue: false, autoResendUnfulfilledCommands: false, enableReadyCheck: false, connectTimeout: 2_000,
+    enableOfflineQueue: false, autoResendUnfulfilledCommands: false, connectTimeout: 2_000,
   });
 }
 
