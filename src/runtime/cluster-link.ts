@@ -12,6 +12,12 @@ import { encodeFrame, FrameDecoder } from "../codec/frame-codec.js";
 
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 
+/**
+ * Frames sent in one event-loop turn leave in one socket write; a batch that reaches this many
+ * bytes is written at once, so one busy turn never holds more than this per link.
+ */
+export const SEND_BATCH_BYTES_MAX = 256 * 1024;
+
 export type HandshakeMessage =
   | { type: "challenge"; nonce: Buffer }
   | { type: "hello"; nodeId: string; address: string; proof: Buffer }
@@ -28,16 +34,28 @@ export function proofMatches(secret: string, nonce: Buffer, nodeId: string, proo
   return proof.length === expected.length && timingSafeEqual(proof, expected);
 }
 
-/** Messages over one socket, framed; every failure ends in exactly one onClose. */
+/**
+ * Messages over one socket, framed; every failure ends in exactly one onClose.
+ *
+ * Sends are batched: every frame sent during one event-loop turn is written with the others in
+ * one socket write, at the end of the turn (setImmediate runs after the I/O callbacks of the
+ * turn). On loopback a write is a system call that also runs the receiver's network stack;
+ * profiled, one write per message took 30% of the coordinator's time under a write load.
+ */
 export class FramedLink {
   private closed = false;
   private readonly decoder: FrameDecoder;
+  private unsent: Buffer[] = [];
+  private unsentBytes = 0;
+  private flushScheduled = false;
+  private socketWrites = 0;
   onMessage: (message: unknown) => void = () => {};
   onClose: (reason: string) => void = () => {};
 
   constructor(
     readonly socket: Socket,
     frameBytesMax: number,
+    private readonly sendBatchBytesMax = SEND_BATCH_BYTES_MAX,
   ) {
     this.decoder = new FrameDecoder(frameBytesMax, (message) => this.onMessage(message));
     socket.setNoDelay(true);
@@ -58,15 +76,43 @@ export class FramedLink {
     if (chunk.length > 0) this.socket.emit("data", chunk);
   }
 
+  /** Queues a message; it leaves with the others of this turn (see the class comment). */
   send(message: unknown): void {
-    if (!this.closed) this.socket.write(encodeFrame(message));
+    if (this.closed) return;
+    const frame = encodeFrame(message);
+    this.unsent.push(frame);
+    this.unsentBytes += frame.length;
+    if (this.unsentBytes >= this.sendBatchBytesMax) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
+  /** Writes the frames sent so far, if any (the scheduled flush then finds nothing). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.unsent.length === 0 || this.socket.destroyed) return;
+    const batch = this.unsent.length === 1 ? this.unsent[0]! : Buffer.concat(this.unsent, this.unsentBytes);
+    this.unsent = [];
+    this.unsentBytes = 0;
+    this.socketWrites += 1;
+    this.socket.write(batch);
+  }
+
+  /** Closes after writing what was sent before (e.g. a `refused` message). */
   close(reason: string): void {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
+    this.unsent = [];
     this.socket.destroy();
     this.onClose(reason);
+  }
+
+  /** Socket writes made so far (for tests: sends of one turn share one). */
+  get writes(): number {
+    return this.socketWrites;
   }
 
   get isClosed(): boolean {

@@ -1,14 +1,21 @@
 // The coordinator's Backend: turns each RESP command into a client event for the coordinator
 // machine and resolves when the machine replies (or fails) for that request id.
+//
+// A request the machine answers in the very step that received it (a read served from the
+// coordinator's cache or from a decided write, or a request refused at once) is answered
+// synchronously: the front end then encodes the reply in the same pass, with no promise and no
+// pending record (see server/backend.ts). Everything else settles later, when the machine replies.
 
 import type { ClientError, ClientOp, ClientResult, CoordinatorEvent } from "../core/cluster/types.js";
 import { RingkvError } from "../core/errors.js";
-import type { Backend, ExtraCommand, InfoSections, SetOptions, SetResult } from "../server/backend.js";
+import type { Backend, ExtraCommand, InfoSections, MaybePromise, SetOptions, SetResult } from "../server/backend.js";
 
 interface Pending {
   resolve(result: ClientResult): void;
   reject(error: RingkvError): void;
 }
+
+type Outcome = { result: ClientResult } | { error: ClientError };
 
 export interface CoordinatorBackendOptions {
   feed(event: CoordinatorEvent): void;
@@ -22,45 +29,51 @@ export interface CoordinatorBackendOptions {
 export class CoordinatorBackend implements Backend {
   private nextRequestId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** The request being fed to the machine right now (0: none), and its outcome if it came at once. */
+  private feedingRequestId = 0;
+  private immediateOutcome: Outcome | undefined;
 
   constructor(private readonly options: CoordinatorBackendOptions) {}
 
   /** Called by the runtime for the machine's reply effects. */
-  settle(requestId: number, outcome: { result: ClientResult } | { error: ClientError }): void {
+  settle(requestId: number, outcome: Outcome): void {
+    if (requestId === this.feedingRequestId) {
+      this.immediateOutcome = outcome;
+      return;
+    }
     const pending = this.pending.get(requestId);
     if (pending === undefined) return;
     this.pending.delete(requestId);
     if ("result" in outcome) pending.resolve(outcome.result);
-    else {
-      const suffix = outcome.error.outcomeUnknown ? " (the write may or may not have been applied)" : "";
-      pending.reject(new RingkvError(outcome.error.code, outcome.error.message + suffix));
-    }
+    else pending.reject(toRingkvError(outcome.error));
   }
 
-  async get(key: Buffer): Promise<Buffer | null> {
-    return (await this.values({ kind: "get", keys: [key] }))[0] ?? null;
+  get(key: Buffer): MaybePromise<Buffer | null> {
+    return then(this.values({ kind: "get", keys: [key] }), (values) => values[0] ?? null);
   }
 
-  mget(keys: Buffer[]): Promise<Array<Buffer | null>> {
+  mget(keys: Buffer[]): MaybePromise<Array<Buffer | null>> {
     return this.values({ kind: "get", keys });
   }
 
-  async exists(keys: Buffer[]): Promise<number> {
+  exists(keys: Buffer[]): MaybePromise<number> {
     return this.count({ kind: "exists", keys });
   }
 
-  async set(key: Buffer, value: Buffer, options: SetOptions): Promise<SetResult> {
-    const result = await this.request({ kind: "set", key, value, condition: options.condition, returnPrevious: options.returnPrevious });
-    if (result.kind !== "set") throw new Error(`coordinator answered set with ${result.kind}`);
-    const previous = result.previous === undefined || result.previous === null ? result.previous : Buffer.from(result.previous);
-    return options.returnPrevious ? { written: result.written, previous: previous ?? null } : { written: result.written };
+  set(key: Buffer, value: Buffer, options: SetOptions): MaybePromise<SetResult> {
+    const op: ClientOp = { kind: "set", key, value, condition: options.condition, returnPrevious: options.returnPrevious };
+    return then(this.request(op), (result) => {
+      if (result.kind !== "set") throw new Error(`coordinator answered set with ${result.kind}`);
+      const previous = result.previous === undefined || result.previous === null ? result.previous : Buffer.from(result.previous);
+      return options.returnPrevious ? { written: result.written, previous: previous ?? null } : { written: result.written };
+    });
   }
 
-  async mset(pairs: Array<[Buffer, Buffer]>): Promise<void> {
-    await this.request({ kind: "mset", pairs });
+  mset(pairs: Array<[Buffer, Buffer]>): MaybePromise<void> {
+    return then(this.request({ kind: "mset", pairs }), () => undefined);
   }
 
-  del(keys: Buffer[]): Promise<number> {
+  del(keys: Buffer[]): MaybePromise<number> {
     return this.count({ kind: "del", keys });
   }
 
@@ -81,23 +94,45 @@ export class CoordinatorBackend implements Backend {
     for (const [requestId] of this.pending) this.settle(requestId, { error: { code: "TRYAGAIN", message } });
   }
 
-  private async values(op: ClientOp): Promise<Array<Buffer | null>> {
-    const result = await this.request(op);
-    if (result.kind !== "values") throw new Error(`coordinator answered ${op.kind} with ${result.kind}`);
-    return result.values.map((value) => (value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength)));
-  }
-
-  private async count(op: ClientOp): Promise<number> {
-    const result = await this.request(op);
-    if (result.kind !== "count") throw new Error(`coordinator answered ${op.kind} with ${result.kind}`);
-    return result.count;
-  }
-
-  private request(op: ClientOp): Promise<ClientResult> {
-    const requestId = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject });
-      this.options.feed({ kind: "client", requestId, op, deadlineTick: this.options.currentTick() + this.options.deadlineTicks });
+  private values(op: ClientOp): MaybePromise<Array<Buffer | null>> {
+    return then(this.request(op), (result) => {
+      if (result.kind !== "values") throw new Error(`coordinator answered ${op.kind} with ${result.kind}`);
+      return result.values.map((value) => (value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength)));
     });
   }
+
+  private count(op: ClientOp): MaybePromise<number> {
+    return then(this.request(op), (result) => {
+      if (result.kind !== "count") throw new Error(`coordinator answered ${op.kind} with ${result.kind}`);
+      return result.count;
+    });
+  }
+
+  /** The machine's answer: at once if it came in the step that took the request, else a promise. */
+  private request(op: ClientOp): MaybePromise<ClientResult> {
+    const requestId = this.nextRequestId++;
+    this.feedingRequestId = requestId;
+    try {
+      this.options.feed({ kind: "client", requestId, op, deadlineTick: this.options.currentTick() + this.options.deadlineTicks });
+    } finally {
+      this.feedingRequestId = 0;
+    }
+    const outcome = this.immediateOutcome;
+    this.immediateOutcome = undefined;
+    if (outcome !== undefined) {
+      if ("result" in outcome) return outcome.result;
+      throw toRingkvError(outcome.error);
+    }
+    return new Promise((resolve, reject) => this.pending.set(requestId, { resolve, reject }));
+  }
+}
+
+function toRingkvError(error: ClientError): RingkvError {
+  const suffix = error.outcomeUnknown ? " (the write may or may not have been applied)" : "";
+  return new RingkvError(error.code, error.message + suffix);
+}
+
+/** Applies `map` to a value now, or to a promised value when it comes. */
+function then<T, U>(value: MaybePromise<T>, map: (value: T) => U): MaybePromise<U> {
+  return value instanceof Promise ? value.then(map) : map(value);
 }

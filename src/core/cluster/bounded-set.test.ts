@@ -19,6 +19,16 @@ test("BoundedSet remembers the newest sizeMax distinct items", () => {
   }));
 });
 
+test("BoundedSet keeps forgetting the oldest, in order, long after it first filled", () => {
+  const set = new BoundedSet<string>(3);
+  for (let i = 0; i < 10; i += 1) set.add(`t${i}`);
+  assert.deepEqual(["t6", "t7", "t8", "t9"].map((item) => set.has(item)), [false, true, true, true]);
+  set.add("t8"); // present: not added again, nothing forgotten
+  set.add("t10");
+  assert.deepEqual(["t7", "t8", "t9", "t10"].map((item) => set.has(item)), [false, true, true, true]);
+  assert.equal(set.size, 3);
+});
+
 test("BoundedSet refuses a bound that is not a positive integer", () => {
   for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => new BoundedSet(bad), /sizeMax must be a positive integer/);
 });

@@ -4,14 +4,8 @@
 import type { CoordinatorConfig } from "./config.js";
 import type { Membership } from "./membership.js";
 import type { Outbox } from "./outbox.js";
-import type { Bytes, CoordinatorEffect, CoordinatorRecord } from "./types.js";
-
-/** What the coordinator uses of its KVCache (src/core/kv-cache.ts). */
-export interface ReadCache {
-  get(key: Bytes): Bytes | undefined;
-  set(key: Bytes, value: Bytes): void;
-  delete(key: Bytes): boolean;
-}
+import type { ReadCache } from "./read-cache.js";
+import type { CoordinatorEffect, CoordinatorRecord } from "./types.js";
 
 export type CoordinatorOutbox = Outbox<CoordinatorRecord, CoordinatorEffect>;
 

@@ -11,7 +11,7 @@ import type { CoordinatorContext } from "./coordinator-context.js";
 import type { ReadOp } from "./coordinator-txn.js";
 import { describeKey, keyString } from "./key-string.js";
 import { TickTimers } from "./tick-timers.js";
-import type { Bytes, ClientError, NodeId, TxnWrite } from "./types.js";
+import type { Bytes, ClientError, ClientResult, NodeId, TxnWrite } from "./types.js";
 
 /** One distinct key of a read request, until it has a value. */
 interface KeyRead {
@@ -75,10 +75,17 @@ export class ReadCoordinator {
   request(requestId: number, op: ReadOp, deadlineTick: number): void {
     const refusal = this.#refusal(deadlineTick);
     if (refusal !== null) return this.context.outbox.push({ kind: "fail", requestId, error: refusal });
+    // Each key's local value (a pending decision or the cache) is looked up once, here.
+    const texts = op.keys.map(keyString);
+    const locals = op.keys.map((key, index) => this.#localValue(texts[index]!, key));
+    // The hot path of GET: a key known here is answered without building a request record.
+    if (op.keys.length === 1 && locals[0] !== undefined) {
+      return this.context.outbox.push({ kind: "reply", requestId, result: resultOf(op.kind, [locals[0]]) });
+    }
     const request: ReadRequest = {
       requestId, kind: op.kind, deadlineTick, values: new Array(op.keys.length), indicesByKey: new Map(), pending: new Map(), readIds: new Set(),
     };
-    op.keys.forEach((key, index) => this.#addKey(request, key, index));
+    op.keys.forEach((key, index) => this.#addKey(request, key, texts[index]!, locals[index], index));
     if (request.pending.size === 0) return this.#complete(request);
     this.#requests.set(requestId, request);
     for (const key of request.indicesByKey.keys()) {
@@ -177,9 +184,8 @@ export class ReadCoordinator {
     return null;
   }
 
-  /** Answers the key from a pending decision or the cache, or adds it to the keys to read. */
-  #addKey(request: ReadRequest, key: Bytes, index: number): void {
-    const text = keyString(key);
+  /** Answers the key from its local value (a pending decision or the cache), or adds it to the keys to read. */
+  #addKey(request: ReadRequest, key: Bytes, text: string, local: Bytes | null | undefined, index: number): void {
     const indices = request.indicesByKey.get(text);
     if (indices !== undefined) {
       indices.push(index);
@@ -188,7 +194,6 @@ export class ReadCoordinator {
       return;
     }
     request.indicesByKey.set(text, [index]);
-    const local = this.#localValue(text, key);
     if (local !== undefined) {
       request.values[index] = local;
       return;
@@ -271,26 +276,20 @@ export class ReadCoordinator {
   }
 
   /**
-   * Sets a key's value. From a replica, it also fills the cache: no decision on the key became
-   * durable while the read was out (it would have answered the key, see decided()), so the answer
-   * is the key's latest value.
+   * Sets a key's value. From a replica, it also fills the cache — a value, or the key's absence:
+   * no decision on the key became durable while the read was out (it would have answered the key,
+   * see decided()), so the answer is the key's latest value.
    */
   #resolve(keyRead: KeyRead, value: Bytes | null, fromReplica: boolean): void {
     const { request } = keyRead;
     for (const index of keyRead.indices) request.values[index] = value;
     request.pending.delete(keyRead.keyString);
-    if (!fromReplica) return;
-    if (value === null) this.context.cache.delete(keyRead.key);
-    else this.context.cache.set(keyRead.key, value);
+    if (fromReplica) this.context.cache.set(keyRead.key, value);
   }
 
   #complete(request: ReadRequest): void {
-    const values = request.values as Array<Bytes | null>;
-    const result = request.kind === "get"
-      ? { kind: "values" as const, values }
-      : { kind: "count" as const, count: values.filter((value) => value !== null).length };
     this.#end(request);
-    this.context.outbox.push({ kind: "reply", requestId: request.requestId, result });
+    this.context.outbox.push({ kind: "reply", requestId: request.requestId, result: resultOf(request.kind, request.values as Array<Bytes | null>) });
   }
 
   #fail(request: ReadRequest, error: ClientError): void {
@@ -331,6 +330,11 @@ export class ReadCoordinator {
     const more = keys.length > 1 ? ` and ${keys.length - 1} more keys` : "";
     return `key ${describeKey(first.key)}${more} (tried ${triedText || "no replica"})`;
   }
+}
+
+/** GET answers the values; EXISTS counts the keys that exist. */
+function resultOf(kind: ReadOp["kind"], values: Array<Bytes | null>): ClientResult {
+  return kind === "get" ? { kind: "values", values } : { kind: "count", count: values.filter((value) => value !== null).length };
 }
 
 function isValue(value: unknown): boolean {

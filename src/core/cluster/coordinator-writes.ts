@@ -308,11 +308,7 @@ export class WriteCoordinator {
     if (txn.requestId !== null) this.context.outbox.push({ kind: "reply", requestId: txn.requestId, result });
     txn.requestId = null;
     this.#decided.add(txn.txid, txn.plan.writes, txn.plan.keyStrings);
-    const { cache } = this.context;
-    for (const write of txn.plan.writes) {
-      if (write.value === null) cache.delete(write.key);
-      else cache.set(write.key, write.value);
-    }
+    for (const write of txn.plan.writes) this.context.cache.set(write.key, write.value);
     this.onDecided(txn.plan.writes, txn.plan.keyStrings);
     this.#sendCommits(txn);
   }

@@ -3,7 +3,6 @@
 // runtime (src/runtime) and the simulator (src/sim) feed the same events and carry out the same
 // effects. The parts live in membership.ts, coordinator-writes.ts and coordinator-reads.ts.
 
-import { KVCache } from "../kv-cache.js";
 import { clusterDown } from "./client-errors.js";
 import { makeCoordinatorConfig, type CoordinatorConfig, type CoordinatorOptions } from "./config.js";
 import type { CoordinatorContext } from "./coordinator-context.js";
@@ -12,6 +11,7 @@ import { isWriteOp } from "./coordinator-txn.js";
 import { WriteCoordinator } from "./coordinator-writes.js";
 import { Membership } from "./membership.js";
 import { Outbox } from "./outbox.js";
+import { ReadCache } from "./read-cache.js";
 import type {
   Bytes, ClientOp, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorView, NodeId, NodeToCoordinator,
 } from "./types.js";
@@ -35,12 +35,12 @@ export class CoordinatorMachine {
   readonly config: CoordinatorConfig;
   readonly #outbox = new Outbox<CoordinatorRecord, CoordinatorEffect>();
   readonly #clock = { now: 0 };
-  readonly #cache: KVCache;
+  readonly #cache: ReadCache;
   #running: Running | null = null;
 
   constructor(options: CoordinatorOptions = {}) {
     this.config = makeCoordinatorConfig(options);
-    this.#cache = new KVCache(this.config.cache);
+    this.#cache = new ReadCache(this.config.cache);
   }
 
   step(event: CoordinatorEvent): CoordinatorEffect[] {

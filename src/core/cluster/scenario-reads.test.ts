@@ -25,6 +25,42 @@ test("a read misses the cache, reads one replica, then hits the cache", () => {
   assert.deepEqual(c.values(second), ["v"]);
 });
 
+test("a missing key's absence is cached like a value, and a write of the key replaces it", () => {
+  const c = settledCluster({});
+  const first = c.get("k");
+  assert.equal(c.inFlight(ofType("read")).length, 1);
+  c.settle();
+  assert.deepEqual(c.values(first), [null]);
+  const second = c.get("k");
+  assert.equal(c.inFlight(ofType("read")).length, 0, "its absence is served from the cache");
+  assert.deepEqual(c.values(second), [null]);
+  c.set("k", "v");
+  c.settle();
+  for (const node of c.replicasOf("k")) c.crashNode(node);
+  assert.deepEqual(c.values(c.get("k")), ["v"], "the decision replaced the cached absence");
+  for (const node of c.replicasOf("k")) c.restartNode(node);
+  c.settleWithTime();
+  c.request({ kind: "del", keys: [bytes("k")] });
+  c.settle();
+  for (const node of c.replicasOf("k")) c.crashNode(node);
+  assert.deepEqual(c.values(c.get("k")), [null], "a durable DEL caches the absence again");
+});
+
+test("a replica's 'absent' answer that a SET raced is ignored: the cache keeps the SET's value", () => {
+  const c = settledCluster({});
+  const read = c.get("k");
+  c.deliver(ofType("read")); // the replica answers "absent" ...
+  const reply = c.inFlight(ofType("readReply"));
+  c.network = c.network.filter((e) => !reply.includes(e)); // ... slowly
+  c.set("k", "v");
+  c.settle();
+  assert.deepEqual(c.values(read), ["v"]);
+  c.network.push(...reply);
+  c.settle();
+  for (const node of c.replicasOf("k")) c.crashNode(node);
+  assert.deepEqual(c.values(c.get("k")), ["v"], "not the stale absence");
+});
+
 test("EXISTS counts a key named twice twice", () => {
   const c = settledCluster({ a: "1", b: "2" });
   const id = c.request({ kind: "exists", keys: [bytes("a"), bytes("a"), bytes("nope"), bytes("b")] });
