@@ -20,7 +20,6 @@ import { nodeIdWrite, participantWrites, recoverPrepared, storedNodeId } from ".
 import type { RunningNode } from "./standalone-node.js";
 import { StorageEngine, type CacheOptions } from "./storage-engine.js";
 import { VERSION } from "./version.js";
-import { probe, probeReport } from "./perf-probe.js"; // TEMP
 
 export interface ClusterNodeSettings {
   host: string;
@@ -80,9 +79,8 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     if (effect.kind === "send") link.send(effect.message);
     else if (effect.kind === "persist") {
       const { data, extra } = participantWrites(effect.records);
-      const t0 = performance.now(); const kind = effect.records[0]!.type; // TEMP
       engine.write(data, extra).then(
-        () => { probe(`persist-${kind}`, performance.now() - t0); driver.feed({ kind: "persisted", token: effect.token }); },
+        () => driver.feed({ kind: "persisted", token: effect.token }),
         (error: unknown) => failStop(logger, error),
       );
     }
@@ -100,7 +98,6 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
       driver.stopTicks();
       link.stop();
       await server.close();
-      console.error("PERFSTATS", JSON.stringify(store.stats()), probeReport()); // TEMP
       await store.close();
       lock.release();
       logger.info("storage node stopped");

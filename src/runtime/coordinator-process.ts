@@ -19,7 +19,6 @@ import { coordinatorWrites, recoverCoordinator } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
 import { remoteKeyCount } from "./remote-count.js";
 import { VERSION } from "./version.js";
-import { probe, probeReport } from "./perf-probe.js"; // TEMP
 
 export interface CoordinatorSettings {
   host: string;
@@ -57,22 +56,19 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     ticksPerSecond: Math.round(1000 / settings.tickMs),
   });
   const links = new Map<string, FramedLink>();
-  const pingSent = new Map<string, number>(); // TEMP
   const driver: MachineDriver<CoordinatorEvent, CoordinatorEffect> = new MachineDriver(machine, (effect) => {
     switch (effect.kind) {
       case "send":
-        if (effect.message.type === "ping") pingSent.set(effect.to, performance.now()); // TEMP
         links.get(effect.to)?.send(effect.message);
         return;
       case "persist":
-        { const t0 = performance.now(); const kind = effect.records[0]!.type; // TEMP
         store.write(coordinatorWrites(effect.records)).then(
-          () => { probe(`persist-${kind}`, performance.now() - t0); driver.feed({ kind: "persisted", token: effect.token }); },
+          () => driver.feed({ kind: "persisted", token: effect.token }),
           (error: unknown) => {
             logger.fatal({ err: error }, "a durable write failed; stopping so that nothing is acknowledged falsely");
             process.exit(74);
           },
-        ); }
+        );
         return;
       case "reply":
         backend.settle(effect.requestId, { result: effect.result });
@@ -107,7 +103,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     let nodeId: string | undefined;
     const timer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     link.onMessage = (raw) => {
-      if (nodeId !== undefined) { if ((raw as { type: string }).type === "pong") probe("ping-rtt", performance.now() - (pingSent.get(nodeId) ?? 0)); return driver.feed({ kind: "message", from: nodeId, message: raw as NodeToCoordinator }); } // TEMP
+      if (nodeId !== undefined) return driver.feed({ kind: "message", from: nodeId, message: raw as NodeToCoordinator });
       const hello = raw as HandshakeMessage;
       if (hello.type !== "hello" || typeof hello.nodeId !== "string" || !proofMatches(settings.secret, nonce, hello.nodeId, hello.proof)) {
         logger.warn({ remote: socket.remoteAddress }, "a storage node failed the handshake (wrong cluster secret?)");
@@ -154,7 +150,6 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
       await server.close();
       backend.failAll("the coordinator is stopping");
       for (const link of links.values()) link.close("coordinator stopping");
-      console.error("PERFSTATS", JSON.stringify(store.stats()), probeReport()); // TEMP
       await store.close();
       lock.release();
       logger.info("coordinator stopped");
