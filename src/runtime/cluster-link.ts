@@ -48,7 +48,6 @@ export class FramedLink {
   private unsent: Buffer[] = [];
   private unsentBytes = 0;
   private flushScheduled = false;
-  private socketWrites = 0;
   onMessage: (message: unknown) => void = () => {};
   onClose: (reason: string) => void = () => {};
 
@@ -96,7 +95,6 @@ export class FramedLink {
     const batch = this.unsent.length === 1 ? this.unsent[0]! : Buffer.concat(this.unsent, this.unsentBytes);
     this.unsent = [];
     this.unsentBytes = 0;
-    this.socketWrites += 1;
     this.socket.write(batch);
   }
 
@@ -108,11 +106,6 @@ export class FramedLink {
     this.unsent = [];
     this.socket.destroy();
     this.onClose(reason);
-  }
-
-  /** Socket writes made so far (for tests: sends of one turn share one). */
-  get writes(): number {
-    return this.socketWrites;
   }
 
   get isClosed(): boolean {

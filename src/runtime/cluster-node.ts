@@ -43,8 +43,16 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
   });
   const nodeId = await settleNodeId(store, settings.nodeId);
   const logger = settings.logger.child({ nodeId });
-  const engine = new StorageEngine(store, settings.cache);
-  const machine = new ParticipantMachine({ nodeId }, { get: (key) => engine.get(Buffer.from(key)) });
+  // Writes drop their keys from the node's cache instead of filling it, and a prepare's look at
+  // the keys it is about to replace does not fill it either: only the coordinator's replica reads
+  // do. Copying every written value into the cache (and every overwritten one, at prepare) was a
+  // quarter of the nodes' CPU per write (measured: about 220 -> 170 us per put over 3 nodes),
+  // mostly garbage that outlived the young generation; and those copies evicted the keys read.
+  const engine = new StorageEngine(store, settings.cache, { fillCacheOnWrite: false });
+  const machine = new ParticipantMachine({ nodeId }, {
+    get: (key) => engine.get(Buffer.from(key.buffer, key.byteOffset, key.byteLength)),
+    peek: (key) => engine.peek(Buffer.from(key.buffer, key.byteOffset, key.byteLength)),
+  });
 
   const server = await startRespServer({
     host: settings.host,

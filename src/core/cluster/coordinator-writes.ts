@@ -54,7 +54,7 @@ export class WriteCoordinator {
 
   constructor(
     private readonly context: CoordinatorContext,
-    /** Called when a decision becomes durable (after the cache learned it): reads in flight take its values. */
+    /** Called when a decision becomes durable (after the cache dropped its keys): reads in flight take its values. */
     private readonly onDecided: (writes: readonly TxnWrite[], keyStrings: readonly string[]) => void,
   ) {
     this.#locks = new LockTable(context.config.lockQueueMax);
@@ -308,7 +308,12 @@ export class WriteCoordinator {
     if (txn.requestId !== null) this.context.outbox.push({ kind: "reply", requestId: txn.requestId, result });
     txn.requestId = null;
     this.#decided.add(txn.txid, txn.plan.writes, txn.plan.keyStrings);
-    for (const write of txn.plan.writes) this.context.cache.set(write.key, write.value);
+    // Invalidate rather than fill: until every replica has applied the decision, reads of its keys
+    // are answered from it (#decided); afterwards the first read refills the cache from a replica.
+    // Filling the cache with every written value cost the coordinator a quarter of its CPU per
+    // write (measured: 107 -> 79 us per put), mostly copies whose garbage outlived the young
+    // generation, and a stream of writes to new keys would flush the keys being read.
+    for (const write of txn.plan.writes) this.context.cache.invalidate(write.key);
     this.onDecided(txn.plan.writes, txn.plan.keyStrings);
     this.#sendCommits(txn);
   }

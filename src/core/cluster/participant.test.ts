@@ -32,6 +32,22 @@ test("a yes vote comes only after the prepared record is durable, with what the 
   assert.deepEqual(voted, [{ type: "vote", txid: "1.1", yes: true, previous: [{ exists: true, value: b("old") }, { exists: false }] }]);
 });
 
+test("a prepare looks at the keys it replaces with peek(), a replica read with get()", () => {
+  const calls: string[] = [];
+  const value = b("v");
+  const machine = new ParticipantMachine({ nodeId: "n1" }, {
+    get: () => (calls.push("get"), value),
+    peek: () => (calls.push("peek"), value),
+  });
+  machine.step({ kind: "recovered", prepared: [] });
+  const [persist] = persists(machine.step(prepare("1.1", [{ key: b("a"), value: b("x") }])));
+  const [vote] = sends(machine.step({ kind: "persisted", token: persist!.token }));
+  assert.deepEqual(vote, { type: "vote", txid: "1.1", yes: true, previous: [{ exists: true }] });
+  assert.deepEqual(calls, ["peek"]);
+  machine.step({ kind: "message", message: { type: "read", readId: 7, keys: [b("a")] } });
+  assert.deepEqual(calls, ["peek", "get"]);
+});
+
 test("a prepare for a locked key votes no and asks about the transaction holding it", () => {
   const machine = participant();
   const [persist] = persists(machine.step(prepare("1.1", [{ key: b("a"), value: b("x") }])));

@@ -164,7 +164,7 @@ export class ParticipantMachine {
   }
 
   #previous(key: Bytes, wantValue: boolean): PreviousValue {
-    const value = this.data.get(key);
+    const value = this.data.peek !== undefined ? this.data.peek(key) : this.data.get(key);
     if (value === undefined) return { exists: false };
     return wantValue ? { exists: true, value } : { exists: true };
   }

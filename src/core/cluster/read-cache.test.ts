@@ -16,6 +16,8 @@ test("a key is unknown, then holds a value, an empty value, or its absence — e
   assert.equal(cache.get(bytes("k")), null);
   cache.set(bytes("k"), bytes("w"));
   assert.deepEqual(cache.get(bytes("k")), bytes("w"));
+  cache.invalidate(bytes("k"));
+  assert.equal(cache.get(bytes("k")), undefined, "invalidated: unknown again");
 });
 
 test("values are copied in; absences and values share one bound", () => {

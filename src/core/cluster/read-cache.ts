@@ -1,9 +1,9 @@
 // The coordinator's read cache (PROTOCOL.md, Reads, step 2): for each key it holds, either the
 // key's latest value or the fact that the key does not exist. Caching absence is as safe as caching
 // values, because both are learned and invalidated at the same two places: every write to a key
-// passes through a decision of this coordinator, and its durable decision sets the entry (to the
-// value, or to absent for a delete); a replica's answer sets it only when no decision raced the
-// read. Without it, every GET of a missing key cost a replica round trip.
+// passes through a decision of this coordinator, and its durable decision drops the entry; a
+// replica's answer sets it only when no decision raced the read. Without it, every GET of a
+// missing key cost a replica round trip.
 //
 // One KVCache holds both kinds, so there is one bound and one lookup per key: an entry is a tag
 // byte, then the value's bytes for a present key.
@@ -38,6 +38,11 @@ export class ReadCache {
     entry[0] = PRESENT;
     entry.set(value, 1);
     this.#entries.set(key, entry);
+  }
+
+  /** Forgets what was cached for the key (a decision on it is durable). */
+  invalidate(key: Bytes): void {
+    this.#entries.delete(key);
   }
 
   stats(): ReadCacheStats {

@@ -144,6 +144,11 @@ export type CoordinatorEffect =
  */
 export interface DataView {
   get(key: Bytes): Bytes | undefined;
+  /**
+   * Like get(), for a read that says nothing about which keys are hot — a prepare's look at the
+   * keys it is about to replace — so the runtime may leave its cache alone. Defaults to get().
+   */
+  peek?(key: Bytes): Bytes | undefined;
 }
 
 export type ParticipantEvent =
