@@ -6,15 +6,15 @@
 //
 //   ringkv: our pipelined client (dist/src/client/resp-connection.js), the workers spread over
 //           CONNECTIONS connections; the command is SET.
-//   etcd:   its v3 HTTP/JSON gateway, POST /v3/kv/put with base64 key and value, one keep-alive
-//           socket per worker (HTTP/1.1 cannot pipeline).
+//   etcd:   the etcd3 npm client (gRPC over one HTTP/2 connection, which multiplexes the
+//           requests in flight as our RESP connection pipelines them); the request is a KV put.
 //
 // Usage (after `npx tsc -p .`):
 //   node scripts/put-bench.js ringkv 127.0.0.1:17700 [--inflight 64] [--seconds 10] [--connections 1]
 //   node scripts/put-bench.js etcd   127.0.0.1:17790 [--inflight 64] [--seconds 10]
 // Common options: --keys 100000 (keyspace), --value-bytes 100, --warmup-seconds 2.
 // Prints one JSON line: puts/s, p50/p99/max latency in ms, errors.
-import { Agent, request } from "node:http";
+import { Etcd3 } from "etcd3";
 import { parseArgs } from "node:util";
 import { RespConnection } from "../dist/src/client/resp-connection.js";
 
@@ -55,19 +55,8 @@ async function ringkvPut() {
 }
 
 function etcdPut() {
-  const agent = new Agent({ keepAlive: true, maxSockets: inflight });
-  const encodedValue = value.toString("base64");
-  const put = (key) => new Promise((resolve, reject) => {
-    const body = JSON.stringify({ key: Buffer.from(key).toString("base64"), value: encodedValue });
-    const req = request({ host, port, agent, method: "POST", path: "/v3/kv/put", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on("data", (chunk) => chunks.push(chunk));
-      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(chunks)}`))));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-  return { put, close: () => agent.destroy() };
+  const etcd = new Etcd3({ hosts: `http://${host}:${port}` });
+  return { put: (key) => etcd.put(key).value(value), close: () => etcd.close() };
 }
 
 const client = target === "ringkv" ? await ringkvPut() : etcdPut();
@@ -104,7 +93,7 @@ client.close();
 latenciesMs.sort((a, b) => a - b);
 const at = (q) => latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(q * latenciesMs.length))] ?? NaN;
 console.log(JSON.stringify({
-  target, inflight, connections: target === "ringkv" ? Number(values.connections) : inflight,
+  target, inflight, connections: target === "ringkv" ? Number(values.connections) : 1,
   putsPerSecond: Math.round(latenciesMs.length / elapsedS),
   p50Ms: +at(0.5).toFixed(2), p99Ms: +at(0.99).toFixed(2), maxMs: +at(1).toFixed(2),
   errors, ...(firstError ? { firstError } : {}),

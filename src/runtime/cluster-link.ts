@@ -2,9 +2,11 @@
 // TCP, opened by the node. It arrives on the coordinator's client port and announces itself with
 // a first byte of 0x00, which no RESP client ever sends first.
 //
-// Handshake: the coordinator sends a random challenge; the node answers with its id, its address
-// and HMAC-SHA256(secret, challenge || id); the coordinator checks it in constant time. The secret
-// itself never crosses the wire, and a recorded answer is useless against the next challenge.
+// Handshake: the coordinator sends a random challenge; the node answers with its id, the
+// incarnation of its data directory, its address and HMAC-SHA256(secret, challenge || [id,
+// incarnation]); the coordinator checks it in constant time. The secret itself never crosses the
+// wire, a recorded answer is useless against the next challenge, and no one without the secret
+// can pass another incarnation off under a node's id.
 
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Socket } from "node:net";
@@ -20,17 +22,18 @@ export const SEND_BATCH_BYTES_MAX = 256 * 1024;
 
 export type HandshakeMessage =
   | { type: "challenge"; nonce: Buffer }
-  | { type: "hello"; nodeId: string; address: string; proof: Buffer }
+  | { type: "hello"; nodeId: string; incarnation: string; address: string; proof: Buffer }
   | { type: "welcome" }
   | { type: "refused"; reason: string };
 
-export function handshakeProof(secret: string, nonce: Buffer, nodeId: string): Buffer {
-  return createHmac("sha256", secret).update(nonce).update(nodeId).digest();
+/** The id and incarnation go in as a JSON array, so no other pair of strings hashes the same. */
+export function handshakeProof(secret: string, nonce: Buffer, nodeId: string, incarnation: string): Buffer {
+  return createHmac("sha256", secret).update(nonce).update(JSON.stringify([nodeId, incarnation])).digest();
 }
 
-export function proofMatches(secret: string, nonce: Buffer, nodeId: string, proof: unknown): boolean {
+export function proofMatches(secret: string, nonce: Buffer, nodeId: string, incarnation: string, proof: unknown): boolean {
   if (!Buffer.isBuffer(proof)) return false;
-  const expected = handshakeProof(secret, nonce, nodeId);
+  const expected = handshakeProof(secret, nonce, nodeId, incarnation);
   return proof.length === expected.length && timingSafeEqual(proof, expected);
 }
 

@@ -3,7 +3,6 @@
 // coordinator. Its own RESP port stays open for PING/INFO/DBSIZE, but data commands are refused
 // there: in a cluster, only the coordinator gives linearizable reads and atomic writes.
 
-import { randomBytes } from "node:crypto";
 import { ParticipantMachine } from "../core/cluster/participant.js";
 import type { CoordinatorToNode, ParticipantEffect, ParticipantEvent } from "../core/cluster/types.js";
 import { RingkvError } from "../core/errors.js";
@@ -16,7 +15,8 @@ import { CoordinatorLink } from "./coordinator-link.js";
 import type { Logger } from "./logger.js";
 import { signalParent } from "./parent-signal.js";
 import { MachineDriver } from "./machine-driver.js";
-import { nodeIdWrite, participantWrites, recoverPrepared, storedNodeId } from "./records.js";
+import { settleNodeId } from "./node-identity.js";
+import { participantWrites, recoverPrepared } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
 import { StorageEngine, type CacheOptions } from "./storage-engine.js";
 import { VERSION } from "./version.js";
@@ -41,7 +41,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     lock.release();
     throw error;
   });
-  const nodeId = await settleNodeId(store, settings.nodeId);
+  const { nodeId, incarnation } = await settleNodeId(store, settings.nodeId);
   const logger = settings.logger.child({ nodeId });
   // Writes drop their keys from the node's cache instead of filling it, and a prepare's look at
   // the keys it is about to replace does not fill it either: only the coordinator's replica reads
@@ -69,6 +69,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     port: settings.join.port,
     secret: settings.secret,
     nodeId,
+    incarnation,
     address: `${address.address}:${address.port}`,
     frameBytesMax: settings.limits.requestBytesMax,
     logger,
@@ -112,20 +113,6 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     },
   };
   return running;
-}
-
-/** The node's stable id: kept in its data directory from the first start on. */
-async function settleNodeId(store: KVStore, wanted: string | undefined): Promise<string> {
-  const stored = storedNodeId(store);
-  if (stored !== undefined) {
-    if (wanted !== undefined && wanted !== stored) {
-      throw new RingkvError("ERR", `this data directory belongs to node "${stored}", not "${wanted}"; use --id ${stored} or another directory`);
-    }
-    return stored;
-  }
-  const nodeId = wanted ?? `node-${randomBytes(4).toString("hex")}`;
-  await store.write([nodeIdWrite(nodeId)]);
-  return nodeId;
 }
 
 /** A disk that fails a write cannot be trusted with the next one: stop rather than guess. */

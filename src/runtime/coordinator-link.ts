@@ -1,5 +1,10 @@
 // A storage node's side of the cluster link: dials the coordinator, proves it knows the cluster
 // secret, and redials with backoff whenever the link drops (either side may restart).
+//
+// The coordinator welcomes a node whose proof is right before its membership decides on it, in
+// the same step; a refusal from the membership (a new id in a sealed cluster, a member on another
+// data directory) is then the very next frame. So the node counts itself joined only at the first
+// frame after the welcome that is not a refusal; the coordinator's pings come every heartbeat.
 
 import { connect } from "node:net";
 import { INTERNAL_CONNECTION_BYTE } from "../server/server.js";
@@ -11,6 +16,8 @@ export interface CoordinatorLinkOptions {
   port: number;
   secret: string;
   nodeId: string;
+  /** The incarnation of this node's data directory (node-identity.ts). */
+  incarnation: string;
   /** Where clients reach this node's own RESP port, reported to the coordinator. */
   address: string;
   frameBytesMax: number;
@@ -54,23 +61,27 @@ export class CoordinatorLink {
     const socket = connect({ host, port });
     const link = new FramedLink(socket, this.options.frameBytesMax);
     let welcomed = false;
+    let joined = false;
     const handshakeTimer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     socket.once("connect", () => socket.write(Buffer.from([INTERNAL_CONNECTION_BYTE])));
     link.onMessage = (raw) => {
       const message = raw as HandshakeMessage;
-      // A refusal may also come right after the welcome: the secret was right, but the
-      // coordinator will not take this node (a new id in a sealed cluster).
-      if (welcomed && message.type !== "refused") return this.options.onMessage(raw);
-      if (message.type === "challenge") {
-        const proof = handshakeProof(this.options.secret, message.nonce, this.options.nodeId);
-        link.send({ type: "hello", nodeId: this.options.nodeId, address: this.options.address, proof });
-      } else if (message.type === "welcome") {
-        welcomed = true;
+      if (joined) return this.options.onMessage(raw);
+      if (welcomed && message.type !== "refused") {
+        joined = true;
         clearTimeout(handshakeTimer);
         this.link = link;
         this.retryMs = RETRY_MIN_MS;
         logger.info({ coordinator: `${host}:${port}` }, "joined the cluster");
         this.options.onConnected();
+        return this.options.onMessage(raw);
+      }
+      if (message.type === "challenge") {
+        const { secret, nodeId, incarnation, address } = this.options;
+        const proof = handshakeProof(secret, message.nonce, nodeId, incarnation);
+        link.send({ type: "hello", nodeId, incarnation, address, proof });
+      } else if (message.type === "welcome") {
+        welcomed = true;
       } else if (message.type === "refused") {
         clearTimeout(handshakeTimer);
         this.stopped = true;
@@ -82,7 +93,7 @@ export class CoordinatorLink {
       clearTimeout(handshakeTimer);
       if (this.link === link) this.link = undefined;
       if (this.stopped) return;
-      if (welcomed) logger.warn({ reason }, "lost the coordinator; reconnecting");
+      if (joined) logger.warn({ reason }, "lost the coordinator; reconnecting");
       else logger.debug({ reason, retryMs: this.retryMs }, "coordinator not reachable; retrying");
       this.retryTimer = setTimeout(() => this.dial(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);

@@ -9,9 +9,10 @@ import type { Limits } from "../core/limits.js";
 import { acquireDirLock } from "../storage/dir-lock.js";
 import { KVStore } from "../storage/kv-store.js";
 import { startRespServer } from "../server/server.js";
-import { FramedLink, HANDSHAKE_TIMEOUT_MS, newChallenge, proofMatches, type HandshakeMessage } from "./cluster-link.js";
+import { FramedLink, HANDSHAKE_TIMEOUT_MS, newChallenge, proofMatches } from "./cluster-link.js";
 import { CoordinatorBackend } from "./coordinator-backend.js";
 import { clusterCommands, clusterInfo, clusterKeyCount } from "./coordinator-views.js";
+import { checkHello } from "./hello-check.js";
 import type { Logger } from "./logger.js";
 import { signalParent } from "./parent-signal.js";
 import { MachineDriver } from "./machine-driver.js";
@@ -104,8 +105,14 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     const timer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     link.onMessage = (raw) => {
       if (nodeId !== undefined) return driver.feed({ kind: "message", from: nodeId, message: raw as NodeToCoordinator });
-      const hello = raw as HandshakeMessage;
-      if (hello.type !== "hello" || typeof hello.nodeId !== "string" || !proofMatches(settings.secret, nonce, hello.nodeId, hello.proof)) {
+      const checked = checkHello(raw);
+      if ("problem" in checked) {
+        logger.warn({ remote: socket.remoteAddress, reason: checked.problem }, "a storage node sent a malformed hello");
+        link.send({ type: "refused", reason: `malformed hello: ${checked.problem}` });
+        return link.close("malformed hello");
+      }
+      const { hello } = checked;
+      if (!proofMatches(settings.secret, nonce, hello.nodeId, hello.incarnation, hello.proof)) {
         logger.warn({ remote: socket.remoteAddress }, "a storage node failed the handshake (wrong cluster secret?)");
         link.send({ type: "refused", reason: "wrong cluster secret" });
         return link.close("failed handshake");
@@ -115,7 +122,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
       links.get(nodeId)?.close("replaced by a new connection of the same node");
       links.set(nodeId, link);
       link.send({ type: "welcome" });
-      driver.feed({ kind: "nodeUp", node: { id: nodeId, address: String(hello.address) } });
+      driver.feed({ kind: "nodeUp", node: { id: nodeId, address: String(hello.address), incarnation: hello.incarnation } });
     };
     link.onClose = () => {
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 // How the machines' durable records (src/core/cluster/types.ts) are laid out in a KVStore, and
 // read back at recovery. Sub-databases: "data" holds user keys; "txn" holds 2PC records keyed by
 // txid (a participant's prepared writes, or the coordinator's commit decisions); "meta" holds the
-// coordinator's epoch and membership and a node's id.
+// coordinator's epoch and membership, and a node's id and incarnation.
 
 import { Packr } from "msgpackr";
 import type {
@@ -15,6 +15,7 @@ const packr = new Packr({ useRecords: false, moreTypes: false });
 const META_EPOCH = Buffer.from("epoch");
 const META_MEMBERS = Buffer.from("members");
 const META_NODE_ID = Buffer.from("node-id");
+const META_INCARNATION = Buffer.from("incarnation");
 
 function txnKey(txid: TxnId): Buffer {
   return Buffer.from(txid, "utf8");
@@ -65,12 +66,16 @@ export interface CoordinatorState {
   decisions: Array<{ txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }>;
 }
 
+type StoredMember = Omit<MemberInfo, "incarnation"> & { incarnation?: string };
+
 export function recoverCoordinator(store: KVStore): CoordinatorState {
   const epoch = store.get("meta", META_EPOCH);
   const members = store.get("meta", META_MEMBERS);
-  const membership = members === undefined
+  const stored = members === undefined
     ? { members: [], sealed: false }
-    : (packr.unpack(members) as { members: MemberInfo[]; sealed: boolean; placement: Placement });
+    : (packr.unpack(members) as { members: StoredMember[]; sealed: boolean; placement: Placement });
+  // A members record written before incarnations existed lists none: "" (see MemberInfo).
+  const membership = { ...stored, members: stored.members.map((member) => ({ ...member, incarnation: member.incarnation ?? "" })) };
   const decisions = [...store.entries("txn")].map(([key, value]) => {
     const decision = packr.unpack(value) as { participants: NodeId[]; writes: TxnWrite[] };
     return { txid: key.toString("utf8"), ...decision };
@@ -78,10 +83,17 @@ export function recoverCoordinator(store: KVStore): CoordinatorState {
   return { epoch: epoch === undefined ? 0 : (packr.unpack(epoch) as number), ...membership, decisions };
 }
 
-export function storedNodeId(store: KVStore): string | undefined {
-  return store.get("meta", META_NODE_ID)?.toString("utf8");
+/** A storage node's id and the incarnation of its data directory, as far as they are stored. */
+export function storedNodeIdentity(store: KVStore): { nodeId?: string; incarnation?: string } {
+  const nodeId = store.get("meta", META_NODE_ID)?.toString("utf8");
+  const incarnation = store.get("meta", META_INCARNATION)?.toString("utf8");
+  return { ...(nodeId === undefined ? {} : { nodeId }), ...(incarnation === undefined ? {} : { incarnation }) };
 }
 
 export function nodeIdWrite(nodeId: string): StoreWrite {
   return { db: "meta", key: META_NODE_ID, value: Buffer.from(nodeId, "utf8") };
+}
+
+export function incarnationWrite(incarnation: string): StoreWrite {
+  return { db: "meta", key: META_INCARNATION, value: Buffer.from(incarnation, "utf8") };
 }

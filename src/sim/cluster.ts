@@ -363,7 +363,8 @@ export class SimCluster {
       toNode: (nodeId, message) => this.#node(nodeId).process.deliver({ kind: "message", message: deepCopy(message) }),
       toCoordinator: (from, message) => this.coordinator.deliver({ kind: "message", from, message: deepCopy(message) }),
       connected: (nodeId) => this.#node(nodeId).process.deliver({ kind: "connected" }),
-      nodeUp: (nodeId) => this.coordinator.deliver({ kind: "nodeUp", node: { id: nodeId, address: `sim:${nodeId}` } }),
+      // A simulated disk survives every crash and is never replaced, so a node's incarnation is fixed.
+      nodeUp: (nodeId) => this.coordinator.deliver({ kind: "nodeUp", node: { id: nodeId, address: `sim:${nodeId}`, incarnation: `sim:${nodeId}` } }),
       nodeDown: (nodeId) => this.coordinator.deliver({ kind: "nodeDown", nodeId }),
       note,
     };

@@ -7,7 +7,7 @@ import { emptyCoordinatorDurable, emptyParticipantDurable, type ParticipantDurab
 import { textToBytes } from "./trace.js";
 
 const placement = { partitions: 16, vnodesPerNode: 4, replicas: 2 };
-const members = ["n1", "n2", "n3"].map((id) => ({ id, address: `sim:${id}` }));
+const members = ["n1", "n2", "n3"].map((id) => ({ id, address: `sim:${id}`, incarnation: `sim:${id}` }));
 const ring = new Ring(placement, ["n1", "n2", "n3"]);
 
 function world(): ConvergenceInput & { nodes: Map<string, ParticipantDurable>; finalValues: Map<string, string | null> } {

@@ -66,8 +66,8 @@ test("the coordinator's records: epoch, latest members, decisions until forgotte
   const placement = { partitions: 16, vnodesPerNode: 4, replicas: 2 };
   disk.write(1, [
     { type: "epoch", epoch: 3 },
-    { type: "members", members: [{ id: "n1", address: "sim:n1" }], sealed: false, placement },
-    { type: "members", members: [{ id: "n1", address: "sim:n1" }, { id: "n2", address: "sim:n2" }], sealed: true, placement },
+    { type: "members", members: [{ id: "n1", address: "sim:n1", incarnation: "sim:n1" }], sealed: false, placement },
+    { type: "members", members: [{ id: "n1", address: "sim:n1", incarnation: "sim:n1" }, { id: "n2", address: "sim:n2", incarnation: "sim:n2" }], sealed: true, placement },
     { type: "decision", txid: "3.1", participants: ["n1"], writes: [] },
     { type: "decision", txid: "3.2", participants: ["n2"], writes: [] },
     { type: "forget", txid: "3.1" },

@@ -1,13 +1,14 @@
 // Who may join: a process that does not know the cluster secret is turned away (it exits non-zero
 // with a clear message and never shows in RINGKV NODES), even when it claims a member's id; a
-// process with the secret but a new id is refused once the first write has sealed the membership.
+// process with the secret but a new id is refused once the first write has sealed the membership;
+// and so is a member's id on a new, empty data directory, which lacks the data the member held.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
-import { keysByPrimary, nodesView, TestCluster } from "../helpers/cluster.js";
-import { runRingkv, tempDir } from "../helpers/ringkv-process.js";
+import { keysByPrimary, NO_CACHE_ARGS, nodesView, replicasOf, TestCluster, waitUntil } from "../helpers/cluster.js";
+import { runRingkv, stopGracefully, tempDir } from "../helpers/ringkv-process.js";
 
 const JOIN_TIMEOUT_MS = 15_000;
 
@@ -74,5 +75,54 @@ describe("joining a cluster", { timeout: 50_000 }, () => {
     assert.match(result.stdout, /"reason":"the cluster is sealed .*node-4.* because rebalancing is not supported","msg":"the coordinator refused this node"/);
     assert.doesNotMatch(result.stdout, /wrong cluster secret/);
     assert.deepEqual(await listedIds(), ["node-1", "node-2", "node-3"]);
+  });
+});
+
+// Fixed ports from this test's range: the coordinator on BASE_PORT, node-i on BASE_PORT + i.
+const BASE_PORT = 18400;
+
+describe("a member back on an empty data directory", { timeout: 60_000 }, () => {
+  let cluster: TestCluster;
+  let redis: Redis;
+  const fresh = tempDir("wiped");
+
+  before(async () => {
+    // No coordinator cache: every read below is answered by a storage node.
+    cluster = await TestCluster.start({ nodes: 3, replicas: 2, basePort: BASE_PORT, coordinatorArgs: NO_CACHE_ARGS });
+    redis = cluster.client();
+    await redis.connect();
+  });
+  after(async () => {
+    redis?.disconnect();
+    await cluster?.stop();
+    fresh.remove();
+  });
+
+  test("is refused with the reason, stays down in RINGKV NODES, and comes back with its data on its own directory", async () => {
+    const key = (await keysByPrimary(redis, "wiped:", 3, 1)).get("node-1")![0]!;
+    const [, otherReplica] = await replicasOf(redis, key);
+    assert.equal(await redis.set(key, "acknowledged"), "OK"); // the first write: the membership is sealed
+    const node1 = (await nodesView(cluster.port)).find((row) => row.id === "node-1")!;
+
+    await stopGracefully(cluster.nodeProcess("node-1"));
+    await waitUntil("node-1 down", async () => (await nodesView(cluster.port)).some((row) => row.id === "node-1" && row.state === "down"), 10_000);
+    const args = [
+      "node", "--join", `127.0.0.1:${cluster.port}`, "--port", String(cluster.nodePort("node-1")), "--data", join(fresh.path, "node-1"),
+      "--id", "node-1", "--log-level", "info",
+    ];
+    const result = await runRingkv(args, undefined, JOIN_TIMEOUT_MS, cluster.env);
+    const output = result.stdout + result.stderr;
+    assert.notEqual(result.code, 0);
+    assert.match(output, /"reason":"storage node \\"node-1\\" .*is not on the data directory it joined with .*new, wiped or replaced.*would lose acknowledged writes.*original data directory/);
+    assert.match(output, /"msg":"the coordinator refused this node"/);
+    assert.doesNotMatch(output, /joined the cluster/, "a refused node never says it joined");
+    assert.ok(cluster.coordinator.logs.some((line) => line.includes("refused a storage node") && line.includes("not on the data directory it joined with")));
+
+    const listed = (await nodesView(cluster.port)).find((row) => row.id === "node-1");
+    assert.deepEqual(listed, { ...node1, state: "down" }, "still a member, down, with its address and ring share");
+
+    await cluster.restartNode("node-1");
+    await cluster.killNode(otherReplica!); // now only node-1 holds the key
+    assert.equal(await redis.get(key), "acknowledged");
   });
 });

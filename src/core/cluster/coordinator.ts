@@ -13,7 +13,7 @@ import { Membership } from "./membership.js";
 import { Outbox } from "./outbox.js";
 import { ReadCache } from "./read-cache.js";
 import type {
-  Bytes, ClientOp, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorView, NodeId, NodeToCoordinator,
+  Bytes, ClientOp, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorView, MemberInfo, NodeId, NodeToCoordinator,
 } from "./types.js";
 
 type RecoveredEvent = Extract<CoordinatorEvent, { kind: "recovered" }>;
@@ -120,7 +120,7 @@ export class CoordinatorMachine {
     else running.reads.request(requestId, op, deadlineTick);
   }
 
-  #nodeUp(running: Running, node: { id: NodeId; address: string }): void {
+  #nodeUp(running: Running, node: MemberInfo): void {
     if (running.membership.nodeUp(node, this.#clock.now) === "member") running.writes.nodeUp(node.id);
   }
 

@@ -1,7 +1,8 @@
 // Who the storage nodes are, which are up, and the ring built from them. A new node joins by a
 // durable `members` record (it counts only once that record is persisted); the first write seals
 // the membership, after which a new id is refused, because moving data (rebalancing) is not built.
-// A known id is always welcome back.
+// A known id is welcome back on the data directory it joined with (the same incarnation); on
+// another one it is refused once sealed, because that directory lacks the node's data.
 
 import { Ring } from "../ring.js";
 import type { CoordinatorConfig } from "./config.js";
@@ -84,22 +85,11 @@ export class Membership {
    */
   nodeUp(info: MemberInfo, now: number): "member" | "joining" | "refused" {
     const known = this.#members.get(info.id);
-    if (known !== undefined) {
-      known.info = info;
-      known.link = "up";
-      known.lastHeardTick = now;
-      this.outbox.log("info", "storage node up", { nodeId: info.id, address: info.address, joined: known.joined });
-      return known.joined ? "member" : "joining";
-    }
-    const refusal = this.#refusal(info.id);
-    if (refusal !== null) {
-      this.outbox.push({ kind: "refuseNode", nodeId: info.id, reason: refusal });
-      this.outbox.log("warn", "refused a storage node", { nodeId: info.id, address: info.address, reason: refusal });
-      return "refused";
-    }
-    this.#members.set(info.id, { info, joined: false, link: "up", lastHeardTick: now });
-    this.#persistJoin(info.id);
-    return "joining";
+    if (known === undefined) return this.#newNode(info, now);
+    if (info.incarnation !== known.info.incarnation) return this.#otherIncarnation(known, info, now);
+    this.#markUp(known, info, now);
+    this.outbox.log("info", "storage node up", { nodeId: info.id, address: info.address, joined: known.joined });
+    return known.joined ? "member" : "joining";
   }
 
   /** Its connection closed. Returns true when it was up. */
@@ -168,6 +158,49 @@ export class Membership {
     }));
   }
 
+  #newNode(info: MemberInfo, now: number): "joining" | "refused" {
+    const refusal = this.#refusal(info.id);
+    if (refusal !== null) return this.#refuse(info, refusal);
+    this.#members.set(info.id, { info, joined: false, link: "up", lastHeardTick: now });
+    this.#persistJoin(info.id, "storage node joined");
+    return "joining";
+  }
+
+  /**
+   * A known id on another data directory. Once data is written (sealed) that directory lacks what
+   * the cluster stored on the node, and taking it in would turn acknowledged writes into nil as
+   * soon as another replica of them is lost. Before any write nothing can be lost: it re-joins,
+   * and counts only once the members record with its new incarnation is durable.
+   */
+  #otherIncarnation(known: Member, info: MemberInfo, now: number): "member" | "joining" | "refused" {
+    const listedBeforeIncarnations = known.info.incarnation === "";
+    if (this.#sealed && !listedBeforeIncarnations) return this.#refuse(info, otherDirectoryRefusal(known.info, info));
+    const news = listedBeforeIncarnations
+      ? "a member listed before incarnations existed takes the one it shows"
+      : "storage node came back on another data directory; it re-joins";
+    this.outbox.log("info", news, {
+      nodeId: info.id, address: info.address, incarnation: info.incarnation, previousIncarnation: known.info.incarnation, sealed: this.#sealed,
+    });
+    this.#markUp(known, info, now);
+    // A record from before incarnations cannot tell: take the first one seen, as before, and keep
+    // the node in the ring (a sealed membership must not lose a member while its seal is written).
+    if (!listedBeforeIncarnations) known.joined = false;
+    this.#persistJoin(info.id, "storage node re-joined with its new data directory");
+    return known.joined ? "member" : "joining";
+  }
+
+  #markUp(member: Member, info: MemberInfo, now: number): void {
+    member.info = info;
+    member.link = "up";
+    member.lastHeardTick = now;
+  }
+
+  #refuse(info: MemberInfo, reason: string): "refused" {
+    this.outbox.push({ kind: "refuseNode", nodeId: info.id, reason });
+    this.outbox.log("warn", "refused a storage node", { nodeId: info.id, address: info.address, incarnation: info.incarnation, reason });
+    return "refused";
+  }
+
   #refusal(nodeId: NodeId): string | null {
     const ids = [...this.#members.keys()].join(", ");
     if (this.#sealed) {
@@ -180,16 +213,17 @@ export class Membership {
   }
 
   /** Persists the membership with `nodeId` in it; it joins the ring once that is durable. */
-  #persistJoin(nodeId: NodeId): void {
-    const listed = [...this.#members.values()];
+  #persistJoin(nodeId: NodeId, joinedMessage: string): void {
+    const listed = [...this.#members.values()].map((member) => ({ member, incarnation: member.info.incarnation }));
     this.#joinsPending += 1;
-    this.outbox.persist([this.#membersRecord(listed)], () => {
+    this.outbox.persist([this.#membersRecord(listed.map(({ member }) => member))], () => {
       this.#joinsPending -= 1;
-      for (const member of listed) member.joined = true;
+      // A member that came back on yet another directory meanwhile waits for its own record.
+      for (const { member, incarnation } of listed) if (member.info.incarnation === incarnation) member.joined = true;
       // From every joined member, not just this record's: joins persisted out of order add up.
       const joined = [...this.#members.values()].filter((member) => member.joined);
       this.#ring = new Ring(this.placement, joined.map((member) => member.info.id));
-      this.outbox.log("info", "storage node joined", { nodeId, members: this.joinedCount });
+      this.outbox.log("info", joinedMessage, { nodeId, members: this.joinedCount });
     });
   }
 
@@ -215,4 +249,13 @@ function choosePlacement(
     });
   }
   return saved;
+}
+
+/** Why a known id on another data directory is refused, and what the operator can do. */
+function otherDirectoryRefusal(joined: MemberInfo, now: MemberInfo): string {
+  const id = JSON.stringify(now.id);
+  return `storage node ${id} (at ${now.address}) is not on the data directory it joined with `
+    + `(its incarnation is ${now.incarnation}, the cluster knows ${joined.incarnation}): that directory is new, wiped or replaced `
+    + `and holds none of the data this cluster stored on ${id}. Data has been written (the membership is sealed), `
+    + `so accepting it would lose acknowledged writes. Start ${id} again on its original data directory.`;
 }

@@ -33,6 +33,8 @@ interface CoordinatorDisk {
 
 export interface HarnessNode {
   readonly id: NodeId;
+  /** Names this node's disk: made with the disk, kept across restarts (see MemberInfo). */
+  readonly incarnation: string;
   machine: ParticipantMachine;
   /** Durable state: data and prepared records. */
   readonly data: Map<string, Bytes>;
@@ -66,6 +68,7 @@ export class ClusterHarness {
   readonly coordinatorDisk: CoordinatorDisk = { epoch: 0, members: [], sealed: false, decisions: new Map() };
   tick = 0;
   #nextRequestId = 1;
+  #disksMade = 0;
 
   constructor(private readonly options: HarnessOptions = {}) {
     this.coordinator = this.#newCoordinator();
@@ -79,11 +82,16 @@ export class ClusterHarness {
     return this;
   }
 
-  /** Starts a participant with an empty disk and connects it. */
+  /**
+   * Starts a participant with an empty disk (a new incarnation) and connects it. For a known id
+   * this is that node back on a new or wiped data directory; the old node's disk is dropped.
+   */
   addNode(id: NodeId): HarnessNode {
     const data = new Map<string, Bytes>();
+    this.#disksMade += 1;
     const node: HarnessNode = {
-      id, machine: this.#newParticipant(id, data), data, preparedDisk: new Map(), pendingPersists: [], up: false, appliedHistory: new Set(),
+      id, incarnation: `${id}-disk${this.#disksMade}`, machine: this.#newParticipant(id, data), data, preparedDisk: new Map(),
+      pendingPersists: [], up: false, appliedHistory: new Set(),
     };
     this.nodes.set(id, node);
     this.#stepNode(node, { kind: "recovered", prepared: [] });
@@ -294,8 +302,10 @@ export class ClusterHarness {
 
   #connect(node: HarnessNode): void {
     node.up = true;
-    this.#stepCoordinator({ kind: "nodeUp", node: { id: node.id, address: `127.0.0.1:${7000 + Number(node.id.replace(/\D/g, "") || 0)}` } });
-    this.#stepNode(node, { kind: "connected" });
+    const address = `127.0.0.1:${7000 + Number(node.id.replace(/\D/g, "") || 0)}`;
+    this.#stepCoordinator({ kind: "nodeUp", node: { id: node.id, address, incarnation: node.incarnation } });
+    // A refused node's connection is closed: like the runtime's, it never counts itself connected.
+    if (node.up) this.#stepNode(node, { kind: "connected" });
   }
 
   #deliver(envelope: Envelope): void {

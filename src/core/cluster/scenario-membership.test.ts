@@ -11,7 +11,7 @@ test("before recovered the coordinator answers CLUSTERDOWN; other events then ar
   const effects = machine.step({ kind: "client", requestId: 1, op: { kind: "get", keys: [bytes("k")] }, deadlineTick: 100 });
   assert.deepEqual(effects.map((e) => e.kind), ["fail"]);
   assert.ok(effects[0]!.kind === "fail" && effects[0]!.error.code === "CLUSTERDOWN" && /recovering/.test(effects[0]!.error.message));
-  assert.throws(() => machine.step({ kind: "nodeUp", node: { id: "n1", address: "x" } }), /before recovered/);
+  assert.throws(() => machine.step({ kind: "nodeUp", node: { id: "n1", address: "x", incarnation: "n1-disk1" } }), /before recovered/);
   assert.equal(machine.view().state, "starting");
 });
 
@@ -117,4 +117,112 @@ test("the membership is bounded: a node beyond membersMax is refused", () => {
   c.addNode("n4");
   assert.equal(c.refused[0]?.nodeId, "n4");
   assert.match(c.refused[0]!.reason, /membersMax 3/);
+});
+
+/** A cluster whose first write is durable (sealed), with the key it wrote. */
+function sealedCluster(): { c: ClusterHarness; key: string } {
+  const c = new ClusterHarness().start();
+  const key = c.keyOn(["n1", "n2"]);
+  const id = c.set(key, "v");
+  c.settle();
+  assert.deepEqual(c.answer(id)?.result, { kind: "set", written: true });
+  assert.equal(c.coordinatorDisk.sealed, true);
+  return { c, key };
+}
+
+const incarnationOf = (c: ClusterHarness, nodeId: string) => c.coordinator.view().members.find((m) => m.id === nodeId)?.incarnation;
+
+test("sealed: a member back on a new data directory is refused, and nothing about it changes", () => {
+  const { c, key } = sealedCluster();
+  const original = c.nodes.get("n1")!;
+  c.crashNode("n1");
+  const viewBefore = c.coordinator.view();
+  const wiped = c.addNode("n1");
+  assert.notEqual(wiped.incarnation, original.incarnation);
+  assert.equal(c.refused.length, 1);
+  assert.equal(c.refused[0]!.nodeId, "n1");
+  const reason = c.refused[0]!.reason;
+  for (const part of [/"n1"/, /not on the data directory it joined with/, /new, wiped or replaced/, /would lose acknowledged writes/,
+    /original data directory/, new RegExp(wiped.incarnation), new RegExp(original.incarnation)]) {
+    assert.match(reason, part);
+  }
+  assert.ok(c.logs.some((log) => log.level === "warn" && log.message === "refused a storage node" && log.fields?.reason === reason));
+  assert.deepEqual(c.coordinator.view(), viewBefore, "the member keeps its incarnation, address and ring share, and stays down");
+  assert.equal(c.coordinatorPersists.length, 0, "nothing is persisted for a refused node");
+  assert.deepEqual(c.coordinatorDisk.members.find((m) => m.id === "n1")?.incarnation, original.incarnation);
+  assert.deepEqual(c.replicasOf(key).sort(), ["n1", "n2"]);
+  const write = c.set(key, "w");
+  assert.equal(c.answer(write)?.error?.code, "TRYAGAIN", "n1 is still a replica, and down");
+  assert.match(c.answer(write)!.error!.message, /n1/);
+
+  c.nodes.set("n1", original); // back on its original disk
+  c.restartNode("n1");
+  assert.equal(c.refused.length, 1, "the same incarnation is welcome back");
+  const read = c.get(key);
+  c.settle();
+  assert.deepEqual(c.values(read), ["v"]);
+  assert.equal(c.coordinator.view().members.find((m) => m.id === "n1")?.up, true);
+});
+
+test("not sealed: a member back on a new data directory re-joins once its members record is durable", () => {
+  const c = new ClusterHarness().start();
+  const first = c.nodes.get("n2")!.incarnation;
+  c.crashNode("n2");
+  const wiped = c.addNode("n2");
+  assert.equal(c.refused.length, 0);
+  const n2 = () => c.coordinator.view().members.find((m) => m.id === "n2")!;
+  assert.deepEqual([n2().incarnation, n2().up, n2().joined], [wiped.incarnation, true, false]);
+  assert.equal(c.coordinatorDisk.members.find((m) => m.id === "n2")?.incarnation, first, "not durable yet");
+  const early = c.set(c.keyOn(["n2", "n3"]), "v");
+  assert.equal(c.answer(early)?.error?.code, "TRYAGAIN", "no write, so no seal, while the membership is being written");
+  assert.equal(c.completePersists(COORDINATOR), 1);
+  assert.equal(c.coordinatorDisk.members.find((m) => m.id === "n2")?.incarnation, wiped.incarnation);
+  assert.equal(n2().joined, true);
+  const key = c.keyOn(["n2", "n3"]);
+  const write = c.set(key, "v");
+  c.settle();
+  assert.deepEqual(c.answer(write)?.result, { kind: "set", written: true });
+  assert.equal(c.valueOn("n2", key), "v");
+});
+
+test("not sealed: a member that flips back to an older directory while a record is pending joins only with its latest", () => {
+  const c = new ClusterHarness().start();
+  const original = c.nodes.get("n3")!;
+  c.crashNode("n3");
+  c.addNode("n3");
+  c.crashNode("n3");
+  c.nodes.set("n3", original);
+  c.restartNode("n3");
+  assert.equal(incarnationOf(c, "n3"), original.incarnation);
+  assert.equal(c.completePersists(COORDINATOR, 1), 1, "the record with the new directory's incarnation is durable");
+  assert.equal(c.coordinator.view().members.find((m) => m.id === "n3")?.joined, false, "that record is not the node's current incarnation");
+  c.completePersists(COORDINATOR);
+  assert.equal(c.coordinator.view().members.find((m) => m.id === "n3")?.joined, true);
+  assert.equal(c.coordinatorDisk.members.find((m) => m.id === "n3")?.incarnation, original.incarnation);
+});
+
+test("incarnations survive a coordinator restart: the recovered members still refuse a wiped node", () => {
+  const { c } = sealedCluster();
+  const incarnations = ["n1", "n2", "n3"].map((id) => c.nodes.get(id)!.incarnation);
+  c.crashCoordinator();
+  c.settle();
+  assert.deepEqual(["n1", "n2", "n3"].map((id) => incarnationOf(c, id)), incarnations);
+  assert.equal(c.refused.length, 0, "every node re-registered on its own directory");
+  c.crashNode("n3");
+  c.addNode("n3");
+  assert.equal(c.refused.at(-1)?.nodeId, "n3");
+  assert.match(c.refused.at(-1)!.reason, /not on the data directory it joined with/);
+});
+
+test("a member listed before incarnations existed takes the first one it shows, and keeps it", () => {
+  const { c } = sealedCluster();
+  c.coordinatorDisk.members = c.coordinatorDisk.members.map((m) => ({ ...m, incarnation: "" }));
+  c.crashCoordinator();
+  assert.equal(c.refused.length, 0);
+  assert.deepEqual(c.coordinator.view().members.map((m) => m.joined), [true, true, true], "they stay in the ring meanwhile");
+  c.settle();
+  assert.deepEqual(c.coordinatorDisk.members.map((m) => m.incarnation), ["n1", "n2", "n3"].map((id) => c.nodes.get(id)!.incarnation));
+  c.crashNode("n1");
+  c.addNode("n1");
+  assert.equal(c.refused.at(-1)?.nodeId, "n1");
 });

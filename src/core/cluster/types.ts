@@ -90,6 +90,12 @@ export interface MemberInfo {
   id: NodeId;
   /** host:port where clients can reach the node's own RESP port (for views and logs). */
   address: string;
+  /**
+   * Names the node's data directory: a random token the node makes when it first writes its id
+   * there. The same id with another incarnation is a new, wiped or replaced directory, which holds
+   * none of the data the old one held. "" in a members record written before incarnations existed.
+   */
+  incarnation: string;
 }
 
 /** What a storage node keeps on disk besides its data. */

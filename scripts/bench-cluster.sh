@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of the default cluster (`ringkv start`: a coordinator and 3 storage nodes,
+# R = 2, every write a 2PC transaction with its prepares and decision fsync'd) in one run, on one
+# machine, against its two peers:
+#   puts:  a single-node etcd (Debian's etcd-server; every put fsync'd to its WAL), both driven by
+#          scripts/put-bench.js with INFLIGHT requests in flight (etcd through the etcd3 npm client);
+#   GETs:  redis-server as it ships (in memory), both driven by redis-benchmark, 50 clients, no
+#          pipelining, over a preloaded keyspace so that every GET hits.
+# Rounds alternate between the systems so that noise on this shared machine hits both alike; each
+# figure is the median of ROUNDS rounds.
+# Usage (after `npm run build`): scripts/bench-cluster.sh [ROUNDS] [SECONDS] [INFLIGHT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3}
+SECONDS_PER_RUN=${2:-10}
+INFLIGHT=${3:-64}
+KEYS=100000
+WORK=$(mktemp -d /tmp/ringkv-bench.XXXXXX)
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+RINGKV_PORT=16480; ETCD_PORT=16490; REDIS_PORT=16495
+node bin/ringkv.js start --data "$WORK/ringkv" --port $RINGKV_PORT --log-level warn >"$WORK/ringkv.out" 2>&1 & PIDS+=($!)
+etcd --name bench --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
+  --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
+  --initial-cluster "bench=http://127.0.0.1:$((ETCD_PORT + 1))" --log-level error >"$WORK/etcd.out" 2>&1 & PIDS+=($!)
+redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$WORK" --daemonize no --logfile "$WORK/redis.log" & PIDS+=($!)
+
+# Ready: the cluster accepts a write (its nodes have joined), etcd answers a put, redis a ping.
+for _ in $(seq 300); do [ "$(redis-cli -p $RINGKV_PORT set bench:ready 1 2>/dev/null)" = OK ] && break; sleep 0.1; done
+for _ in $(seq 300); do ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$ETCD_PORT" put bench:ready 1 >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 300); do redis-cli -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+field() { node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(r[process.argv[1]])' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+echo "== puts, $INFLIGHT in flight, ${SECONDS_PER_RUN}s per run, median of $ROUNDS =="
+puts() { node scripts/put-bench.js "$1" "127.0.0.1:$2" --inflight "$INFLIGHT" --seconds "$SECONDS_PER_RUN" --keys $KEYS; }
+ours=(); theirs=()
+for round in $(seq "$ROUNDS"); do
+  ours+=("$(puts ringkv $RINGKV_PORT)"); theirs+=("$(puts etcd $ETCD_PORT)")
+  echo "round $round: ${ours[-1]}"; echo "round $round: ${theirs[-1]}"
+done
+printf '%-8s %10s %9s %9s %7s\n' system "puts/s" "p50 ms" "p99 ms" errors
+for side in ringkv etcd; do
+  if [ $side = ringkv ]; then runs=("${ours[@]}"); else runs=("${theirs[@]}"); fi
+  rate=$(for r in "${runs[@]}"; do echo "$r" | field putsPerSecond; done | median)
+  p50=$(for r in "${runs[@]}"; do echo "$r" | field p50Ms; done | median)
+  p99=$(for r in "${runs[@]}"; do echo "$r" | field p99Ms; done | median)
+  errors=$(for r in "${runs[@]}"; do echo "$r" | field errors; done | awk '{s+=$1} END {print s}')
+  printf '%-8s %10s %9s %9s %7s\n' $side "$rate" "$p50" "$p99" "$errors"
+  [ $side = ringkv ] && ours_rate=$rate || theirs_rate=$rate
+done
+echo "ratio ringkv/etcd: $(ratio "$ours_rate" "$theirs_rate")"
+
+echo "== GET, 50 clients, no pipelining, $KEYS preloaded keys, median of $ROUNDS =="
+redis-benchmark -p $RINGKV_PORT -t set -c 50 -n $KEYS -r $KEYS -d 100 -P 16 -q >/dev/null
+redis-benchmark -p $REDIS_PORT -t set -c 50 -n $KEYS -r $KEYS -d 100 -P 16 -q >/dev/null
+gets() { redis-benchmark -p "$1" -t get -c 50 -n 100000 -d 100 -r $KEYS -q --csv | awk -F'"' 'NR==2 {print $4 " " $10 " " $14}'; }
+ours=(); theirs=()
+for _ in $(seq "$ROUNDS"); do ours+=("$(gets $RINGKV_PORT)"); theirs+=("$(gets $REDIS_PORT)"); done
+printf '%-8s %10s %9s %9s\n' system "GET/s" "p50 ms" "p99 ms"
+for side in ringkv redis; do
+  if [ $side = ringkv ]; then runs=("${ours[@]}"); else runs=("${theirs[@]}"); fi
+  rate=$(printf '%s\n' "${runs[@]}" | awk '{print $1}' | median)
+  p50=$(printf '%s\n' "${runs[@]}" | awk '{print $2}' | median)
+  p99=$(printf '%s\n' "${runs[@]}" | awk '{print $3}' | median)
+  printf '%-8s %10s %9s %9s\n' $side "$rate" "$p50" "$p99"
+  [ $side = ringkv ] && ours_rate=$rate || theirs_rate=$rate
+done
+echo "ratio ringkv/redis: $(ratio "$ours_rate" "$theirs_rate")"

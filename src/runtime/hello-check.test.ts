@@ -1,0 +1,27 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkHello } from "./hello-check.js";
+
+const good = { type: "hello", nodeId: "node-1", incarnation: "0f".repeat(16), address: "127.0.0.1:7001", proof: Buffer.alloc(32) };
+
+test("a well-formed hello passes, as itself", () => {
+  assert.deepEqual(checkHello(good), { hello: good });
+});
+
+test("a malformed hello is refused with the field, what it must be, and what came", () => {
+  const cases: Array<[unknown, RegExp]> = [
+    [null, /expected a hello, got null/],
+    ["hello", /expected a hello, got "hello"/],
+    [{ ...good, type: "welcome" }, /expected a hello, got a message of type "welcome"/],
+    [{ ...good, nodeId: 7 }, /nodeId must be a string, got number/],
+    [{ ...good, incarnation: undefined }, /incarnation must be 32 lowercase hex digits, got undefined \(is the node older/],
+    [{ ...good, incarnation: "0f".repeat(15) }, /incarnation must be 32 .*got "(0f){15}"/],
+    [{ ...good, incarnation: "0F".repeat(16) }, /incarnation must be 32 lowercase hex digits/],
+    [{ ...good, incarnation: "x".repeat(1000) }, /got "x{64}" \(/],
+  ];
+  for (const [raw, expected] of cases) {
+    const checked = checkHello(raw);
+    assert.ok("problem" in checked, JSON.stringify(raw));
+    assert.match(checked.problem, expected);
+  }
+});

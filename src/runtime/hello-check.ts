@@ -1,0 +1,26 @@
+// The coordinator's check of a storage node's first message: every field a hello must carry, with
+// a reason a person can act on when one is missing or malformed. The proof is checked after this,
+// against the fields checked here.
+
+import type { HandshakeMessage } from "./cluster-link.js";
+import { INCARNATION_BYTES, isIncarnation } from "./node-identity.js";
+
+export type HelloMessage = Extract<HandshakeMessage, { type: "hello" }>;
+
+export function checkHello(raw: unknown): { hello: HelloMessage } | { problem: string } {
+  if (typeof raw !== "object" || raw === null) return { problem: `expected a hello, got ${describeField(raw)}` };
+  const hello = raw as Partial<Record<keyof HelloMessage, unknown>>;
+  if (hello.type !== "hello") return { problem: `expected a hello, got a message of type ${describeField(hello.type)}` };
+  if (typeof hello.nodeId !== "string") return { problem: `nodeId must be a string, got ${describeField(hello.nodeId)}` };
+  if (!isIncarnation(hello.incarnation)) {
+    const got = describeField(hello.incarnation);
+    return { problem: `incarnation must be ${INCARNATION_BYTES * 2} lowercase hex digits, got ${got} (is the node older than the coordinator?)` };
+  }
+  return { hello: raw as HelloMessage };
+}
+
+/** A received field for a message: strings quoted and cut short, anything else by its type. */
+function describeField(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.slice(0, 64));
+  return value === null ? "null" : typeof value;
+}

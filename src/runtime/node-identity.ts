@@ -1,0 +1,44 @@
+// A storage node's identity: its id, and the incarnation of its data directory, a random token
+// made when the id is first written there. The coordinator keeps each member's incarnation; the
+// same id on a new, wiped or replaced directory arrives with another one, and once data has been
+// written it is refused (PROTOCOL.md, Placement): that directory lacks the data the node held.
+
+import { randomBytes } from "node:crypto";
+import { RingkvError } from "../core/errors.js";
+import type { KVStore } from "../storage/kv-store.js";
+import { incarnationWrite, nodeIdWrite, storedNodeIdentity } from "./records.js";
+
+/** Random bytes in an incarnation; it is kept and sent as their lowercase hex. */
+export const INCARNATION_BYTES = 16;
+
+export interface NodeIdentity {
+  nodeId: string;
+  incarnation: string;
+}
+
+/** True for a well-formed incarnation (what a hello must carry). */
+export function isIncarnation(value: unknown): value is string {
+  return typeof value === "string" && value.length === INCARNATION_BYTES * 2 && /^[0-9a-f]+$/.test(value);
+}
+
+/**
+ * The node's stable id and its directory's incarnation, both kept in the data directory from the
+ * first start on. A directory from before incarnations (an id but no incarnation) gets one now.
+ */
+export async function settleNodeId(store: KVStore, wanted: string | undefined): Promise<NodeIdentity> {
+  const stored = storedNodeIdentity(store);
+  if (stored.nodeId !== undefined && wanted !== undefined && wanted !== stored.nodeId) {
+    throw new RingkvError("ERR", `this data directory belongs to node "${stored.nodeId}", not "${wanted}"; use --id ${stored.nodeId} or another directory`);
+  }
+  if (stored.nodeId !== undefined && stored.incarnation !== undefined) {
+    if (!isIncarnation(stored.incarnation)) {
+      throw new RingkvError("ERR", `this data directory's incarnation is damaged: ${JSON.stringify(stored.incarnation)} is not ${INCARNATION_BYTES * 2} hex digits`);
+    }
+    return { nodeId: stored.nodeId, incarnation: stored.incarnation };
+  }
+  const nodeId = stored.nodeId ?? wanted ?? `node-${randomBytes(4).toString("hex")}`;
+  const incarnation = randomBytes(INCARNATION_BYTES).toString("hex");
+  // One atomic, durable write: no directory ever holds an id without its incarnation.
+  await store.write([nodeIdWrite(nodeId), incarnationWrite(incarnation)]);
+  return { nodeId, incarnation };
+}
