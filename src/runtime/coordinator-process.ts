@@ -78,7 +78,10 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
         backend.settle(effect.requestId, { error: effect.error });
         return;
       case "refuseNode": {
+        // Only ever the connection whose hello is being handled (acceptNode): taken out of `links`
+        // first, so that its close is not a nodeDown of a member that may be up on another one.
         const link = links.get(effect.nodeId);
+        links.delete(effect.nodeId);
         link?.send({ type: "refused", reason: effect.reason });
         link?.close(`refused: ${effect.reason}`);
         logger.warn({ nodeId: effect.nodeId, reason: effect.reason }, "refused a storage node");
@@ -104,7 +107,11 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     let nodeId: string | undefined;
     const timer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     link.onMessage = (raw) => {
-      if (nodeId !== undefined) return driver.feed({ kind: "message", from: nodeId, message: raw as NodeToCoordinator });
+      if (nodeId !== undefined) {
+        // Only the node's current connection speaks for it (not a refused or replaced one).
+        if (links.get(nodeId) === link) driver.feed({ kind: "message", from: nodeId, message: raw as NodeToCoordinator });
+        return;
+      }
       const checked = checkHello(raw);
       if ("problem" in checked) {
         logger.warn({ remote: socket.remoteAddress, reason: checked.problem }, "a storage node sent a malformed hello");
@@ -119,10 +126,15 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
       }
       clearTimeout(timer);
       nodeId = hello.nodeId;
-      links.get(nodeId)?.close("replaced by a new connection of the same node");
+      // The new connection replaces a member's current one only once the membership takes it: a
+      // process claiming a live member's id from another data directory is refused, and must not
+      // cut the member off on its way out.
+      const previous = links.get(nodeId);
       links.set(nodeId, link);
       link.send({ type: "welcome" });
       driver.feed({ kind: "nodeUp", node: { id: nodeId, address: String(hello.address), incarnation: hello.incarnation } });
+      if (links.get(nodeId) === link) previous?.close("replaced by a new connection of the same node");
+      else if (previous !== undefined && !previous.isClosed) links.set(nodeId, previous);
     };
     link.onClose = () => {
       clearTimeout(timer);

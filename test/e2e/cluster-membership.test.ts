@@ -62,6 +62,18 @@ describe("joining a cluster", { timeout: 50_000 }, () => {
     assert.deepEqual(await redis.mget(...spread), spread.map(() => "after"));
   });
 
+  test("a process with the secret claiming a live member's id from another data directory is refused; the member keeps its link", async () => {
+    const member = cluster.nodeProcess("node-1");
+    const linkLossesBefore = member.logs.filter((line) => line.includes("lost the coordinator")).length;
+    const result = await join_("node-1", cluster.secret);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stdout, /is not on the data directory it joined with/);
+    assert.equal(member.logs.filter((line) => line.includes("lost the coordinator")).length, linkLossesBefore, "the member's link was never cut");
+    const node1 = (await nodesView(cluster.port)).find((row) => row.id === "node-1");
+    assert.deepEqual([node1?.state, node1?.address], ["up", `127.0.0.1:${member.port}`]);
+    assert.equal(await redis.mset(...spread.flatMap((key) => [key, "impostor"])), "OK");
+  });
+
   test("a node without any secret stops at once with a clear message", async () => {
     const result = await join_("no-secret", undefined);
     assert.notEqual(result.code, 0);
