@@ -21,6 +21,7 @@ function backendAnswering(answer: (event: Extract<CoordinatorEvent, { kind: "cli
     info: () => ({}),
     extraCommands: [],
     dbsize: async () => 0,
+    infoKeyCount: async () => 0,
   });
   return { backend, fed };
 }

@@ -24,6 +24,7 @@ export interface CoordinatorBackendOptions {
   info(): InfoSections;
   extraCommands: ExtraCommand[];
   dbsize(): Promise<number>;
+  infoKeyCount(): Promise<number>;
 }
 
 export class CoordinatorBackend implements Backend {
@@ -79,6 +80,10 @@ export class CoordinatorBackend implements Backend {
 
   dbsize(): Promise<number> {
     return this.options.dbsize();
+  }
+
+  infoKeyCount(): Promise<number> {
+    return this.options.infoKeyCount();
   }
 
   info(): InfoSections {

@@ -16,10 +16,14 @@ import { checkHello } from "./hello-check.js";
 import type { Logger } from "./logger.js";
 import { signalParent } from "./parent-signal.js";
 import { MachineDriver } from "./machine-driver.js";
+import { RecentValue } from "./recent-value.js";
 import { coordinatorWrites, recoverCoordinator } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
 import { remoteKeyCount } from "./remote-count.js";
 import { VERSION } from "./version.js";
+
+/** How old the key count INFO shows may be. */
+const INFO_KEY_COUNT_AGE_MS = 1_000;
 
 export interface CoordinatorSettings {
   host: string;
@@ -90,6 +94,9 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     }
   }, logger);
 
+  // DBSIZE asks every storage node; INFO, which clients such as ioredis send on every connect,
+  // shows a count at most INFO_KEY_COUNT_AGE_MS old rather than ask them all each time.
+  const keyCount = new RecentValue(() => clusterKeyCount(machine, remoteKeyCount), INFO_KEY_COUNT_AGE_MS);
   // The driver's effects reach `backend` only from the first feed on, after it exists.
   const backend = new CoordinatorBackend({
     feed: (event) => driver.feed(event),
@@ -97,7 +104,8 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),
     info: () => clusterInfo(machine),
     extraCommands: clusterCommands(machine),
-    dbsize: () => clusterKeyCount(machine, remoteKeyCount),
+    dbsize: () => keyCount.fresh(),
+    infoKeyCount: () => keyCount.get(),
   });
   driver.feed({ kind: "recovered", ...recovered, epoch });
 

@@ -41,6 +41,8 @@ export interface Backend {
   /** How many of the keys exist (a key named twice counts twice, as in Redis). */
   exists(keys: Bytes[]): MaybePromise<number>;
   dbsize(): MaybePromise<number>;
+  /** The key count INFO shows, where an exact one is costly (it may be a little old); defaults to dbsize(). */
+  infoKeyCount?(): MaybePromise<number>;
   /**
    * Sections for INFO (e.g. persistence, keyspace, memory, stats, cluster). A section the
    * front end also writes (server, clients, stats, persistence, memory) is merged into it;

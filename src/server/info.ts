@@ -33,7 +33,8 @@ export function runInfo(ctx: CommandContext, args: Bytes[]): Reply | Promise<Rep
  */
 function keyCountOrUnknown(ctx: CommandContext): number | undefined | Promise<number | undefined> {
   try {
-    const count = ctx.server.backend.dbsize();
+    const { backend } = ctx.server;
+    const count = backend.infoKeyCount !== undefined ? backend.infoKeyCount() : backend.dbsize();
     return typeof count === "number" ? count : count.catch(() => undefined);
   } catch {
     return undefined;

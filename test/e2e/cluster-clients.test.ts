@@ -95,6 +95,21 @@ describe("a three-node cluster with real clients", { timeout: 50_000 }, () => {
     assert.equal(await redis.dbsize(), before + 30);
   });
 
+  test("INFO shows the key count without asking every storage node each time (ioredis sends INFO on every connect)", async () => {
+    const node1 = connectClient(cluster.nodeProcess("node-1").port);
+    await node1.connect();
+    const connectionsAt = async () => Number((await infoFields(node1, "stats")).total_connections_received);
+    try {
+      const before = await connectionsAt();
+      const replies = await Promise.all(Array.from({ length: 20 }, () => redis.info("keyspace")));
+      for (const reply of replies) assert.match(reply, /^# Keyspace\r\n(db0:keys=\d+,.*\r\n)?$/);
+      const asked = (await connectionsAt()) - before;
+      assert.ok(asked <= 2, `20 INFOs asked node-1 over ${asked} new connections`);
+    } finally {
+      node1.disconnect();
+    }
+  });
+
   test("node-redis over RESP3: hello, set/get, mget, del, RINGKV NODES as maps", async () => {
     const client = createClient({ socket: { host: "127.0.0.1", port: cluster.port }, RESP: 3 });
     client.on("error", () => {});
