@@ -16,6 +16,9 @@ export const EXIT_OK = 0;
 export const EXIT_NIL = 1;
 export const EXIT_ERROR = 2;
 
+/** `name(...)`: the original design's call form. */
+const CALL_FORM = /^\s*[A-Za-z]+\s*\(.*\)\s*$/s;
+
 export interface Terminal {
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
@@ -27,14 +30,16 @@ function writeLine(stream: NodeJS.WritableStream, bytes: Buffer | string): void 
 }
 
 /** One command from the command line; answers the exit code. A nil reply prints nothing on
- * stdout (so `v=$(ringkv cli get k)` is empty) and "(nil)" on stderr. */
+ * stdout (so `v=$(ringkv cli get k)` is empty) and "(nil)" on stderr. A single word in the call
+ * form, `ringkv cli 'put("k", "v")'`, is parsed as the shell parses a line. */
 export async function runOnce(target: ShellTarget, words: string[], mode: OutputMode, terminal: Terminal): Promise<number> {
   const replies: Buffer[] = [];
   const shell = new Shell(target, mode, {
     reply: (bytes) => replies.push(bytes),
     error: (text) => writeLine(terminal.stderr, text),
   });
-  const outcome = await shell.runWords(words.map((word) => Buffer.from(word)));
+  const callForm = words.length === 1 && CALL_FORM.test(words[0]!);
+  const outcome = callForm ? await shell.runLine(words[0]!) : await shell.runWords(words.map((word) => Buffer.from(word)));
   if (outcome === "nil") writeLine(terminal.stderr, "(nil)");
   else for (const reply of replies) writeLine(terminal.stdout, reply);
   return exitCodeOf(outcome);

@@ -102,6 +102,16 @@ describe("Shell", () => {
     assert.deepEqual(out, ["# Server\nversion:1"]);
   });
 
+  it("shows nodes as a table at a terminal, and as redis-cli's lines when raw", async () => {
+    const row = ["id", "node-1", "address", "127.0.0.1:7001", "state", "up"].map((word) => Buffer.from(word));
+    const human = shellFor(new FakeTarget(() => [row]));
+    await human.shell.runLine("nodes");
+    assert.match(human.out[0]!, /^id +address +state .*\nnode-1 +127\.0\.0\.1:7001 +up /);
+    const raw = shellFor(new FakeTarget(() => [row]), "raw");
+    await raw.shell.runLine("nodes");
+    assert.deepEqual(raw.out, ["id\nnode-1\naddress\n127.0.0.1:7001\nstate\nup"]);
+  });
+
   it("never throws, whatever is typed", async () => {
     const target = new FakeTarget((args) => (args.length % 2 === 0 ? null : new ServerError("ERR", "no", { reply: "ERR no" })));
     const { shell } = shellFor(target, "raw");

@@ -4,6 +4,7 @@
 
 import type { RespValue } from "../../codec/resp-decoder.js";
 import { clusterViewError, RingkvClientError } from "../../client/errors.js";
+import { formatLocate, formatNodes } from "./cluster-view-format.js";
 import { parseLine } from "./line-parser.js";
 import { formatReply, formatText, type OutputMode } from "./reply-format.js";
 import { checkArity, findShellCommand, helpText } from "./shell-commands.js";
@@ -26,6 +27,8 @@ export interface ShellOutput {
 /** Commands whose reply is text to show as lines (as redis-cli shows INFO). */
 const TEXT_REPLIES = new Set(["info"]);
 const CLUSTER_VIEWS: Record<string, string> = { nodes: "RINGKV NODES", locate: "RINGKV LOCATE" };
+/** Tables for the cluster views at a terminal (raw output keeps redis-cli's lines, for scripts). */
+const VIEW_TABLES: Record<string, (reply: RespValue) => string | undefined> = { nodes: formatNodes, locate: formatLocate };
 
 export class Shell {
   constructor(private readonly target: ShellTarget, private readonly mode: OutputMode, private readonly output: ShellOutput) {}
@@ -61,9 +64,14 @@ export class Shell {
     } catch (error) {
       return this.fail(this.describe(error, name));
     }
-    const text = TEXT_REPLIES.has(name) ? formatText(reply, this.mode) : formatReply(reply, this.mode);
-    this.output.reply(text);
+    this.output.reply(this.format(name, reply));
     return reply === null ? "nil" : "reply";
+  }
+
+  private format(name: string, reply: RespValue): Buffer {
+    if (TEXT_REPLIES.has(name)) return formatText(reply, this.mode);
+    const asTable = this.mode === "human" ? VIEW_TABLES[name]?.(reply) : undefined;
+    return asTable === undefined ? formatReply(reply, this.mode) : Buffer.from(asTable);
   }
 
   private describe(error: unknown, name: string): string {
