@@ -7,7 +7,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { RespDecoder, RespReplyError, type ReplyLimits, type RespValue } from "../codec/resp-decoder.js";
 import { encodeCommand } from "../codec/resp-encoder.js";
 import { CLIENT_LIMITS, DEFAULT_LIMITS } from "../core/limits.js";
-import { Fifo } from "../server/fifo.js";
+import { Fifo } from "../core/fifo.js";
 import { ConnectionError, RetryableError, TimeoutError } from "./errors.js";
 
 export interface RespConnectionOptions {

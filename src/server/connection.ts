@@ -14,7 +14,7 @@ import type { Bytes } from "./backend.js";
 import { commandKeys, type CommandSpec } from "./command-table.js";
 import type { CommandContext, ServerContext, Session } from "./context.js";
 import { executeCommand, resolveCommand } from "./dispatch.js";
-import { Fifo } from "./fifo.js";
+import { Fifo } from "../core/fifo.js";
 import { KeyLocks } from "./key-locks.js";
 import { ReplyBuffer } from "./reply-buffer.js";
 import { errorReply, isInternalError, isPromise, type Reply } from "./reply.js";

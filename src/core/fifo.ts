@@ -1,5 +1,6 @@
-// A growable ring buffer: O(1) push, shift and pop, indexed access from the head. The
-// connection keeps its pipelined requests here (Array#shift is O(n) on long arrays).
+// A growable ring buffer: O(1) push, shift and pop, indexed access from the head (Array#shift is
+// O(n) on long arrays). The server's connections keep their pipelined requests here, the client
+// its requests awaiting replies.
 
 export class Fifo<T> {
   private items: Array<T | undefined> = new Array(16);
