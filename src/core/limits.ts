@@ -76,3 +76,11 @@ export const CLIENT_LIMITS = Object.freeze({
   /** Keys per MSET while `ringkv bench --preload` fills the keyspace. */
   benchPreloadBatchKeys: 500,
 });
+
+/** Bounds of the cluster's own names, checked where a node names itself and where the coordinator hears it. */
+export const CLUSTER_NAME_LIMITS = Object.freeze({
+  /** Longest storage node id, in characters (ids are letters, digits, '.', '_' and '-'). */
+  nodeIdLengthMax: 64,
+  /** Longest host:port a storage node reports for itself. */
+  addressLengthMax: 300,
+});

@@ -140,7 +140,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
       const previous = links.get(nodeId);
       links.set(nodeId, link);
       link.send({ type: "welcome" });
-      driver.feed({ kind: "nodeUp", node: { id: nodeId, address: String(hello.address), incarnation: hello.incarnation } });
+      driver.feed({ kind: "nodeUp", node: { id: nodeId, address: hello.address, incarnation: hello.incarnation } });
       if (links.get(nodeId) === link) previous?.close("replaced by a new connection of the same node");
       else if (previous !== undefined && !previous.isClosed) links.set(nodeId, previous);
     };

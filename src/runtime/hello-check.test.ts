@@ -17,7 +17,11 @@ test("a malformed hello is refused with the field, what it must be, and what cam
     [{ ...good, incarnation: undefined }, /incarnation must be 32 lowercase hex digits, got undefined \(is the node older/],
     [{ ...good, incarnation: "0f".repeat(15) }, /incarnation must be 32 .*got "(0f){15}"/],
     [{ ...good, incarnation: "0F".repeat(16) }, /incarnation must be 32 lowercase hex digits/],
-    [{ ...good, incarnation: "x".repeat(1000) }, /got "x{64}" \(/],
+    [{ ...good, incarnation: "x".repeat(1000) }, /got "x{64}"… \(1000 characters\)/],
+    [{ ...good, nodeId: "node 1" }, /nodeId: a node id is made of letters, digits/],
+    [{ ...good, nodeId: "n".repeat(65) }, /nodeId: a node id has at most 64 characters/],
+    [{ ...good, address: { host: "x" } }, /address must be host:port of 1 to 300 characters, got object/],
+    [{ ...good, address: "a".repeat(301) }, /address must be host:port .*\(301 characters\)/],
   ];
   for (const [raw, expected] of cases) {
     const checked = checkHello(raw);

@@ -2,6 +2,8 @@
 // a reason a person can act on when one is missing or malformed. The proof is checked after this,
 // against the fields checked here.
 
+import { nodeIdProblem } from "../core/cluster/node-id.js";
+import { CLUSTER_NAME_LIMITS } from "../core/limits.js";
 import type { HandshakeMessage } from "./cluster-link.js";
 import { INCARNATION_BYTES, isIncarnation } from "./node-identity.js";
 
@@ -12,6 +14,12 @@ export function checkHello(raw: unknown): { hello: HelloMessage } | { problem: s
   const hello = raw as Partial<Record<keyof HelloMessage, unknown>>;
   if (hello.type !== "hello") return { problem: `expected a hello, got a message of type ${describeField(hello.type)}` };
   if (typeof hello.nodeId !== "string") return { problem: `nodeId must be a string, got ${describeField(hello.nodeId)}` };
+  const idProblem = nodeIdProblem(hello.nodeId);
+  if (idProblem !== undefined) return { problem: `nodeId: ${idProblem}` };
+  const { addressLengthMax } = CLUSTER_NAME_LIMITS;
+  if (typeof hello.address !== "string" || hello.address.length === 0 || hello.address.length > addressLengthMax) {
+    return { problem: `address must be host:port of 1 to ${addressLengthMax} characters, got ${describeField(hello.address)}` };
+  }
   if (!isIncarnation(hello.incarnation)) {
     const got = describeField(hello.incarnation);
     return { problem: `incarnation must be ${INCARNATION_BYTES * 2} lowercase hex digits, got ${got} (is the node older than the coordinator?)` };
@@ -21,6 +29,6 @@ export function checkHello(raw: unknown): { hello: HelloMessage } | { problem: s
 
 /** A received field for a message: strings quoted and cut short, anything else by its type. */
 function describeField(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.slice(0, 64));
+  if (typeof value === "string") return value.length <= 64 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 64))}… (${value.length} characters)`;
   return value === null ? "null" : typeof value;
 }

@@ -75,6 +75,13 @@ test("a directory of another node, or with a damaged incarnation, is refused wit
   });
 });
 
+test("an --id that cannot name a node is refused before anything is written", async () => {
+  await withTempDir(async (dir) => {
+    await assert.rejects(settle(dir, "node 1"), /--id: a node id is made of letters, digits/);
+    assert.deepEqual(await withStore(dir, async (store) => storedNodeIdentity(store)), {});
+  });
+});
+
 test("isIncarnation accepts exactly lowercase hex of INCARNATION_BYTES bytes", () => {
   const good = "0123456789abcdef".repeat(2);
   assert.equal(good.length, INCARNATION_BYTES * 2);

@@ -4,6 +4,7 @@
 // written it is refused (PROTOCOL.md, Placement): that directory lacks the data the node held.
 
 import { randomBytes } from "node:crypto";
+import { nodeIdProblem } from "../core/cluster/node-id.js";
 import { RingkvError } from "../core/errors.js";
 import type { KVStore } from "../storage/kv-store.js";
 import { incarnationWrite, nodeIdWrite, storedNodeIdentity } from "./records.js";
@@ -26,13 +27,16 @@ export function isIncarnation(value: unknown): value is string {
  * first start on. A directory from before incarnations (an id but no incarnation) gets one now.
  */
 export async function settleNodeId(store: KVStore, wanted: string | undefined): Promise<NodeIdentity> {
+  const wantedProblem = wanted === undefined ? undefined : nodeIdProblem(wanted);
+  if (wantedProblem !== undefined) throw new RingkvError("ERR", `--id: ${wantedProblem}`);
   const stored = storedNodeIdentity(store);
   if (stored.nodeId !== undefined && wanted !== undefined && wanted !== stored.nodeId) {
     throw new RingkvError("ERR", `this data directory belongs to node "${stored.nodeId}", not "${wanted}"; use --id ${stored.nodeId} or another directory`);
   }
   if (stored.nodeId !== undefined && stored.incarnation !== undefined) {
     if (!isIncarnation(stored.incarnation)) {
-      throw new RingkvError("ERR", `this data directory's incarnation is damaged: ${JSON.stringify(stored.incarnation)} is not ${INCARNATION_BYTES * 2} hex digits`);
+      throw new RingkvError("ERR", `this data directory's incarnation is damaged: ${JSON.stringify(stored.incarnation)} is not ${INCARNATION_BYTES * 2} hex digits; `
+        + "restore the directory from a backup (a new directory under this id is refused once the cluster holds data)");
     }
     return { nodeId: stored.nodeId, incarnation: stored.incarnation };
   }

@@ -23,7 +23,7 @@ test("get() shares a fetch in flight and reuses a result until it is older than 
   assert.deepEqual(await Promise.all([value.get(), value.get(), value.get()]), [1, 1, 1]);
   assert.equal(source.calls(), 1);
   nowMs = 1000;
-  assert.equal(await value.get(), 1, "exactly maxAgeMs old: still reused");
+  assert.equal(await value.get(), 1, "exactly maxAgeMs after its fetch began: still reused");
   nowMs = 1001;
   assert.equal(await value.get(), 2, "older: fetched again");
   assert.equal(source.calls(), 2);
@@ -38,6 +38,20 @@ test("fresh() always fetches, and its result is reused by get()", async () => {
   assert.equal(await value.fresh(), 3);
   assert.equal(await value.get(), 3);
   assert.equal(source.calls(), 3);
+});
+
+test("a slow fetch that began before a quicker one does not replace the quicker one's newer result", async () => {
+  let nowMs = 0;
+  const releases: Array<(value: string) => void> = [];
+  const value = new RecentValue(() => new Promise<string>((resolve) => releases.push(resolve)), 1000, () => nowMs);
+  const slow = value.fresh();
+  nowMs = 10;
+  const quick = value.fresh();
+  releases[1]!("newer");
+  assert.equal(await quick, "newer");
+  releases[0]!("older");
+  assert.equal(await slow, "older", "its own caller still gets it");
+  assert.equal(await value.get(), "newer");
 });
 
 test("a failed fetch is not kept: the next get() tries again", async () => {

@@ -1,10 +1,11 @@
 // A value that is costly to get (the cluster's key count: a round trip to every storage node),
 // for callers that accept one a little old: calls made while a fetch is in flight share it, and a
-// result younger than maxAgeMs is reused. A failed fetch is not kept.
+// result is reused until maxAgeMs after its fetch began. A failed fetch is not kept, and neither
+// is a result older than the one kept (a slow fetch that began before a quicker one).
 
 export class RecentValue<T> {
   private inFlight: Promise<T> | undefined;
-  private last: { value: T; atMs: number } | undefined;
+  private last: { value: T; startedAtMs: number } | undefined;
 
   constructor(
     private readonly fetch: () => Promise<T>,
@@ -12,9 +13,9 @@ export class RecentValue<T> {
     private readonly nowMs: () => number = () => performance.now(),
   ) {}
 
-  /** A value fetched at most maxAgeMs ago, or the fetch in flight, or a new fetch. */
+  /** A value whose fetch began at most maxAgeMs ago, or the fetch in flight, or a new fetch. */
   get(): Promise<T> {
-    if (this.last !== undefined && this.nowMs() - this.last.atMs <= this.maxAgeMs) return Promise.resolve(this.last.value);
+    if (this.last !== undefined && this.nowMs() - this.last.startedAtMs <= this.maxAgeMs) return Promise.resolve(this.last.value);
     return this.inFlight ?? this.fetchNow();
   }
 
@@ -24,12 +25,11 @@ export class RecentValue<T> {
   }
 
   private fetchNow(): Promise<T> {
-    const fetching = this.fetch().then(
-      (value) => {
-        this.last = { value, atMs: this.nowMs() };
-        return value;
-      },
-    ).finally(() => {
+    const startedAtMs = this.nowMs();
+    const fetching = this.fetch().then((value) => {
+      if (this.last === undefined || startedAtMs >= this.last.startedAtMs) this.last = { value, startedAtMs };
+      return value;
+    }).finally(() => {
       if (this.inFlight === fetching) this.inFlight = undefined;
     });
     this.inFlight = fetching;

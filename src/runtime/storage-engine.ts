@@ -53,7 +53,8 @@ export class StorageEngine {
 
   /**
    * Applies data writes (and any extra records, e.g. 2PC bookkeeping) atomically and durably.
-   * Resolves after the sync; the cache learns of the new values only then.
+   * Resolves after the sync; only then does the cache take the new values (or drop the keys,
+   * without fillCacheOnWrite), so a read before that sees the old durable value.
    */
   async write(writes: DataWrite[], extra: StoreWrite[] = []): Promise<void> {
     const batch: StoreWrite[] = writes.map((write) => ({ db: "data", key: write.key, value: write.value }));

@@ -26,6 +26,7 @@ test("bad options are refused with the option's name", () => {
     [{ cache: { sets: -1 } }, /sets must be a positive integer/],
     [{ replicas: 3, minNodes: 2 }, /minNodes \(2\) must be at least replicas \(3\)/],
     [{ heartbeatTicks: 10, nodeDownTicks: 10 }, /nodeDownTicks \(10\) must exceed heartbeatTicks/],
+    [{ heartbeatTicks: 100 }, /heartbeatTicks \(100\) must be under one second \(100 ticks\)/],
     [{ minNodes: 5, membersMax: 4 }, /membersMax \(4\) must be at least minNodes/],
   ];
   for (const [options, message] of cases) assert.throws(() => makeCoordinatorConfig(options), message);

@@ -116,6 +116,11 @@ export function makeCoordinatorConfig(options: CoordinatorOptions = {}): Coordin
   if (config.membersMax < config.minNodes) {
     throw new RangeError(`coordinator: membersMax (${config.membersMax}) must be at least minNodes (${config.minNodes})`);
   }
+  // A node counts itself joined at the first frame after the welcome, a ping at the latest, and
+  // gives its handshake 5 s (src/runtime/cluster-link.ts): pings must come well within that.
+  if (config.heartbeatTicks >= config.ticksPerSecond) {
+    throw new RangeError(`coordinator: heartbeatTicks (${config.heartbeatTicks}) must be under one second (${config.ticksPerSecond} ticks)`);
+  }
   if (config.nodeDownTicks <= config.heartbeatTicks) {
     throw new RangeError(`coordinator: nodeDownTicks (${config.nodeDownTicks}) must exceed heartbeatTicks (${config.heartbeatTicks})`);
   }

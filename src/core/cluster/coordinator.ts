@@ -121,7 +121,13 @@ export class CoordinatorMachine {
   }
 
   #nodeUp(running: Running, node: MemberInfo): void {
-    if (running.membership.nodeUp(node, this.#clock.now) === "member") running.writes.nodeUp(node.id);
+    // A member that connects again while its old connection still looked up (the runtime replaces
+    // it without a close): what was in flight on the old one is lost. Its reads go out again now;
+    // writes.nodeUp re-sends its transactions' messages.
+    const replacing = running.membership.isUp(node.id);
+    if (running.membership.nodeUp(node, this.#clock.now) !== "member") return;
+    if (replacing) running.reads.nodeDown(node.id);
+    running.writes.nodeUp(node.id);
   }
 
   #nodeDown(running: Running, nodeId: NodeId): void {

@@ -185,7 +185,7 @@ export class Membership {
     // A record from before incarnations cannot tell: take the first one seen, as before, and keep
     // the node in the ring (a sealed membership must not lose a member while its seal is written).
     if (!listedBeforeIncarnations) known.joined = false;
-    this.#persistJoin(info.id, "storage node re-joined with its new data directory");
+    this.#persistJoin(info.id, listedBeforeIncarnations ? "a member's incarnation is recorded" : "storage node re-joined with its new data directory");
     return known.joined ? "member" : "joining";
   }
 

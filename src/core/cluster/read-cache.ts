@@ -1,8 +1,8 @@
 // The coordinator's read cache (PROTOCOL.md, Reads, step 2): for each key it holds, either the
 // key's latest value or the fact that the key does not exist. Caching absence is as safe as caching
-// values, because both are learned and invalidated at the same two places: every write to a key
-// passes through a decision of this coordinator, and its durable decision drops the entry; a
-// replica's answer sets it only when no decision raced the read. Without it, every GET of a
+// values, because both are learned and dropped the same way: only a replica's answer sets an
+// entry, and only when no decision raced the read; every write to a key passes through a decision
+// of this coordinator, and its durable decision drops the entry. Without absences, every GET of a
 // missing key cost a replica round trip.
 //
 // One KVCache holds both kinds, so there is one bound and one lookup per key: an entry is a tag

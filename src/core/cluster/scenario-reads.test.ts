@@ -152,6 +152,16 @@ test("a read that times out is retried on the next replica", () => {
   assert.deepEqual(c.values(id), ["v"]);
 });
 
+test("a read sent on a connection that is replaced goes out again at once", () => {
+  const c = settledCluster({ k: "v" });
+  const id = c.get("k");
+  const to = c.inFlight(ofType("read"))[0]!.to;
+  c.reconnectNode(to); // the read on the old connection is lost
+  assert.equal(c.inFlight(ofType("read")).length, 1, "sent again without waiting for readTimeoutTicks");
+  c.settle();
+  assert.deepEqual(c.values(id), ["v"]);
+});
+
 test("a late answer from a timed-out replica still answers the read", () => {
   const c = settledCluster({ k: "v" });
   const id = c.get("k");

@@ -1,0 +1,14 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { CLUSTER_NAME_LIMITS } from "../limits.js";
+import { nodeIdProblem } from "./node-id.js";
+
+test("plain short ids are accepted", () => {
+  for (const id of ["node-1", "n", "rack2.node_7", "x".repeat(CLUSTER_NAME_LIMITS.nodeIdLengthMax)]) assert.equal(nodeIdProblem(id), undefined, id);
+});
+
+test("empty, too long, or with other characters: refused, saying why", () => {
+  assert.match(nodeIdProblem("")!, /cannot be empty/);
+  assert.match(nodeIdProblem("x".repeat(CLUSTER_NAME_LIMITS.nodeIdLengthMax + 1))!, /at most 64 characters; this one has 65/);
+  for (const id of ["node 1", "node\n1", "node/1", "nöde", "a:b"]) assert.match(nodeIdProblem(id)!, /letters, digits/, id);
+});
