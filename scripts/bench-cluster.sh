@@ -8,19 +8,32 @@
 #          pipelining, over a preloaded keyspace so that every GET hits.
 # Rounds alternate between the systems so that noise on this shared machine hits both alike; each
 # figure is the median of ROUNDS rounds.
-# Usage (after `npm run build`): scripts/bench-cluster.sh [ROUNDS] [SECONDS] [INFLIGHT]
+# Usage (after `npm run build`): scripts/bench-cluster.sh [ROUNDS (odd)] [SECONDS] [INFLIGHT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 SECONDS_PER_RUN=${2:-10}
 INFLIGHT=${3:-64}
 KEYS=100000
+[ $((ROUNDS % 2)) -eq 1 ] || { echo "ROUNDS must be odd (each figure is a median)" >&2; exit 2; }
+for tool in etcd etcdctl redis-server redis-cli redis-benchmark; do
+  command -v $tool >/dev/null || { echo "$tool is missing (apt-get install etcd-server etcd-client redis-server redis-tools)" >&2; exit 2; }
+done
 WORK=$(mktemp -d /tmp/ringkv-bench.XXXXXX)
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+# The logs stay when the run fails.
+cleanup() {
+  local status=$?
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ $status -eq 0 ]; then rm -rf "$WORK"; else echo "failed; logs in $WORK" >&2; fi
+}
 trap cleanup EXIT
+fail() { echo "$1" >&2; exit 1; }
 
 RINGKV_PORT=16480; ETCD_PORT=16490; REDIS_PORT=16495
+for port in $RINGKV_PORT 7001 7002 7003 $ETCD_PORT $((ETCD_PORT + 1)) $REDIS_PORT; do
+  ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || fail "port $port is in use; stop what listens there"
+done
 node bin/ringkv.js start --data "$WORK/ringkv" --port $RINGKV_PORT --log-level warn >"$WORK/ringkv.out" 2>&1 & PIDS+=($!)
 etcd --name bench --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
   --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
@@ -29,12 +42,15 @@ etcd --name bench --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1
 redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$WORK" --daemonize no --logfile "$WORK/redis.log" & PIDS+=($!)
 
 # Ready: the cluster accepts a write (its nodes have joined), etcd answers a put, redis a ping.
-for _ in $(seq 300); do [ "$(redis-cli -p $RINGKV_PORT set bench:ready 1 2>/dev/null)" = OK ] && break; sleep 0.1; done
-for _ in $(seq 300); do ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$ETCD_PORT" put bench:ready 1 >/dev/null 2>&1 && break; sleep 0.1; done
-for _ in $(seq 300); do redis-cli -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.1; done
+# (A port already taken by another server would also answer: the ports are checked free first.)
+ready() { for _ in $(seq 300); do eval "$2" >/dev/null 2>&1 && return 0; sleep 0.1; done; fail "$1 did not start"; }
+ready ringkv '[ "$(redis-cli -p $RINGKV_PORT set bench:ready 1)" = OK ]'
+ready etcd 'ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$ETCD_PORT" put bench:ready 1'
+ready redis-server 'redis-cli -p $REDIS_PORT ping'
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-field() { node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(r[process.argv[1]])' "$1"; }
+field() { node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); if (!(process.argv[1] in r)) process.exit(1); console.log(r[process.argv[1]])' "$1" \
+  || fail "not a put-bench result: $(cat)"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 echo "== puts, $INFLIGHT in flight, ${SECONDS_PER_RUN}s per run, median of $ROUNDS =="
@@ -57,8 +73,20 @@ done
 echo "ratio ringkv/etcd: $(ratio "$ours_rate" "$theirs_rate")"
 
 echo "== GET, 50 clients, no pipelining, $KEYS preloaded keys, median of $ROUNDS =="
-redis-benchmark -p $RINGKV_PORT -t set -c 50 -n $KEYS -r $KEYS -d 100 -P 16 -q >/dev/null
-redis-benchmark -p $REDIS_PORT -t set -c 50 -n $KEYS -r $KEYS -d 100 -P 16 -q >/dev/null
+# Every key redis-benchmark asks for (key:000000000000 ... key:000000099999) is loaded into both,
+# 100 per MSET, so that every GET hits on both sides.
+preload() {
+  local report
+  report=$(node -e '
+    const [keys, value] = [Number(process.argv[1]), "v".repeat(100)];
+    for (let first = 0; first < keys; first += 100) {
+      const args = ["MSET"];
+      for (let k = first; k < Math.min(first + 100, keys); k++) args.push(`key:${String(k).padStart(12, "0")}`, value);
+      process.stdout.write(`*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join(""));
+    }' $KEYS | redis-cli -p "$1" --pipe 2>&1)
+  echo "$report" | grep -q "errors: 0," || fail "preloading port $1 failed: $report"
+}
+preload $RINGKV_PORT; preload $REDIS_PORT
 gets() { redis-benchmark -p "$1" -t get -c 50 -n 100000 -d 100 -r $KEYS -q --csv | awk -F'"' 'NR==2 {print $4 " " $10 " " $14}'; }
 ours=(); theirs=()
 for _ in $(seq "$ROUNDS"); do ours+=("$(gets $RINGKV_PORT)"); theirs+=("$(gets $REDIS_PORT)"); done

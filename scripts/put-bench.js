@@ -14,7 +14,6 @@
 //   node scripts/put-bench.js etcd   127.0.0.1:17790 [--inflight 64] [--seconds 10]
 // Common options: --keys 100000 (keyspace), --value-bytes 100, --warmup-seconds 2.
 // Prints one JSON line: puts/s, p50/p99/max latency in ms, errors.
-import { Etcd3 } from "etcd3";
 import { parseArgs } from "node:util";
 import { RespConnection } from "../dist/src/client/resp-connection.js";
 
@@ -44,22 +43,32 @@ const value = Buffer.alloc(Number(values["value-bytes"]), "v");
 
 const keyOf = () => `key:${String(Math.floor(Math.random() * keyCount)).padStart(12, "0")}`;
 
+const PUT_TIMEOUT_MS = 30_000;
+
 async function ringkvPut() {
   const connections = await Promise.all(Array.from({ length: Number(values.connections) }, () =>
     RespConnection.connect({ host, port, pendingMax: inflight })));
   let next = 0;
   return {
-    put: (key) => connections[next++ % connections.length].send(["SET", key, value], { timeoutMs: 30_000 }),
+    put: (key) => connections[next++ % connections.length].send(["SET", key, value], { timeoutMs: PUT_TIMEOUT_MS }),
     close: () => connections.forEach((connection) => connection.close()),
   };
 }
 
-function etcdPut() {
+async function etcdPut() {
+  const { Etcd3 } = await import("etcd3"); // only this target needs it
   const etcd = new Etcd3({ hosts: `http://${host}:${port}` });
-  return { put: (key) => etcd.put(key).value(value), close: () => etcd.close() };
+  const put = (key) => {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${PUT_TIMEOUT_MS} ms`)), PUT_TIMEOUT_MS);
+    });
+    return Promise.race([etcd.put(key).value(value), timeout]).finally(() => clearTimeout(timer));
+  };
+  return { put, close: () => etcd.close() };
 }
 
-const client = target === "ringkv" ? await ringkvPut() : etcdPut();
+const client = target === "ringkv" ? await ringkvPut() : await etcdPut();
 const latenciesMs = [];
 let errors = 0;
 let firstError;
@@ -73,6 +82,7 @@ async function worker() {
       await client.put(keyOf());
       if (measuring) latenciesMs.push(performance.now() - startMs);
     } catch (error) {
+      if (!measuring) continue; // like the latencies: only what happens in the measured window
       errors += 1;
       firstError ??= error.message;
     }
