@@ -1,6 +1,7 @@
 // `ringkv coordinator`: the cluster's entry point for clients; storage nodes join it.
 
 import type { Command } from "commander";
+import { setsToFillBytes } from "../core/kv-cache.js";
 import { startCoordinator } from "../runtime/coordinator-process.js";
 import { createLogger } from "../runtime/logger.js";
 import { stopOnSignals } from "./server-process.js";
@@ -48,10 +49,17 @@ Examples:
         minNodes: integerOption(options, "minNodes", replicas, replicas, 256),
         vnodes: integerOption(options, "vnodes", 64, 1, 4096),
         limits: limitsOption(options),
-        cache: { sets: 1024, ways: 16, bytesMax: integerOption(options, "cacheBytes", 64 * 1024 * 1024) },
+        cache: coordinatorCache(integerOption(options, "cacheBytes", 64 * 1024 * 1024)),
         tickMs: DEFAULT_TICK_MS,
         logger,
       });
       stopOnSignals(coordinator, logger);
     });
+}
+
+const COORDINATOR_CACHE_WAYS = 16;
+
+/** The coordinator's read cache: as many sets as make its byte bound the limit (8192 for 64 MiB). */
+function coordinatorCache(bytesMax: number): { sets: number; ways: number; bytesMax: number } {
+  return { sets: setsToFillBytes(bytesMax, COORDINATOR_CACHE_WAYS), ways: COORDINATOR_CACHE_WAYS, bytesMax };
 }

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { murmur3 } from "./hash.js";
-import { KV_CACHE_ENTRY_OVERHEAD_BYTES as OVERHEAD, KVCache, type KVCacheOptions } from "./kv-cache.js";
+import { KV_CACHE_ENTRY_OVERHEAD_BYTES as OVERHEAD, KVCache, setsToFillBytes, type KVCacheOptions } from "./kv-cache.js";
 import { KVCacheModel, setBytes } from "./kv-cache.model.js";
 
 const text = (value: string): Buffer => Buffer.from(value, "latin1");
@@ -393,4 +393,17 @@ test("property: after every step the cache matches the model (gets, contents, or
     }),
     { numRuns: 300 },
   );
+});
+
+test("setsToFillBytes: a cache of small values fills its bytes, not a fraction of them", () => {
+  assert.equal(setsToFillBytes(64 * 1024 * 1024, 16), 8192);
+  assert.equal(setsToFillBytes(1000, 16), 1, "at least one set");
+  const bytesMax = 8 * 1024 * 1024;
+  const cache = new KVCache({ sets: setsToFillBytes(bytesMax, 16), ways: 16, bytesMax });
+  const value = new Uint8Array(92);
+  for (let i = 0; i < 20_000; i++) cache.set(new TextEncoder().encode(`key:${String(i).padStart(4, "0")}`), value);
+  const { entries, bytes } = cache.stats();
+  // Each entry costs 8 + 92 bytes plus the overhead: the byte bound allows about 13 700 of them.
+  assert.ok(entries > 12_000, `only ${entries} entries in ${bytes} of ${bytesMax} bytes`);
+  assert.ok(bytes <= bytesMax);
 });

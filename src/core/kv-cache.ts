@@ -32,6 +32,16 @@ import { murmur3 } from "./hash.js";
  */
 export const KV_CACHE_ENTRY_OVERHEAD_BYTES = 512;
 
+/**
+ * How many sets a cache of bytesMax with `ways` entries a set should have so that its byte bound,
+ * not its entry count, is what limits it: enough sets for every set to be full of small entries.
+ * (With too few sets, 1024 × 16 ways for 64 MiB say, a cache of 100-byte values stops at 16 384
+ * entries with most of its bytes unused.)
+ */
+export function setsToFillBytes(bytesMax: number, ways: number): number {
+  return Math.max(1, Math.floor(bytesMax / (ways * KV_CACHE_ENTRY_OVERHEAD_BYTES)));
+}
+
 /** V8's Map holds at most 2^24 entries: a cache that could hold more is refused at construction
  * rather than failing on some later insert. */
 const ENTRIES_MAX = 2 ** 24;
