@@ -30,10 +30,10 @@ const STOP_GRACE_MS = 5_000;
 /** A restarted coordinator's port may be briefly taken by someone's outgoing connection. */
 const RESTART_ATTEMPTS_MAX = 5;
 /**
- * The coordinator's cache is 1024 sets; at 512 bytes per set no entry fits (every entry costs
- * 512 bytes of overhead plus its key and value), so every read goes to a storage node.
+ * A coordinator cache of 512 bytes has one set of 512 bytes, where no entry fits (every entry
+ * costs 512 bytes of overhead plus its key and value), so every read goes to a storage node.
  */
-export const NO_CACHE_ARGS = ["--cache-bytes", String(1024 * 512)];
+export const NO_CACHE_ARGS = ["--cache-bytes", "512"];
 
 export class TestCluster {
   readonly nodes = new Map<string, RingkvProcess>();
