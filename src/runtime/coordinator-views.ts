@@ -49,8 +49,12 @@ export function clusterCommands(machine: CoordinatorMachine): ExtraCommand[] {
   }];
 }
 
+/** By id, numbers in ids compared as numbers: node-2 before node-10. */
+const byId = new Intl.Collator("en", { numeric: true }).compare;
+
 function nodesReply(machine: CoordinatorMachine): ReplyValue {
-  return machine.view().members.map((member) => new Map<string, ReplyValue>([
+  const members = [...machine.view().members].sort((a, b) => byId(a.id, b.id));
+  return members.map((member) => new Map<string, ReplyValue>([
     ["id", member.id],
     ["address", member.address],
     ["state", member.up ? "up" : "down"],
