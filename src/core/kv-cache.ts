@@ -26,7 +26,7 @@ import { murmur3 } from "./hash.js";
 /**
  * Bytes charged for each entry on top of its key and value bytes: what V8 spends on the entry
  * object, the two typed arrays holding the copies and the entry's slot in the Map. Measured with
- * process.memoryUsage() (heap + external) over 20 thousand to a million entries on Node 20:
+ * Node's memory usage figures (heap + external) over 20 thousand to a million entries on Node 20:
  * 514-529 bytes for keys and values up to 1 KB, about 700 when both are larger (each then also
  * has its own ArrayBuffer). A fixed figure, so that accounting is the same on every platform.
  */

@@ -23,7 +23,7 @@ test("nodes: RESP3 maps read the same as pairs", () => {
 });
 
 test("nodes: no members, and a shape it does not know (left to the generic display)", () => {
-  assert.equal(formatNodes([]), "(no storage nodes have joined)");
+  assert.equal(formatNodes([]), "(no storage nodes)");
   assert.equal(formatNodes(b("not a list")), undefined);
   assert.equal(formatNodes([[b("address"), b("x")]]), undefined, "a row without an id");
   assert.equal(formatNodes([[b("id")]]), undefined, "an odd list is not pairs");

@@ -15,7 +15,7 @@ const NODE_COLUMNS: ReadonlyArray<[field: string, heading: string]> = [
 export function formatNodes(reply: RespValue): string | undefined {
   if (!Array.isArray(reply)) return undefined;
   const nodes = reply.map(fieldsOf);
-  if (nodes.length === 0) return "(no storage nodes have joined)";
+  if (nodes.length === 0) return "(no storage nodes)";
   if (nodes.some((node) => node === undefined || !node.has("id"))) return undefined;
   const rows = (nodes as Fields[]).map((node) => NODE_COLUMNS.map(([field]) => cell(field, node.get(field))));
   return table(NODE_COLUMNS.map(([, heading]) => heading), rows);
