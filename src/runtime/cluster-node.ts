@@ -4,7 +4,8 @@
 // there: in a cluster, only the coordinator gives linearizable reads and atomic writes.
 
 import { ParticipantMachine } from "../core/cluster/participant.js";
-import type { CoordinatorToNode, ParticipantEffect, ParticipantEvent } from "../core/cluster/types.js";
+import type { CoordinatorToNode, ParticipantEffect, ParticipantEvent, ParticipantRecord } from "../core/cluster/types.js";
+import { Driver } from "../core/driver.js";
 import { RingkvError } from "../core/errors.js";
 import type { Limits } from "../core/limits.js";
 import { acquireDirLock } from "../storage/dir-lock.js";
@@ -14,9 +15,9 @@ import { startRespServer } from "../server/server.js";
 import { CoordinatorLink } from "./coordinator-link.js";
 import type { Logger } from "./logger.js";
 import { signalParent } from "./parent-signal.js";
-import { MachineDriver } from "./machine-driver.js";
+import { Ticker, writeLog } from "./machine-io.js";
 import { settleNodeId } from "./node-identity.js";
-import { participantWrites, recoverPrepared } from "./records.js";
+import { participantStoreWrites, readParticipantState } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
 import { StorageEngine, type CacheOptions } from "./storage-engine.js";
 import { VERSION } from "./version.js";
@@ -52,6 +53,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
   const machine = new ParticipantMachine({ nodeId }, {
     get: (key) => engine.get(Buffer.from(key.buffer, key.byteOffset, key.byteLength)),
     peek: (key) => engine.peek(Buffer.from(key.buffer, key.byteOffset, key.byteLength)),
+    count: () => engine.count(),
   });
 
   const server = await startRespServer({
@@ -84,19 +86,20 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
       void running.close();
     },
   });
-  const driver: MachineDriver<ParticipantEvent, ParticipantEffect> = new MachineDriver(machine, (effect) => {
-    if (effect.kind === "send") link.send(effect.message);
-    else if (effect.kind === "persist") {
-      const { data, extra } = participantWrites(effect.records);
-      engine.write(data, extra).then(
-        () => driver.feed({ kind: "persisted", token: effect.token }),
-        (error: unknown) => failStop(logger, error),
-      );
-    }
-  }, logger);
-  driver.feed({ kind: "recovered", prepared: recoverPrepared(store) });
+  const driver = new Driver<ParticipantEvent, ParticipantEffect, ParticipantRecord>(machine, {
+    persist: (records, durable) => {
+      const { data, extra } = participantStoreWrites(records);
+      engine.write(data, extra).then(durable, (error: unknown) => failStop(logger, error));
+    },
+    carry: (effect) => {
+      if (effect.kind === "send") link.send(effect.message);
+      else writeLog(logger, effect);
+    },
+  });
+  const ticker = new Ticker(settings.tickMs, (tick) => driver.feed({ kind: "tick", tick }));
+  driver.feed({ kind: "recovered", ...readParticipantState(store) });
   link.start();
-  driver.startTicks(settings.tickMs);
+  ticker.start();
   logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: engine.count() }, "storage node ready");
   signalParent({ event: "ready", port: address.port });
 
@@ -104,7 +107,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     host: address.address,
     port: address.port,
     async close() {
-      driver.stopTicks();
+      ticker.stop();
       link.stop();
       await server.close();
       await store.close();

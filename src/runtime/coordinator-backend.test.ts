@@ -1,26 +1,33 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ClientError, ClientResult, CoordinatorEvent } from "../core/cluster/types.js";
+import type { ClientError, ClientResult, CoordinatorEffect, CoordinatorEvent } from "../core/cluster/types.js";
 import { RingkvError } from "../core/errors.js";
 import { CoordinatorBackend } from "./coordinator-backend.js";
 
 type Answer = { result: ClientResult } | { error: ClientError } | "later";
 
-/** A backend over a fake machine that answers each client event as `answer` says. */
+/**
+ * A backend over a fake machine that answers each client event as `answer` says: in the step's
+ * effects (which a driver's port also carries to settle(), before the request is pending), or later.
+ */
 function backendAnswering(answer: (event: Extract<CoordinatorEvent, { kind: "client" }>) => Answer) {
   const fed: Array<Extract<CoordinatorEvent, { kind: "client" }>> = [];
   const backend: CoordinatorBackend = new CoordinatorBackend({
     feed: (event) => {
-      if (event.kind !== "client") return;
+      if (event.kind !== "client") return [];
       fed.push(event);
       const outcome = answer(event);
-      if (outcome !== "later") backend.settle(event.requestId, outcome);
+      if (outcome === "later") return [];
+      const effect: CoordinatorEffect = "result" in outcome
+        ? { kind: "reply", requestId: event.requestId, result: outcome.result }
+        : { kind: "fail", requestId: event.requestId, error: outcome.error };
+      backend.settle(event.requestId, outcome);
+      return [{ kind: "log", level: "debug", message: "another effect first" }, effect];
     },
     currentTick: () => 7,
     deadlineTicks: 500,
     info: () => ({}),
     extraCommands: [],
-    dbsize: async () => 0,
     infoKeyCount: async () => 0,
   });
   return { backend, fed };
@@ -65,4 +72,19 @@ test("an outcome-unknown failure says so, and failAll ends what is still waiting
   });
   backend.failAll("the coordinator is stopping");
   await assert.rejects(second as Promise<number>, (error: unknown) => error instanceof RingkvError && error.code === "TRYAGAIN");
+});
+
+test("a request fed while the driver is busy (queued: no effects yet) waits for its settle", async () => {
+  let queued = 0;
+  const backend = new CoordinatorBackend({
+    feed: (event) => {
+      if (event.kind === "client") queued = event.requestId;
+      return undefined;
+    },
+    currentTick: () => 0, deadlineTicks: 10, info: () => ({}), extraCommands: [], infoKeyCount: async () => 0,
+  });
+  const count = backend.dbsize();
+  assert.ok(count instanceof Promise);
+  backend.settle(queued, { result: { kind: "count", count: 42 } });
+  assert.equal(await count, 42);
 });

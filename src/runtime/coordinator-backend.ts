@@ -3,10 +3,11 @@
 //
 // A request the machine answers in the very step that received it (a read served from the
 // coordinator's cache or from a decided write, or a request refused at once) is answered
-// synchronously: the front end then encodes the reply in the same pass, with no promise and no
-// pending record (see server/backend.ts). Everything else settles later, when the machine replies.
+// synchronously, from that step's effects: the front end then encodes the reply in the same pass,
+// with no promise and no pending record (see server/backend.ts). Everything else settles later,
+// when the machine replies.
 
-import type { ClientError, ClientOp, ClientResult, CoordinatorEvent } from "../core/cluster/types.js";
+import type { ClientError, ClientOp, ClientResult, CoordinatorEffect, CoordinatorEvent } from "../core/cluster/types.js";
 import { RingkvError } from "../core/errors.js";
 import type { Backend, ExtraCommand, InfoSections, MaybePromise, SetOptions, SetResult } from "../server/backend.js";
 
@@ -18,30 +19,24 @@ interface Pending {
 type Outcome = { result: ClientResult } | { error: ClientError };
 
 export interface CoordinatorBackendOptions {
-  feed(event: CoordinatorEvent): void;
+  /** Feeds the machine; returns the step's effects when it ran at once (the driver's feed). */
+  feed(event: CoordinatorEvent): readonly CoordinatorEffect[] | undefined;
   currentTick(): number;
   deadlineTicks: number;
   info(): InfoSections;
   extraCommands: ExtraCommand[];
-  dbsize(): Promise<number>;
+  /** A key count at most a little old, for INFO. */
   infoKeyCount(): Promise<number>;
 }
 
 export class CoordinatorBackend implements Backend {
   private nextRequestId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** The request being fed to the machine right now (0: none), and its outcome if it came at once. */
-  private feedingRequestId = 0;
-  private immediateOutcome: Outcome | undefined;
 
   constructor(private readonly options: CoordinatorBackendOptions) {}
 
-  /** Called by the runtime for the machine's reply effects. */
+  /** Called by the runtime for the machine's reply effects (one for a request answered at once finds nothing pending). */
   settle(requestId: number, outcome: Outcome): void {
-    if (requestId === this.feedingRequestId) {
-      this.immediateOutcome = outcome;
-      return;
-    }
     const pending = this.pending.get(requestId);
     if (pending === undefined) return;
     this.pending.delete(requestId);
@@ -78,8 +73,8 @@ export class CoordinatorBackend implements Backend {
     return this.count({ kind: "del", keys });
   }
 
-  dbsize(): Promise<number> {
-    return this.options.dbsize();
+  dbsize(): MaybePromise<number> {
+    return this.count({ kind: "dbsize" });
   }
 
   infoKeyCount(): Promise<number> {
@@ -116,20 +111,23 @@ export class CoordinatorBackend implements Backend {
   /** The machine's answer: at once if it came in the step that took the request, else a promise. */
   private request(op: ClientOp): MaybePromise<ClientResult> {
     const requestId = this.nextRequestId++;
-    this.feedingRequestId = requestId;
-    try {
-      this.options.feed({ kind: "client", requestId, op, deadlineTick: this.options.currentTick() + this.options.deadlineTicks });
-    } finally {
-      this.feedingRequestId = 0;
-    }
-    const outcome = this.immediateOutcome;
-    this.immediateOutcome = undefined;
+    const effects = this.options.feed({ kind: "client", requestId, op, deadlineTick: this.options.currentTick() + this.options.deadlineTicks });
+    const outcome = effects === undefined ? undefined : outcomeIn(effects, requestId);
     if (outcome !== undefined) {
       if ("result" in outcome) return outcome.result;
       throw toRingkvError(outcome.error);
     }
     return new Promise((resolve, reject) => this.pending.set(requestId, { resolve, reject }));
   }
+}
+
+/** The reply or failure for `requestId` among a step's effects, if it is there. */
+function outcomeIn(effects: readonly CoordinatorEffect[], requestId: number): Outcome | undefined {
+  for (const effect of effects) {
+    if (effect.kind === "reply" && effect.requestId === requestId) return { result: effect.result };
+    if (effect.kind === "fail" && effect.requestId === requestId) return { error: effect.error };
+  }
+  return undefined;
 }
 
 function toRingkvError(error: ClientError): RingkvError {

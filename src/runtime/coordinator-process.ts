@@ -4,22 +4,21 @@
 
 import type { Socket } from "node:net";
 import { CoordinatorMachine } from "../core/cluster/coordinator.js";
-import type { CoordinatorEffect, CoordinatorEvent, NodeToCoordinator } from "../core/cluster/types.js";
+import type { ConnectionId, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, NodeToCoordinator } from "../core/cluster/types.js";
+import { Driver } from "../core/driver.js";
 import type { Limits } from "../core/limits.js";
 import { acquireDirLock } from "../storage/dir-lock.js";
 import { KVStore } from "../storage/kv-store.js";
 import { startRespServer } from "../server/server.js";
 import { FramedLink, HANDSHAKE_TIMEOUT_MS, newChallenge, proofMatches } from "./cluster-link.js";
 import { CoordinatorBackend } from "./coordinator-backend.js";
-import { clusterCommands, clusterInfo, clusterKeyCount } from "./coordinator-views.js";
-import { checkHello } from "./hello-check.js";
+import { clusterCommands, clusterInfo } from "./coordinator-views.js";
 import type { Logger } from "./logger.js";
+import { Ticker, writeLog } from "./machine-io.js";
 import { signalParent } from "./parent-signal.js";
-import { MachineDriver } from "./machine-driver.js";
 import { RecentValue } from "./recent-value.js";
-import { coordinatorWrites, recoverCoordinator } from "./records.js";
+import { coordinatorStoreWrites, readCoordinatorState } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
-import { remoteKeyCount } from "./remote-count.js";
 import { VERSION } from "./version.js";
 
 /** How old the key count INFO shows may be. */
@@ -48,11 +47,6 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     lock.release();
     throw error;
   });
-  const recovered = recoverCoordinator(store);
-  // A new epoch before anything else, so that no transaction id of this run repeats an old one.
-  const epoch = recovered.epoch + 1;
-  await store.write(coordinatorWrites([{ type: "epoch", epoch }]));
-
   const machine = new CoordinatorMachine({
     replicas: settings.replicas,
     minNodes: settings.minNodes,
@@ -60,20 +54,13 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     cache: settings.cache,
     ticksPerSecond: Math.round(1000 / settings.tickMs),
   });
-  const links = new Map<string, FramedLink>();
-  const driver: MachineDriver<CoordinatorEvent, CoordinatorEffect> = new MachineDriver(machine, (effect) => {
+  // Storage nodes' connections, by the number the machine knows them by.
+  const connections = new Map<ConnectionId, FramedLink>();
+  let nextConnection = 1;
+  const carry = (effect: Exclude<CoordinatorEffect, { kind: "persist" }>): void => {
     switch (effect.kind) {
       case "send":
-        links.get(effect.to)?.send(effect.message);
-        return;
-      case "persist":
-        store.write(coordinatorWrites(effect.records)).then(
-          () => driver.feed({ kind: "persisted", token: effect.token }),
-          (error: unknown) => {
-            logger.fatal({ err: error }, "a durable write failed; stopping so that nothing is acknowledged falsely");
-            process.exit(74);
-          },
-        );
+        connections.get(effect.connection)?.send(effect.message);
         return;
       case "reply":
         backend.settle(effect.requestId, { result: effect.result });
@@ -81,75 +68,70 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
       case "fail":
         backend.settle(effect.requestId, { error: effect.error });
         return;
-      case "refuseNode": {
-        // Only ever the connection whose hello is being handled (acceptNode): taken out of `links`
-        // first, so that its close is not a nodeDown of a member that may be up on another one.
-        const link = links.get(effect.nodeId);
-        links.delete(effect.nodeId);
+      case "welcome":
+        connections.get(effect.connection)?.send({ type: "welcome" });
+        return;
+      case "refuse": {
+        const link = connections.get(effect.connection);
         link?.send({ type: "refused", reason: effect.reason });
         link?.close(`refused: ${effect.reason}`);
-        logger.warn({ nodeId: effect.nodeId, reason: effect.reason }, "refused a storage node");
         return;
       }
+      case "closeConnection":
+        connections.get(effect.connection)?.close(effect.reason);
+        return;
+      case "log":
+        writeLog(logger, effect);
+        return;
     }
-  }, logger);
+  };
+  const driver = new Driver<CoordinatorEvent, CoordinatorEffect, CoordinatorRecord>(machine, {
+    persist: (records, durable) => {
+      store.write(coordinatorStoreWrites(records)).then(durable, (error: unknown) => {
+        logger.fatal({ err: error }, "a durable write failed; stopping so that nothing is acknowledged falsely");
+        process.exit(74);
+      });
+    },
+    carry,
+  });
+  const ticker = new Ticker(settings.tickMs, (tick) => driver.feed({ kind: "tick", tick }));
 
-  // DBSIZE asks every storage node; INFO, which clients such as ioredis send on every connect,
-  // shows a count at most INFO_KEY_COUNT_AGE_MS old rather than ask them all each time.
-  const keyCount = new RecentValue(() => clusterKeyCount(machine, remoteKeyCount), INFO_KEY_COUNT_AGE_MS);
-  // The driver's effects reach `backend` only from the first feed on, after it exists.
-  const backend = new CoordinatorBackend({
+  // INFO, which clients such as ioredis send on every connect, shows a key count at most
+  // INFO_KEY_COUNT_AGE_MS old rather than ask every storage node each time; DBSIZE asks them.
+  const backend: CoordinatorBackend = new CoordinatorBackend({
     feed: (event) => driver.feed(event),
-    currentTick: () => driver.currentTick,
+    currentTick: () => ticker.current,
     deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),
     info: () => clusterInfo(machine),
     extraCommands: clusterCommands(machine),
-    dbsize: () => keyCount.fresh(),
     infoKeyCount: () => keyCount.get(),
   });
-  driver.feed({ kind: "recovered", ...recovered, epoch });
+  const keyCount = new RecentValue(async () => backend.dbsize(), INFO_KEY_COUNT_AGE_MS);
+  driver.feed({ kind: "recovered", ...readCoordinatorState(store) });
 
+  // A storage node's link: its hello (with the verdict on its proof), its messages and its close
+  // go to the machine, which decides who joins and which connection speaks for a node.
   const acceptNode = (socket: Socket, firstBytes: Buffer) => {
     const link = new FramedLink(socket, settings.limits.requestBytesMax);
+    const connection = nextConnection++;
+    connections.set(connection, link);
     const nonce = newChallenge();
-    let nodeId: string | undefined;
+    let helloSeen = false;
     const timer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     link.onMessage = (raw) => {
-      if (nodeId !== undefined) {
-        // Only the node's current connection speaks for it (not a refused or replaced one).
-        if (links.get(nodeId) === link) driver.feed({ kind: "message", from: nodeId, message: raw as NodeToCoordinator });
-        return;
-      }
-      const checked = checkHello(raw);
-      if ("problem" in checked) {
-        logger.warn({ remote: socket.remoteAddress, reason: checked.problem }, "a storage node sent a malformed hello");
-        link.send({ type: "refused", reason: `malformed hello: ${checked.problem}` });
-        return link.close("malformed hello");
-      }
-      const { hello } = checked;
-      if (!proofMatches(settings.secret, nonce, hello.nodeId, hello.incarnation, hello.proof)) {
-        logger.warn({ remote: socket.remoteAddress }, "a storage node failed the handshake (wrong cluster secret?)");
-        link.send({ type: "refused", reason: "wrong cluster secret" });
-        return link.close("failed handshake");
-      }
+      if (helloSeen) return void driver.feed({ kind: "message", connection, message: raw as NodeToCoordinator });
+      helloSeen = true;
       clearTimeout(timer);
-      nodeId = hello.nodeId;
-      // The new connection replaces a member's current one only once the membership takes it: a
-      // process claiming a live member's id from another data directory is refused, and must not
-      // cut the member off on its way out.
-      const previous = links.get(nodeId);
-      links.set(nodeId, link);
-      link.send({ type: "welcome" });
-      driver.feed({ kind: "nodeUp", node: { id: nodeId, address: hello.address, incarnation: hello.incarnation } });
-      if (links.get(nodeId) === link) previous?.close("replaced by a new connection of the same node");
-      else if (previous !== undefined && !previous.isClosed) links.set(nodeId, previous);
+      const hello = raw as { nodeId?: unknown; incarnation?: unknown; proof?: unknown };
+      const proofValid = typeof hello.nodeId === "string" && typeof hello.incarnation === "string"
+        && proofMatches(settings.secret, nonce, hello.nodeId, hello.incarnation, hello.proof);
+      if (!proofValid) logger.warn({ remote: socket.remoteAddress }, "a storage node failed the handshake (wrong cluster secret?)");
+      driver.feed({ kind: "hello", connection, hello: raw, proofValid });
     };
     link.onClose = () => {
       clearTimeout(timer);
-      if (nodeId !== undefined && links.get(nodeId) === link) {
-        links.delete(nodeId);
-        driver.feed({ kind: "nodeDown", nodeId });
-      }
+      connections.delete(connection);
+      driver.feed({ kind: "connectionClosed", connection });
     };
     link.send({ type: "challenge", nonce });
     link.feed(firstBytes.subarray(1));
@@ -165,18 +147,18 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     serverInfo: { mode: "coordinator", version: VERSION, dataDir: settings.dataDir },
     onInternalConnection: acceptNode,
   });
-  driver.startTicks(settings.tickMs);
+  ticker.start();
   const address = server.address();
-  logger.info({ host: address.address, port: address.port, data: settings.dataDir, epoch }, "coordinator ready");
+  logger.info({ host: address.address, port: address.port, data: settings.dataDir }, "coordinator ready");
   signalParent({ event: "ready", port: address.port });
   return {
     host: address.address,
     port: address.port,
     async close() {
-      driver.stopTicks();
+      ticker.stop();
       await server.close();
       backend.failAll("the coordinator is stopping");
-      for (const link of links.values()) link.close("coordinator stopping");
+      for (const link of connections.values()) link.close("coordinator stopping");
       await store.close();
       lock.release();
       logger.info("coordinator stopped");

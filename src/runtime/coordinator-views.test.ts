@@ -5,10 +5,13 @@ import { clusterCommands } from "./coordinator-views.js";
 
 test("RINGKV NODES lists the storage nodes by id, numbers compared as numbers", async () => {
   const machine = new CoordinatorMachine({ replicas: 2 });
-  machine.step({ kind: "recovered", epoch: 1, members: [], sealed: false, decisions: [] });
-  for (const id of ["node-10", "node-2", "node-1"]) {
-    machine.step({ kind: "nodeUp", node: { id, address: `127.0.0.1:${7000 + Number(id.slice(5))}`, incarnation: "0f".repeat(16) } });
-  }
+  const [epoch] = machine.step({ kind: "recovered", epoch: 1, members: [], sealed: false, decisions: [] });
+  assert.ok(epoch?.kind === "persist");
+  machine.step({ kind: "persisted", token: epoch.token });
+  ["node-10", "node-2", "node-1"].forEach((id, connection) => {
+    const hello = { type: "hello", nodeId: id, address: `127.0.0.1:${7000 + Number(id.slice(5))}`, incarnation: "0f".repeat(16) };
+    machine.step({ kind: "hello", connection, hello, proofValid: true });
+  });
   const [ringkv] = clusterCommands(machine);
   const rows = (await ringkv!.run([Buffer.from("RINGKV"), Buffer.from("NODES")])) as Array<Map<string, unknown>>;
   assert.deepEqual(rows.map((row) => row.get("id")), ["node-1", "node-2", "node-10"]);

@@ -75,16 +75,3 @@ function locateReply(machine: CoordinatorMachine, key: Buffer): ReplyValue {
     ]))],
   ]);
 }
-
-/**
- * DBSIZE in a cluster: each key lives on R nodes, so the sum of the nodes' counts over R. Exact
- * once every replica has applied every commit; the coordinator has no count of its own.
- */
-export async function clusterKeyCount(machine: CoordinatorMachine, countAt: (address: string) => Promise<number>): Promise<number> {
-  const view = machine.view();
-  const counts = await Promise.all(view.members.filter((member) => member.up).map((member) => countAt(member.address)));
-  if (counts.length < view.members.length) {
-    throw new RingkvError("TRYAGAIN", `DBSIZE needs every storage node; ${view.members.length - counts.length} of ${view.members.length} are down`);
-  }
-  return Math.round(counts.reduce((sum, count) => sum + count, 0) / view.placement.replicas);
-}

@@ -4,22 +4,14 @@
 // written it is refused (PROTOCOL.md, Placement): that directory lacks the data the node held.
 
 import { randomBytes } from "node:crypto";
-import { nodeIdProblem } from "../core/cluster/node-id.js";
+import { INCARNATION_BYTES, isIncarnation, nodeIdProblem } from "../core/cluster/node-id.js";
 import { RingkvError } from "../core/errors.js";
 import type { KVStore } from "../storage/kv-store.js";
 import { incarnationWrite, nodeIdWrite, storedNodeIdentity } from "./records.js";
 
-/** Random bytes in an incarnation; it is kept and sent as their lowercase hex. */
-export const INCARNATION_BYTES = 16;
-
 export interface NodeIdentity {
   nodeId: string;
   incarnation: string;
-}
-
-/** True for a well-formed incarnation (what a hello must carry). */
-export function isIncarnation(value: unknown): value is string {
-  return typeof value === "string" && value.length === INCARNATION_BYTES * 2 && /^[0-9a-f]+$/.test(value);
 }
 
 /**

@@ -3,16 +3,16 @@ import assert from "node:assert/strict";
 import { pack } from "msgpackr";
 import { KVStore } from "../storage/kv-store.js";
 import { withTempDir } from "../storage/testing/temp-dir.js";
-import { coordinatorWrites, recoverCoordinator } from "./records.js";
+import { coordinatorStoreWrites, readCoordinatorState } from "./records.js";
 
 const placement = { partitions: 16, vnodesPerNode: 4, replicas: 2 };
 
-async function recoveredAfter(write: (store: KVStore) => Promise<void>): Promise<ReturnType<typeof recoverCoordinator>> {
+async function recoveredAfter(write: (store: KVStore) => Promise<void>): Promise<ReturnType<typeof readCoordinatorState>> {
   return withTempDir(async (dir) => {
     const store = await KVStore.open(dir, { kind: "coordinator" });
     try {
       await write(store);
-      return recoverCoordinator(store);
+      return readCoordinatorState(store);
     } finally {
       await store.close();
     }
@@ -21,7 +21,7 @@ async function recoveredAfter(write: (store: KVStore) => Promise<void>): Promise
 
 test("a members record keeps every member's incarnation", async () => {
   const members = [{ id: "n1", address: "127.0.0.1:1", incarnation: "aa".repeat(16) }, { id: "n2", address: "127.0.0.1:2", incarnation: "bb".repeat(16) }];
-  const recovered = await recoveredAfter((store) => store.write(coordinatorWrites([{ type: "members", members, sealed: true, placement }])));
+  const recovered = await recoveredAfter((store) => store.write(coordinatorStoreWrites([{ type: "members", members, sealed: true, placement }])));
   assert.deepEqual(recovered.members, members);
   assert.equal(recovered.sealed, true);
 });

@@ -1,11 +1,13 @@
-// How the machines' durable records (src/core/cluster/types.ts) are laid out in a KVStore, and
-// read back at recovery. Sub-databases: "data" holds user keys; "txn" holds 2PC records keyed by
-// txid (a participant's prepared writes, or the coordinator's commit decisions); "meta" holds the
-// coordinator's epoch and membership, and a node's id and incarnation.
+// Where the machines' durable state lives in a KVStore, and how it is read back at recovery: the
+// layout only. What each record means (which state it changes) is the core's (core/cluster/durable.ts);
+// here its primitive changes become store writes. Sub-databases: "data" holds user keys; "txn" holds
+// 2PC records keyed by txid (a participant's prepared writes, or the coordinator's commit
+// decisions); "meta" holds the coordinator's epoch and membership, and a node's id and incarnation.
 
 import { Packr } from "msgpackr";
+import { writeCoordinatorRecords, writeParticipantRecords } from "../core/cluster/durable.js";
 import type {
-  CoordinatorRecord, MemberInfo, NodeId, ParticipantRecord, Placement, TxnId, TxnWrite,
+  CoordinatorDurableState, CoordinatorRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement, TxnId, TxnWrite,
 } from "../core/cluster/types.js";
 import type { KVStore, StoreWrite } from "../storage/kv-store.js";
 import type { DataWrite } from "./storage-engine.js";
@@ -22,53 +24,37 @@ function txnKey(txid: TxnId): Buffer {
 }
 
 /** A participant's records as one atomic write: data changes, plus txn-record changes. */
-export function participantWrites(records: ParticipantRecord[]): { data: DataWrite[]; extra: StoreWrite[] } {
+export function participantStoreWrites(records: readonly ParticipantRecord[]): { data: DataWrite[]; extra: StoreWrite[] } {
   const data: DataWrite[] = [];
   const extra: StoreWrite[] = [];
-  for (const record of records) {
-    if (record.type === "prepared") {
-      extra.push({ db: "txn", key: txnKey(record.txid), value: packr.pack(record.writes) });
-      continue;
-    }
-    if (record.type === "committed") {
-      for (const write of record.writes) data.push({ key: Buffer.from(write.key), value: write.value === null ? null : Buffer.from(write.value) });
-    }
-    extra.push({ db: "txn", key: txnKey(record.txid), value: null });
-  }
+  writeParticipantRecords(records, {
+    putData: (key, value) => data.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) }),
+    putPrepared: (txid, writes) => extra.push({ db: "txn", key: txnKey(txid), value: packr.pack(writes) }),
+    deletePrepared: (txid) => extra.push({ db: "txn", key: txnKey(txid), value: null }),
+  });
   return { data, extra };
 }
 
-export function recoverPrepared(store: KVStore): Array<{ txid: TxnId; writes: TxnWrite[] }> {
-  return [...store.entries("txn")].map(([key, value]) => ({ txid: key.toString("utf8"), writes: packr.unpack(value) as TxnWrite[] }));
+export function readParticipantState(store: KVStore): ParticipantDurableState {
+  const prepared = [...store.entries("txn")].map(([key, value]) => ({ txid: key.toString("utf8"), writes: packr.unpack(value) as TxnWrite[] }));
+  return { prepared };
 }
 
-export function coordinatorWrites(records: CoordinatorRecord[]): StoreWrite[] {
-  return records.map((record): StoreWrite => {
-    switch (record.type) {
-      case "epoch":
-        return { db: "meta", key: META_EPOCH, value: packr.pack(record.epoch) };
-      case "members":
-        return { db: "meta", key: META_MEMBERS, value: packr.pack({ members: record.members, sealed: record.sealed, placement: record.placement }) };
-      case "decision":
-        return { db: "txn", key: txnKey(record.txid), value: packr.pack({ participants: record.participants, writes: record.writes }) };
-      case "forget":
-        return { db: "txn", key: txnKey(record.txid), value: null };
-    }
+/** A coordinator's records as one atomic write. */
+export function coordinatorStoreWrites(records: readonly CoordinatorRecord[]): StoreWrite[] {
+  const writes: StoreWrite[] = [];
+  writeCoordinatorRecords(records, {
+    setEpoch: (epoch) => writes.push({ db: "meta", key: META_EPOCH, value: packr.pack(epoch) }),
+    setMembership: (membership) => writes.push({ db: "meta", key: META_MEMBERS, value: packr.pack(membership) }),
+    putDecision: (txid, decision) => writes.push({ db: "txn", key: txnKey(txid), value: packr.pack(decision) }),
+    deleteDecision: (txid) => writes.push({ db: "txn", key: txnKey(txid), value: null }),
   });
-}
-
-export interface CoordinatorState {
-  epoch: number;
-  members: MemberInfo[];
-  sealed: boolean;
-  /** Absent on a fresh data directory. */
-  placement?: Placement;
-  decisions: Array<{ txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }>;
+  return writes;
 }
 
 type StoredMember = Omit<MemberInfo, "incarnation"> & { incarnation?: string };
 
-export function recoverCoordinator(store: KVStore): CoordinatorState {
+export function readCoordinatorState(store: KVStore): CoordinatorDurableState {
   const epoch = store.get("meta", META_EPOCH);
   const members = store.get("meta", META_MEMBERS);
   const stored = members === undefined

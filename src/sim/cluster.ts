@@ -18,8 +18,8 @@ import type { Plant } from "./plants.js";
 import { Prng } from "./prng.js";
 import { Scheduler } from "./scheduler.js";
 import {
-  SimDisk, applyCoordinatorRecords, applyParticipantRecords, emptyCoordinatorDurable, emptyParticipantDurable,
-  type CoordinatorDurable, type ParticipantDurable,
+  SimDisk, applyCoordinatorRecords, applyParticipantRecords, emptyCoordinatorDurable, emptyParticipantDurable, recoveredCoordinatorState,
+  recoveredParticipantState, type CoordinatorDurable, type ParticipantDurable,
 } from "./sim-disk.js";
 import { COORDINATOR, SimNetwork } from "./sim-network.js";
 import { SimProcess } from "./sim-process.js";
@@ -53,7 +53,7 @@ export interface ClusterBounds {
 
 export interface NodeHandle {
   id: NodeId;
-  process: SimProcess<ParticipantEvent, ParticipantEffect>;
+  process: SimProcess<ParticipantEvent, ParticipantEffect, ParticipantRecord>;
   disk: SimDisk<ParticipantRecord, ParticipantDurable>;
   machine: ParticipantMachine | undefined;
 }
@@ -65,15 +65,12 @@ export interface ClusterStats {
   cuts: number;
 }
 
-/** Token of the epoch write a booting coordinator makes before its machine exists (machines count from 1). */
-const BOOT_TOKEN = 0;
-
 export class SimCluster {
   readonly scheduler: Scheduler;
   readonly trace: Trace;
   readonly network: SimNetwork;
   readonly clients: ClientLink;
-  readonly coordinator: SimProcess<CoordinatorEvent, CoordinatorEffect>;
+  readonly coordinator: SimProcess<CoordinatorEvent, CoordinatorEffect, CoordinatorRecord>;
   readonly coordinatorDisk: SimDisk<CoordinatorRecord, CoordinatorDurable>;
   readonly nodes = new Map<NodeId, NodeHandle>();
   /** Promises the machines broke, found while running (checkers add theirs after the run). */
@@ -84,8 +81,8 @@ export class SimCluster {
   halted = false;
   readonly #diskPrng: Prng;
   readonly #plantPrng: Prng;
-  #bootAttempt = 0;
-  #booting = false;
+  /** Names each batch written to a simulated disk, so that its sync finds it. */
+  #nextBatch = 1;
   /** Processes to crash in the middle of their next disk sync, until the given time. */
   readonly #armedMidSync = new Map<string, number>();
 
@@ -103,7 +100,10 @@ export class SimCluster {
       { reconnectMinUs: 20_000, reconnectMaxUs: 200_000 }, nodeIds);
     this.coordinator = new SimProcess(this.scheduler, this.trace, {
       name: COORDINATOR, tickUs, clockRate: clockRate(), inboxMax: bounds.inboxMax,
-      handleEffects: (effects) => this.#coordinatorEffects(effects),
+      port: {
+        persist: (records, durable) => this.#persist(this.coordinator, this.coordinatorDisk, records, durable),
+        carry: (effect) => this.#coordinatorEffect(effect),
+      },
       machineFailed: (error) => this.#machineFailed(COORDINATOR, error),
     });
     this.coordinatorDisk = new SimDisk(emptyCoordinatorDurable(), applyCoordinatorRecords, bounds.diskPendingMax);
@@ -114,7 +114,10 @@ export class SimCluster {
         machine: undefined,
         process: new SimProcess(this.scheduler, this.trace, {
           name: id, tickUs, clockRate: clockRate(), inboxMax: bounds.inboxMax,
-          handleEffects: (effects, cause) => this.#participantEffects(handle, effects, cause),
+          port: {
+            persist: (records, durable) => this.#persist(handle.process, handle.disk, records, durable),
+            carry: (effect) => this.#participantEffect(handle, effect),
+          },
           machineFailed: (error) => this.#machineFailed(id, error),
         }),
       };
@@ -135,14 +138,14 @@ export class SimCluster {
   }
 
   startAll(): void {
-    this.#bootCoordinator();
+    this.#startCoordinator();
     for (const node of this.nodes.values()) this.#startNode(node);
   }
 
   // ---------------------------------------------------------------- what the nemesis does
 
   isAlive(name: string): boolean {
-    return name === COORDINATOR ? this.coordinator.alive || this.#booting : this.#node(name).process.alive;
+    return this.#process(name).alive;
   }
 
   isPaused(name: string): boolean {
@@ -150,12 +153,7 @@ export class SimCluster {
   }
 
   crash(name: string, why = "nemesis"): void {
-    if (name === COORDINATOR && this.#booting) {
-      this.#bootAttempt += 1; // the boot in progress never completes
-      this.#booting = false;
-    } else if (!this.#process(name).alive) {
-      return;
-    }
+    if (!this.#process(name).alive) return;
     this.stats.crashes += 1;
     this.#process(name).crash(why);
     this.network.processCrashed(name);
@@ -173,7 +171,7 @@ export class SimCluster {
   restart(name: string): void {
     if (this.isAlive(name)) return;
     this.stats.restarts += 1;
-    if (name === COORDINATOR) this.#bootCoordinator();
+    if (name === COORDINATOR) this.#startCoordinator();
     else this.#startNode(this.#node(name));
   }
 
@@ -235,103 +233,85 @@ export class SimCluster {
 
   // ---------------------------------------------------------------- starting processes
 
-  /** The driver persists the bumped epoch before the machine exists (types.ts, recovered). */
-  #bootCoordinator(): void {
-    if (this.coordinator.alive || this.#booting) return;
-    this.#booting = true;
-    this.#bootAttempt += 1;
-    const attempt = this.#bootAttempt;
-    const disk = this.coordinatorDisk;
-    const syncAtUs = disk.write(BOOT_TOKEN, [{ type: "epoch", epoch: disk.durable.epoch + 1 }], this.scheduler.nowUs, this.#syncLatencyUs());
-    this.scheduler.at(syncAtUs, () => {
-      if (attempt !== this.#bootAttempt || !disk.sync(BOOT_TOKEN)) return;
-      this.#booting = false;
-      const durable = disk.durable;
-      // Every node must have joined before the first write seals the membership: the simulated
-      // cluster is all of its nodes, as `ringkv start` launches them.
-      const machine = new CoordinatorMachine({
-        replicas: this.options.replicas, minNodes: this.options.nodes,
-        partitions: this.options.partitions, vnodesPerNode: this.options.vnodesPerNode,
-        ticksPerSecond: Math.round(1000 / this.options.tickMs),
-      });
-      this.coordinatorMachine = machine;
-      const decisions = [...durable.decisions].map(([txid, decision]) => ({ txid, ...deepCopy(decision) }));
-      const recovered: CoordinatorEvent = {
-        kind: "recovered", epoch: durable.epoch, members: deepCopy(durable.members), sealed: durable.sealed, decisions,
-      };
-      if (durable.placement !== undefined) recovered.placement = { ...durable.placement };
-      this.coordinator.start(machine, recovered);
-      this.network.processStarted(COORDINATOR);
+  /** The machine persists its next epoch itself before it serves (coordinator.ts, #recover). */
+  #startCoordinator(): void {
+    if (this.coordinator.alive) return;
+    // Every node must have joined before the first write seals the membership: the simulated
+    // cluster is all of its nodes, as `ringkv start` launches them.
+    const machine = new CoordinatorMachine({
+      replicas: this.options.replicas, minNodes: this.options.nodes,
+      partitions: this.options.partitions, vnodesPerNode: this.options.vnodesPerNode,
+      ticksPerSecond: Math.round(1000 / this.options.tickMs),
     });
+    this.coordinatorMachine = machine;
+    this.coordinator.start(machine, { kind: "recovered", ...recoveredCoordinatorState(this.coordinatorDisk.durable) });
+    this.network.processStarted(COORDINATOR);
   }
 
   #startNode(node: NodeHandle): void {
     this.options.plant?.hooks.participantRestart?.(node.disk.durable);
-    const prepared = [...node.disk.durable.prepared].map(([txid, writes]) => ({ txid, writes: deepCopy(writes) }));
     const data = node.disk.durable.data;
     node.machine = new ParticipantMachine({ nodeId: node.id, ticksPerSecond: Math.round(1000 / this.options.tickMs) }, {
       get: (key) => data.get(keyString(key)),
+      count: () => data.size,
     });
-    node.process.start(node.machine, { kind: "recovered", prepared });
+    node.process.start(node.machine, { kind: "recovered", ...recoveredParticipantState(node.disk.durable) });
     this.network.processStarted(node.id);
   }
 
-  // ---------------------------------------------------------------- carrying out effects
+  // ---------------------------------------------------------------- the simulated side of the driver's port
 
-  #coordinatorEffects(effects: CoordinatorEffect[]): void {
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case "send":
-          this.network.sendToNode(effect.to, effect.message);
-          break;
-        case "persist":
-          this.#persist(this.coordinator, this.coordinatorDisk, effect.token, effect.records);
-          break;
-        case "reply":
-          this.clients.answer(effect.requestId, { kind: "result", result: deepCopy(effect.result) });
-          break;
-        case "fail":
-          this.clients.answer(effect.requestId, { kind: "error", error: effect.error });
-          break;
-        case "refuseNode":
-          this.#fail(`the coordinator refused ${effect.nodeId}, a member from the start: ${effect.reason}`);
-          this.network.refuse(effect.nodeId);
-          break;
-        case "log":
-          break;
-      }
+  #coordinatorEffect(effect: Exclude<CoordinatorEffect, { kind: "persist" }>): void {
+    switch (effect.kind) {
+      case "send":
+        this.network.sendToNode(effect.connection, effect.message);
+        return;
+      case "reply":
+        this.clients.answer(effect.requestId, { kind: "result", result: deepCopy(effect.result) });
+        return;
+      case "fail":
+        this.clients.answer(effect.requestId, { kind: "error", error: effect.error });
+        return;
+      case "refuse":
+        this.#fail(`the coordinator refused connection ${effect.connection} of a member from the start: ${effect.reason}`);
+        this.network.refuse(effect.connection);
+        return;
+      case "closeConnection":
+        this.network.closeConnection(effect.connection, effect.reason);
+        return;
+      case "welcome":
+      case "log":
+        return;
     }
   }
 
-  #participantEffects(node: NodeHandle, effects: ParticipantEffect[], cause: ParticipantEvent): void {
-    for (const effect of effects) {
-      if (effect.kind === "persist") this.#persist(node.process, node.disk, effect.token, effect.records);
-      if (effect.kind !== "send") continue;
-      let message = effect.message;
-      const lie = this.options.plant?.hooks.readReply;
-      if (lie !== undefined && message.type === "readReply" && cause.kind === "message" && cause.message.type === "read") {
-        message = { ...message, values: lie(cause.message.keys, message.values, node.disk.durable, this.#plantPrng) };
-      }
-      this.network.sendToCoordinator(node.id, message);
+  #participantEffect(node: NodeHandle, effect: Exclude<ParticipantEffect, { kind: "persist" }>): void {
+    if (effect.kind !== "send") return;
+    let message = effect.message;
+    const lie = this.options.plant?.hooks.readReply;
+    const cause = node.process.lastEvent;
+    if (lie !== undefined && message.type === "readReply" && cause?.kind === "message" && cause.message.type === "read") {
+      message = { ...message, values: lie(cause.message.keys, message.values, node.disk.durable, this.#plantPrng) };
     }
+    this.network.sendToCoordinator(node.id, message);
   }
 
-  /** Writes a batch; `persisted` is fed once it is synced (and a short notification later). */
+  /** Writes a batch; its machine hears it is durable once it is synced (and a short notification later). */
   #persist<Event extends { kind: string }, Effect extends { kind: string }, DiskRecord, State>(
-    process: SimProcess<Event, Effect>, disk: SimDisk<DiskRecord, State>, token: number, records: DiskRecord[],
+    process: SimProcess<Event, Effect, DiskRecord>, disk: SimDisk<DiskRecord, State>, records: DiskRecord[], durable: () => void,
   ): void {
     const incarnation = process.incarnation;
     const nowUs = this.scheduler.nowUs;
+    const batch = this.#nextBatch;
+    this.#nextBatch += 1;
     // A copy: the machine may keep and change its objects, the disk must not see that.
-    const syncAtUs = disk.write(token, deepCopy(records), nowUs, this.#syncLatencyUs());
-    const feedPersisted = (): void => {
-      if (process.incarnation === incarnation) process.deliver({ kind: "persisted", token } as unknown as Event);
-    };
+    const syncAtUs = disk.write(batch, deepCopy(records), nowUs, this.#syncLatencyUs());
+    const notify = (): void => process.deliverDurable(incarnation, durable);
     const early = this.options.plant?.hooks.persistedBeforeSync?.(records as Array<CoordinatorRecord | ParticipantRecord>) === true;
-    if (early) this.scheduler.after(0, feedPersisted);
+    if (early) this.scheduler.after(0, notify);
     this.scheduler.at(syncAtUs, () => {
-      if (process.incarnation !== incarnation || !disk.sync(token)) return;
-      if (!early) this.scheduler.after(this.#diskPrng.float() * 200, feedPersisted);
+      if (process.incarnation !== incarnation || !disk.sync(batch)) return;
+      if (!early) this.scheduler.after(this.#diskPrng.float() * 200, notify);
     });
     const armedUntilUs = this.#armedMidSync.get(process.name);
     if (armedUntilUs !== undefined && armedUntilUs >= nowUs) {
@@ -361,16 +341,16 @@ export class SimCluster {
     const note = (text: string): void => this.trace.record(this.scheduler.nowUs, `~ ${text}`);
     return {
       toNode: (nodeId, message) => this.#node(nodeId).process.deliver({ kind: "message", message: deepCopy(message) }),
-      toCoordinator: (from, message) => this.coordinator.deliver({ kind: "message", from, message: deepCopy(message) }),
+      toCoordinator: (connection, message) => this.coordinator.deliver({ kind: "message", connection, message: deepCopy(message) }),
       connected: (nodeId) => this.#node(nodeId).process.deliver({ kind: "connected" }),
       // A simulated disk survives every crash and is never replaced, so a node's incarnation is fixed.
-      nodeUp: (nodeId) => this.coordinator.deliver({ kind: "nodeUp", node: { id: nodeId, address: `sim:${nodeId}`, incarnation: `sim:${nodeId}` } }),
-      nodeDown: (nodeId) => this.coordinator.deliver({ kind: "nodeDown", nodeId }),
+      hello: (nodeId, connection) => this.coordinator.deliver({ kind: "hello", connection, hello: simHello(nodeId), proofValid: true }),
+      closed: (_nodeId, connection) => this.coordinator.deliver({ kind: "connectionClosed", connection }),
       note,
     };
   }
 
-  #process(name: string): SimProcess<CoordinatorEvent, CoordinatorEffect> | SimProcess<ParticipantEvent, ParticipantEffect> {
+  #process(name: string): SimProcess<CoordinatorEvent, CoordinatorEffect, CoordinatorRecord> | SimProcess<ParticipantEvent, ParticipantEffect, ParticipantRecord> {
     return name === COORDINATOR ? this.coordinator : this.#node(name).process;
   }
 
@@ -379,4 +359,16 @@ export class SimCluster {
     if (node === undefined) throw new Error(`sim: no node ${id}`);
     return node;
   }
+}
+
+/** The hello a simulated node sends: its id, the incarnation of its (never replaced) disk, an address. */
+function simHello(nodeId: NodeId): { type: "hello"; nodeId: NodeId; incarnation: string; address: string } {
+  return { type: "hello", nodeId, incarnation: simIncarnation(nodeId), address: `sim:${nodeId}` };
+}
+
+/** 32 hex digits derived from the id, as a real node's random incarnation would look. */
+function simIncarnation(nodeId: NodeId): string {
+  let hex = "";
+  for (const char of nodeId) hex += char.charCodeAt(0).toString(16).padStart(2, "0");
+  return hex.padEnd(32, "0").slice(0, 32);
 }

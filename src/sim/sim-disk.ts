@@ -5,11 +5,14 @@
 // unsynced batches may survive, each whole (never half-applied: "torn" means lost).
 //
 // The durable state is what a restarted process recovers from, and what a participant's DataView
-// reads. The apply function gives each role's records their meaning.
+// reads. It is kept in maps; what each record changes in it is the core's to say (durable.ts).
 
+import { writeCoordinatorRecords, writeParticipantRecords } from "../core/cluster/durable.js";
 import { keyString } from "../core/cluster/key-string.js";
+import { deepCopy } from "./copy.js";
 import type {
-  Bytes, CoordinatorRecord, MemberInfo, NodeId, ParticipantRecord, Placement, TxnId, TxnWrite,
+  Bytes, CoordinatorDurableState, CoordinatorRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement, TxnId,
+  TxnWrite,
 } from "../core/cluster/types.js";
 
 interface PendingBatch<DiskRecord> {
@@ -88,25 +91,21 @@ export function emptyParticipantDurable(): ParticipantDurable {
 }
 
 export function applyParticipantRecords(state: ParticipantDurable, records: readonly ParticipantRecord[]): void {
-  for (const record of records) {
-    switch (record.type) {
-      case "prepared":
-        state.prepared.set(record.txid, record.writes);
-        break;
-      case "committed":
-        for (const write of record.writes) {
-          const key = keyString(write.key);
-          state.overwritten.set(key, state.data.get(key));
-          if (write.value === null) state.data.delete(key);
-          else state.data.set(key, write.value);
-        }
-        state.prepared.delete(record.txid);
-        break;
-      case "aborted":
-        state.prepared.delete(record.txid);
-        break;
-    }
-  }
+  writeParticipantRecords(records, {
+    putData: (keyBytes, value) => {
+      const key = keyString(keyBytes);
+      state.overwritten.set(key, state.data.get(key));
+      if (value === null) state.data.delete(key);
+      else state.data.set(key, value);
+    },
+    putPrepared: (txid, writes) => state.prepared.set(txid, writes),
+    deletePrepared: (txid) => state.prepared.delete(txid),
+  });
+}
+
+/** What a participant starts from after a crash (copied: the machine may keep what it is given). */
+export function recoveredParticipantState(state: ParticipantDurable): ParticipantDurableState {
+  return { prepared: [...state.prepared].map(([txid, writes]) => ({ txid, writes: deepCopy(writes) })) };
 }
 
 // ---------------------------------------------------------------- the coordinator's disk
@@ -126,22 +125,20 @@ export function emptyCoordinatorDurable(): CoordinatorDurable {
 }
 
 export function applyCoordinatorRecords(state: CoordinatorDurable, records: readonly CoordinatorRecord[]): void {
-  for (const record of records) {
-    switch (record.type) {
-      case "epoch":
-        state.epoch = record.epoch;
-        break;
-      case "members":
-        state.members = record.members;
-        state.sealed = record.sealed;
-        state.placement = record.placement;
-        break;
-      case "decision":
-        state.decisions.set(record.txid, { participants: record.participants, writes: record.writes });
-        break;
-      case "forget":
-        state.decisions.delete(record.txid);
-        break;
-    }
-  }
+  writeCoordinatorRecords(records, {
+    setEpoch: (epoch) => {
+      state.epoch = epoch;
+    },
+    setMembership: ({ members, sealed, placement }) => Object.assign(state, { members, sealed, placement }),
+    putDecision: (txid, decision) => state.decisions.set(txid, decision),
+    deleteDecision: (txid) => state.decisions.delete(txid),
+  });
+}
+
+/** What a coordinator starts from after a crash (copied: the machine may keep what it is given). */
+export function recoveredCoordinatorState(state: CoordinatorDurable): CoordinatorDurableState {
+  const decisions = [...state.decisions].map(([txid, decision]) => ({ txid, ...deepCopy(decision) }));
+  const recovered: CoordinatorDurableState = { epoch: state.epoch, members: deepCopy(state.members), sealed: state.sealed, decisions };
+  if (state.placement !== undefined) recovered.placement = { ...state.placement };
+  return recovered;
 }

@@ -6,11 +6,12 @@
 //
 // A connection closes when either process crashes, or when a cut link (partition, one-way or both)
 // is noticed, which takes a while: a short cut may heal unnoticed, losing only what crossed it.
-// When the coordinator still had the node up, it is told `nodeDown`. When both processes are up
-// and the link whole again, the node reconnects: the participant gets `connected`, then the
-// coordinator `nodeUp`, and only then do messages of the new connection arrive.
+// When the coordinator still had the connection open, it is told it `closed`. When both processes
+// are up and the link whole again, the node reconnects: the participant gets `connected`, then the
+// coordinator the new connection's `hello`, and only then do messages of the new connection arrive.
+// Every connection has a number unique in the run, which the coordinator addresses it by.
 
-import type { CoordinatorToNode, NodeId, NodeToCoordinator } from "../core/cluster/types.js";
+import type { ConnectionId, CoordinatorToNode, NodeId, NodeToCoordinator } from "../core/cluster/types.js";
 import type { FaultPlan } from "./faults.js";
 import type { Prng } from "./prng.js";
 import type { Scheduler } from "./scheduler.js";
@@ -22,10 +23,12 @@ export type LinkCut = "both" | "toNode" | "toCoordinator";
 /** Where the network hands what it carries; the cluster routes these into the machines. */
 export interface NetworkEndpoints {
   toNode(nodeId: NodeId, message: CoordinatorToNode): void;
-  toCoordinator(nodeId: NodeId, message: NodeToCoordinator): void;
+  toCoordinator(connection: ConnectionId, message: NodeToCoordinator): void;
   connected(nodeId: NodeId): void;
-  nodeUp(nodeId: NodeId): void;
-  nodeDown(nodeId: NodeId): void;
+  /** The node's hello on a new connection reaches the coordinator. */
+  hello(nodeId: NodeId, connection: ConnectionId): void;
+  /** The coordinator sees a connection it was told of close. */
+  closed(nodeId: NodeId, connection: ConnectionId): void;
   /** A line for the trace: a loss, a cut, a connection opening or closing. */
   note(text: string): void;
 }
@@ -40,26 +43,30 @@ interface Link {
   nodeId: NodeId;
   /** The current (or last) connection's number; messages carry the one they were sent on. */
   incarnation: number;
+  /** The current (or last) connection's id, unique in the run (0: none yet). */
+  connection: ConnectionId;
   open: boolean;
   /** The participant was told `connected` on this connection: it may send. */
   nodeConnected: boolean;
-  /** The coordinator was told `nodeUp` on this connection: it may send, and must hear `nodeDown`. */
+  /** The coordinator got this connection's hello: it may send, and must hear the connection close. */
   coordinatorSawUp: boolean;
-  /** When `nodeUp` arrives: the node's messages on this connection arrive after it. */
+  /** When the hello arrives: the node's messages on this connection arrive after it. */
   nodeUpAtUs: number;
   cutToNode: boolean;
   cutToCoordinator: boolean;
   reconnectPending: boolean;
   /** The coordinator refused the node: it stays disconnected. */
   refused: boolean;
-  /** A new connection may not open before the old one's nodeDown has arrived. */
+  /** A new connection may not open before the old one's close has reached the coordinator. */
   reopenNotBeforeUs: number;
 }
 
 export class SimNetwork {
   readonly #links = new Map<NodeId, Link>();
+  readonly #linkByConnection = new Map<ConnectionId, Link>();
+  #nextConnection = 1;
   readonly #alive = new Map<string, boolean>();
-  /** Bumped at every coordinator start: a nodeDown meant for a dead coordinator is not delivered. */
+  /** Bumped at every coordinator start: a close meant for a dead coordinator is not delivered. */
   #coordinatorIncarnation = 0;
 
   constructor(
@@ -74,7 +81,7 @@ export class SimNetwork {
     for (const nodeId of nodeIds) {
       this.#alive.set(nodeId, false);
       this.#links.set(nodeId, {
-        nodeId, incarnation: 0, open: false, nodeConnected: false, coordinatorSawUp: false, nodeUpAtUs: 0,
+        nodeId, incarnation: 0, connection: 0, open: false, nodeConnected: false, coordinatorSawUp: false, nodeUpAtUs: 0,
         cutToNode: false, cutToCoordinator: false, reconnectPending: false, refused: false, reopenNotBeforeUs: 0,
       });
     }
@@ -113,10 +120,17 @@ export class SimNetwork {
   }
 
   /** The coordinator closes the connection of a node it refuses; the node does not come back. */
-  refuse(nodeId: NodeId): void {
-    const link = this.#link(nodeId);
+  refuse(connection: ConnectionId): void {
+    const link = this.#current(connection);
+    if (link === undefined) return;
     link.refused = true;
     this.#close(link, "refused by the coordinator");
+  }
+
+  /** The coordinator closes a connection (one a newer connection replaced: a node reconnects). */
+  closeConnection(connection: ConnectionId, why: string): void {
+    const link = this.#current(connection);
+    if (link !== undefined) this.#close(link, `closed by the coordinator: ${why}`);
   }
 
   isOpen(nodeId: NodeId): boolean {
@@ -129,16 +143,17 @@ export class SimNetwork {
     return link.cutToNode || link.cutToCoordinator;
   }
 
-  sendToNode(nodeId: NodeId, message: CoordinatorToNode): void {
-    const link = this.#link(nodeId);
-    if (!link.open || !link.coordinatorSawUp) return; // no connection: the runtime drops it
-    this.#carry(link, "toNode", 0, () => this.endpoints.toNode(nodeId, message));
+  sendToNode(connection: ConnectionId, message: CoordinatorToNode): void {
+    const link = this.#current(connection);
+    if (link === undefined || !link.coordinatorSawUp) return; // no such connection: the runtime drops it
+    this.#carry(link, "toNode", 0, () => this.endpoints.toNode(link.nodeId, message));
   }
 
   sendToCoordinator(nodeId: NodeId, message: NodeToCoordinator): void {
     const link = this.#link(nodeId);
     if (!link.open || !link.nodeConnected) return;
-    this.#carry(link, "toCoordinator", link.nodeUpAtUs, () => this.endpoints.toCoordinator(nodeId, message));
+    const { connection } = link;
+    this.#carry(link, "toCoordinator", link.nodeUpAtUs, () => this.endpoints.toCoordinator(connection, message));
   }
 
   /** One-way latency of a message, also used for the client connections. */
@@ -179,8 +194,9 @@ export class SimNetwork {
     link.reopenNotBeforeUs = downAtUs + 1;
     if (link.coordinatorSawUp && this.#alive.get(COORDINATOR) === true) {
       const coordinatorIncarnation = this.#coordinatorIncarnation;
+      const { connection } = link;
       this.scheduler.at(downAtUs, () => {
-        if (this.#coordinatorIncarnation === coordinatorIncarnation) this.endpoints.nodeDown(link.nodeId);
+        if (this.#coordinatorIncarnation === coordinatorIncarnation) this.endpoints.closed(link.nodeId, connection);
       });
     }
     link.coordinatorSawUp = false;
@@ -204,10 +220,14 @@ export class SimNetwork {
 
   #open(link: Link): void {
     link.incarnation += 1;
+    this.#linkByConnection.delete(link.connection);
+    link.connection = this.#nextConnection;
+    this.#nextConnection += 1;
+    this.#linkByConnection.set(link.connection, link);
     link.open = true;
     link.nodeConnected = false;
     link.coordinatorSawUp = false;
-    const { incarnation } = link;
+    const { incarnation, connection } = link;
     const connectedAtUs = this.scheduler.nowUs + Math.ceil(this.latencyUs());
     link.nodeUpAtUs = connectedAtUs + Math.ceil(this.latencyUs());
     this.endpoints.note(`net open ${link.nodeId} connection ${incarnation}`);
@@ -220,7 +240,7 @@ export class SimNetwork {
     this.scheduler.at(link.nodeUpAtUs, () => {
       if (!current()) return;
       link.coordinatorSawUp = true;
-      this.endpoints.nodeUp(link.nodeId);
+      this.endpoints.hello(link.nodeId, connection);
     });
   }
 
@@ -228,6 +248,12 @@ export class SimNetwork {
     const link = this.#links.get(nodeId);
     if (link === undefined) throw new Error(`sim network: no link to node ${nodeId}`);
     return link;
+  }
+
+  /** The open link whose current connection this is. */
+  #current(connection: ConnectionId): Link | undefined {
+    const link = this.#linkByConnection.get(connection);
+    return link !== undefined && link.connection === connection && link.open ? link : undefined;
   }
 
   #linksOf(endpoint: string): Link[] {

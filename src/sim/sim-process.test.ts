@@ -23,9 +23,9 @@ function setup(clockRate = 1) {
   const scheduler = new Scheduler(10_000);
   const handled: string[] = [];
   const failures: string[] = [];
-  const process = new SimProcess<Event, Effect>(scheduler, new Trace(100), {
+  const process = new SimProcess<Event, Effect, never>(scheduler, new Trace(100), {
     name: "p", tickUs: 10_000, clockRate, inboxMax: 3,
-    handleEffects: (effects) => handled.push(...effects.map((effect) => effect.what)),
+    port: { persist: () => undefined, carry: (effect) => handled.push(effect.what) },
     machineFailed: (error) => failures.push(error.message),
   });
   return { scheduler, process, handled, failures };
@@ -96,4 +96,21 @@ test("too many events held for a paused process is a runaway", () => {
   process.pause();
   for (let n = 0; n < 3; n += 1) process.deliver({ kind: "hello", n });
   assert.throws(() => process.deliver({ kind: "hello", n: 3 }), /more than 3 events held/);
+});
+
+test("a durable persist reaches only the incarnation that asked for it, and waits out a pause", () => {
+  const { scheduler, process } = setup();
+  const heard: string[] = [];
+  process.start(new Recorder(), { kind: "recovered" });
+  process.pause();
+  process.deliverDurable(1, () => heard.push("first"));
+  assert.equal(heard.length, 0);
+  process.resume();
+  assert.deepEqual(heard, ["first"]);
+  process.crash("test");
+  process.start(new Recorder(), { kind: "recovered" });
+  process.deliverDurable(1, () => heard.push("stale"));
+  process.deliverDurable(2, () => heard.push("second"));
+  scheduler.runUntil(1_000);
+  assert.deepEqual(heard, ["first", "second"]);
 });

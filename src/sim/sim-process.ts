@@ -6,6 +6,7 @@
 // Its clock runs at its own rate (skew). Ticks come every tickUs of local time and carry the local
 // time in ticks, so a tick after a pause jumps forward, as a runtime reading a monotonic clock would.
 
+import { Driver, type DriverPort } from "../core/driver.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Trace } from "./trace.js";
 
@@ -14,30 +15,35 @@ export interface Machine<Event, Effect> {
   assertInvariants(): void;
 }
 
-export interface ProcessOptions<Event, Effect> {
+export interface ProcessOptions<Effect extends { kind: string }, PersistRecord> {
   name: string;
   tickUs: number;
   /** Local clock rate (1 = exact). */
   clockRate: number;
   /** Most events held for a paused process; more is a runaway simulation. */
   inboxMax: number;
-  /** Carries out what a step returned; runs after the step, never inside it. */
-  handleEffects: (effects: Effect[], cause: Event) => void;
+  /**
+   * The simulated side of the driver's port: the cluster's disk and network. Its persist hands
+   * `durable` back through deliverDurable(), so a crash or a pause in between is respected.
+   */
+  port: DriverPort<PersistRecord, Exclude<Effect, { kind: "persist" }>>;
   /** A machine threw (an assertion failed): the run stops with this as a failure. */
   machineFailed: (error: Error) => void;
 }
 
-export class SimProcess<Event extends { kind: string }, Effect extends { kind: string }> {
-  #machine: Machine<Event, Effect> | undefined;
+export class SimProcess<Event extends { kind: string }, Effect extends { kind: string }, PersistRecord> {
+  #driver: Driver<Event, Effect, PersistRecord> | undefined;
   #incarnation = 0;
   #paused = false;
   #startedAtUs = 0;
-  #inbox: Event[] = [];
+  /** What arrived while paused, in order: events, and persists that became durable. */
+  #inbox: Array<() => void> = [];
+  #lastEvent: Event | undefined;
 
   constructor(
     private readonly scheduler: Scheduler,
     private readonly trace: Trace,
-    private readonly options: ProcessOptions<Event, Effect>,
+    private readonly options: ProcessOptions<Effect, PersistRecord>,
   ) {}
 
   get name(): string {
@@ -45,7 +51,12 @@ export class SimProcess<Event extends { kind: string }, Effect extends { kind: s
   }
 
   get alive(): boolean {
-    return this.#machine !== undefined;
+    return this.#driver !== undefined;
+  }
+
+  /** The event whose step's effects are being carried out (plants look at the cause of a reply). */
+  get lastEvent(): Event | undefined {
+    return this.#lastEvent;
   }
 
   get paused(): boolean {
@@ -63,23 +74,31 @@ export class SimProcess<Event extends { kind: string }, Effect extends { kind: s
     return Math.floor(localUs / this.options.tickUs);
   }
 
-  /** Starts a fresh machine and feeds it `first` (its recovered event); ticks begin. */
+  /** Starts a fresh machine under the one driver and feeds it `first` (its recovered event); ticks begin. */
   start(machine: Machine<Event, Effect>, first: Event): void {
     if (this.alive) throw new Error(`sim: ${this.name} started while running`);
-    this.#machine = machine;
+    this.#driver = new Driver<Event, Effect, PersistRecord>(machine, this.options.port, {
+      afterStep: (event, effects) => {
+        machine.assertInvariants();
+        const nowUs = this.scheduler.nowUs;
+        this.trace.record(nowUs, `${this.name} <- `, event);
+        for (const effect of effects) this.trace.record(nowUs, `${this.name} -> `, effect);
+        this.#lastEvent = event;
+      },
+    });
     this.#incarnation += 1;
     this.#paused = false;
     this.#inbox = [];
     this.#startedAtUs = this.scheduler.nowUs;
     this.trace.record(this.scheduler.nowUs, `! ${this.name} start #${this.#incarnation}`);
-    this.#feed(first);
+    this.deliver(first);
     this.#scheduleTick(1);
   }
 
   crash(why: string): void {
     if (!this.alive) return;
     this.trace.record(this.scheduler.nowUs, `! ${this.name} crash #${this.#incarnation}: ${why}`);
-    this.#machine = undefined;
+    this.#driver = undefined;
     this.#paused = false;
     this.#inbox = [];
   }
@@ -96,34 +115,38 @@ export class SimProcess<Event extends { kind: string }, Effect extends { kind: s
     this.#paused = false;
     const waiting = this.#inbox;
     this.#inbox = [];
-    for (const event of waiting) this.deliver(event);
+    for (const arrived of waiting) arrived();
   }
 
   /** Feeds `event` now (held while paused; lost if the process is down). */
   deliver(event: Event): void {
-    if (!this.alive) return;
-    if (this.#paused) {
-      if (this.#inbox.length >= this.options.inboxMax) throw new Error(`sim: more than ${this.options.inboxMax} events held for paused ${this.name}`);
-      this.#inbox.push(event);
-      return;
-    }
-    this.#feed(event);
+    this.#whenRunning(() => this.#run(() => this.#driver!.feed(event)));
   }
 
-  #feed(event: Event): void {
-    const machine = this.#machine!;
-    const nowUs = this.scheduler.nowUs;
-    this.trace.record(nowUs, `${this.name} <- `, event);
-    let effects: Effect[];
+  /** A persist of incarnation `incarnation` is durable: its machine hears it (a later incarnation does not). */
+  deliverDurable(incarnation: number, durable: () => void): void {
+    if (incarnation !== this.#incarnation) return;
+    this.#whenRunning(() => this.#run(durable));
+  }
+
+  #whenRunning(arrive: () => void): void {
+    if (!this.alive) return;
+    if (!this.#paused) return arrive();
+    if (this.#inbox.length >= this.options.inboxMax) throw new Error(`sim: more than ${this.options.inboxMax} events held for paused ${this.name}`);
+    this.#inbox.push(() => {
+      if (this.alive) arrive();
+    });
+  }
+
+  /** Runs a feed of the driver; a machine that throws (a broken invariant) halts the run. */
+  #run(feed: () => void): void {
     try {
-      effects = machine.step(event);
-      machine.assertInvariants();
+      feed();
     } catch (error) {
       this.options.machineFailed(error instanceof Error ? error : new Error(String(error)));
-      return;
+    } finally {
+      this.#lastEvent = undefined;
     }
-    for (const effect of effects) this.trace.record(nowUs, `${this.name} -> `, effect);
-    this.options.handleEffects(effects, event);
   }
 
   /** Tick `n` of this incarnation falls at local time n * tickUs. */
@@ -134,7 +157,7 @@ export class SimProcess<Event extends { kind: string }, Effect extends { kind: s
       if (this.#incarnation !== incarnation || !this.alive) return;
       const tick = this.currentTick();
       // Both machines' event unions have this tick event.
-      if (!this.#paused) this.#feed({ kind: "tick", tick } as unknown as Event);
+      if (!this.#paused) this.#run(() => this.#driver!.feed({ kind: "tick", tick } as unknown as Event));
       this.#scheduleTick(Math.max(n, tick) + 1);
     });
   }

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { bytes, ClusterHarness, COORDINATOR, text, type Answer } from "./scenario-harness.js";
+import { bytes, ClusterHarness, COORDINATOR, text, type Answer } from "../../../test/support/scenario-harness.js";
 import type { ClientOp } from "./types.js";
 
 const KEYS = ["a", "b", "c"];

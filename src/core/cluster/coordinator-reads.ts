@@ -226,7 +226,7 @@ export class ReadCoordinator {
       for (const keyRead of group) keyRead.currentReadId = readId;
       this.#replicaReads.set(readId, { readId, request, node, keyStrings: group.map((k) => k.keyString), timeoutTick, timedOut: false });
       request.readIds.add(readId);
-      this.context.outbox.push({ kind: "send", to: node, message: { type: "read", readId, keys: group.map((k) => k.key) } });
+      this.context.membership.send(node, { type: "read", readId, keys: group.map((k) => k.key) });
     }
     this.#schedule(request);
   }

@@ -412,7 +412,7 @@ export class WriteCoordinator {
   }
 
   #send(to: NodeId, message: CoordinatorToNode): void {
-    this.context.outbox.push({ kind: "send", to, message });
+    this.context.membership.send(to, message);
   }
 
   #describe(nodeId: NodeId): string {

@@ -4,6 +4,7 @@
 // effects. The parts live in membership.ts, coordinator-writes.ts and coordinator-reads.ts.
 
 import { clusterDown } from "./client-errors.js";
+import { KeyCounter } from "./coordinator-counts.js";
 import { makeCoordinatorConfig, type CoordinatorConfig, type CoordinatorOptions } from "./config.js";
 import type { CoordinatorContext } from "./coordinator-context.js";
 import { ReadCoordinator } from "./coordinator-reads.js";
@@ -13,16 +14,16 @@ import { Membership } from "./membership.js";
 import { Outbox } from "./outbox.js";
 import { ReadCache } from "./read-cache.js";
 import type {
-  Bytes, ClientOp, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorView, MemberInfo, NodeId, NodeToCoordinator,
+  Bytes, ClientOp, ConnectionId, CoordinatorDurableState, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorView,
+  NodeId, NodeToCoordinator,
 } from "./types.js";
-
-type RecoveredEvent = Extract<CoordinatorEvent, { kind: "recovered" }>;
 
 interface Running {
   readonly context: CoordinatorContext;
   readonly membership: Membership;
   readonly writes: WriteCoordinator;
   readonly reads: ReadCoordinator;
+  readonly counts: KeyCounter;
 }
 
 export interface KeyLocation {
@@ -36,6 +37,8 @@ export class CoordinatorMachine {
   readonly #outbox = new Outbox<CoordinatorRecord, CoordinatorEffect>();
   readonly #clock = { now: 0 };
   readonly #cache: ReadCache;
+  /** The recovered state whose new epoch is being persisted (nothing is served until it is durable). */
+  #booting: CoordinatorDurableState | null = null;
   #running: Running | null = null;
 
   constructor(options: CoordinatorOptions = {}) {
@@ -47,12 +50,13 @@ export class CoordinatorMachine {
     if (event.kind === "tick") this.#tick(event.tick);
     else if (event.kind === "recovered") this.#recover(event);
     else if (event.kind === "client") this.#client(event.requestId, event.op, event.deadlineTick);
+    else if (event.kind === "persisted") this.#outbox.persisted(event.token);
     else {
-      const running = this.#runningOrThrow(event.kind);
-      if (event.kind === "persisted") this.#outbox.persisted(event.token);
-      else if (event.kind === "nodeUp") this.#nodeUp(running, event.node);
-      else if (event.kind === "nodeDown") this.#nodeDown(running, event.nodeId);
-      else this.#message(running, event.from, event.message);
+      const running = this.#running;
+      if (running === null) this.#beforeRunning(event);
+      else if (event.kind === "hello") this.#hello(running, event.connection, event.hello, event.proofValid);
+      else if (event.kind === "connectionClosed") this.#connectionClosed(running, event.connection);
+      else this.#message(running, event.connection, event.message);
     }
     return this.#outbox.take();
   }
@@ -69,7 +73,7 @@ export class CoordinatorMachine {
       minNodes: this.config.minNodes,
       members: running?.membership.members() ?? [],
       ...writes,
-      readsInFlight: running?.reads.inFlight ?? 0,
+      readsInFlight: (running?.reads.inFlight ?? 0) + (running?.counts.inFlight ?? 0),
       cache: this.#cache.stats(),
     };
   }
@@ -89,21 +93,41 @@ export class CoordinatorMachine {
     this.#running?.reads.assertInvariants();
   }
 
-  #recover(event: RecoveredEvent): void {
-    if (this.#running !== null) throw new Error("the coordinator got a second recovered event");
-    const membership = new Membership(this.config, this.#outbox, event);
+  /**
+   * A new epoch is made durable before anything else, so that no transaction id of this run
+   * repeats an old one: a reused txid could match a prepared record still in doubt at a
+   * participant, which would take the new prepare for a duplicate and vote yes for old writes.
+   */
+  #recover(recovered: CoordinatorDurableState): void {
+    if (this.#running !== null || this.#booting !== null) throw new Error("the coordinator got a second recovered event");
+    const epoch = recovered.epoch + 1;
+    this.#booting = recovered;
+    this.#outbox.persist([{ type: "epoch", epoch }], () => this.#start({ ...recovered, epoch }));
+  }
+
+  #start(recovered: CoordinatorDurableState): void {
+    this.#booting = null;
+    const membership = new Membership(this.config, this.#outbox, recovered);
     const context: CoordinatorContext = {
-      config: this.config, outbox: this.#outbox, membership, cache: this.#cache, clock: this.#clock, epoch: event.epoch,
+      config: this.config, outbox: this.#outbox, membership, cache: this.#cache, clock: this.#clock, epoch: recovered.epoch,
     };
     // The reads learn of decisions from the writes, the writes answer reads' decided values.
     let reads: ReadCoordinator | null = null;
     const writes = new WriteCoordinator(context, (decided, keyStrings) => reads!.decided(decided, keyStrings));
     reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString));
-    this.#running = { context, membership, writes, reads };
-    writes.recover(event.decisions);
+    this.#running = { context, membership, writes, reads, counts: new KeyCounter(context) };
+    writes.recover(recovered.decisions);
     this.#outbox.log("info", "coordinator recovered", {
-      epoch: event.epoch, members: event.members.length, sealed: event.sealed, decisionsToFinish: event.decisions.length,
+      epoch: recovered.epoch, members: recovered.members.length, sealed: recovered.sealed, decisionsToFinish: recovered.decisions.length,
     });
+  }
+
+  /** Until the new epoch is durable a node is asked to come back (not refused: it redials), and nothing else is heard. */
+  #beforeRunning(event: Extract<CoordinatorEvent, { kind: "hello" | "connectionClosed" | "message" }>): void {
+    if (this.#booting === null) throw new Error(`the coordinator got a ${event.kind} event before recovered`);
+    if (event.kind === "hello") {
+      this.#outbox.push({ kind: "closeConnection", connection: event.connection, reason: "the coordinator is still starting; connect again" });
+    }
   }
 
   #client(requestId: number, op: ClientOp, deadlineTick: number): void {
@@ -116,27 +140,37 @@ export class CoordinatorMachine {
       const error = clusterDown(`only ${membership.joinedCount} of the ${this.config.minNodes} storage nodes needed have joined the cluster`);
       return this.#outbox.push({ kind: "fail", requestId, error });
     }
-    if (isWriteOp(op)) running.writes.request(requestId, op, deadlineTick);
+    if (op.kind === "dbsize") running.counts.request(requestId, deadlineTick);
+    else if (isWriteOp(op)) running.writes.request(requestId, op, deadlineTick);
     else running.reads.request(requestId, op, deadlineTick);
   }
 
-  #nodeUp(running: Running, node: MemberInfo): void {
-    // A member that connects again while its old connection still looked up (the runtime replaces
-    // it without a close): what was in flight on the old one is lost. Its reads go out again now;
-    // writes.nodeUp re-sends its transactions' messages.
-    const replacing = running.membership.isUp(node.id);
-    if (running.membership.nodeUp(node, this.#clock.now) !== "member") return;
-    if (replacing) running.reads.nodeDown(node.id);
-    running.writes.nodeUp(node.id);
+  #hello(running: Running, connection: ConnectionId, hello: unknown, proofValid: boolean): void {
+    // A member that connects again while its old connection still looked up: what was in flight
+    // on the old one is lost. Its reads go out again now; writes.nodeUp re-sends its transactions' messages.
+    const admission = running.membership.hello(connection, hello, proofValid, this.#clock.now);
+    if (admission.outcome !== "member") return;
+    running.reads.nodeDown(admission.nodeId);
+    running.counts.nodeDown(admission.nodeId);
+    running.writes.nodeUp(admission.nodeId);
+  }
+
+  #connectionClosed(running: Running, connection: ConnectionId): void {
+    const closed = running.membership.connectionClosed(connection);
+    if (closed === null || !closed.wasUp) return;
+    this.#nodeDown(running, closed.nodeId);
   }
 
   #nodeDown(running: Running, nodeId: NodeId): void {
-    if (!running.membership.nodeDown(nodeId)) return;
     running.writes.nodeDown(nodeId);
     running.reads.nodeDown(nodeId);
+    running.counts.nodeDown(nodeId);
   }
 
-  #message(running: Running, from: NodeId, message: NodeToCoordinator): void {
+  #message(running: Running, connection: ConnectionId, message: NodeToCoordinator): void {
+    // Only a member's current connection speaks for it (not a refused or replaced one).
+    const from = running.membership.nodeOf(connection);
+    if (from === undefined) return;
     if (running.membership.heard(from, this.#clock.now)) running.writes.nodeUp(from);
     switch (message.type) {
       case "vote":
@@ -147,6 +181,8 @@ export class CoordinatorMachine {
         return running.writes.inquire(from, message.txid);
       case "readReply":
         return running.reads.readReply(from, message.readId, message.values);
+      case "countReply":
+        return running.counts.countReply(from, message.countId, message.keys);
       case "pong":
         return;
     }
@@ -157,16 +193,9 @@ export class CoordinatorMachine {
     this.#clock.now = tick;
     const running = this.#running;
     if (running === null) return;
-    for (const nodeId of running.membership.tick(tick)) {
-      running.writes.nodeDown(nodeId);
-      running.reads.nodeDown(nodeId);
-    }
+    for (const nodeId of running.membership.tick(tick)) this.#nodeDown(running, nodeId);
     running.writes.tick();
     running.reads.tick();
-  }
-
-  #runningOrThrow(kind: string): Running {
-    if (this.#running === null) throw new Error(`the coordinator got a ${kind} event before recovered`);
-    return this.#running;
+    running.counts.tick();
   }
 }

@@ -1,13 +1,19 @@
-// Who the storage nodes are, which are up, and the ring built from them. A new node joins by a
-// durable `members` record (it counts only once that record is persisted); the first write seals
-// the membership, after which a new id is refused, because moving data (rebalancing) is not built.
-// A known id is welcome back on the data directory it joined with (the same incarnation); on
-// another one it is refused once sealed, because that directory lacks the node's data.
+// Who the storage nodes are, which are up, which connection speaks for each, and the ring built
+// from them. Admission: a connection's hello is checked (fields, then the port's verdict on its
+// proof of the secret); a new node joins by a durable `members` record (it counts only once that
+// record is persisted); the first write seals the membership, after which a new id is refused,
+// because moving data (rebalancing) is not built. A known id is welcome back on the data directory
+// it joined with (the same incarnation); on another one it is refused once sealed, because that
+// directory lacks the node's data. Only a member's current connection speaks for it: a refused
+// connection never replaces it, and an accepted one replaces (and closes) the one before.
 
 import { Ring } from "../ring.js";
 import type { CoordinatorConfig } from "./config.js";
 import type { CoordinatorOutbox } from "./coordinator-context.js";
-import type { CoordinatorRecord, MemberInfo, MemberView, NodeId, Placement } from "./types.js";
+import { checkHello } from "./hello-check.js";
+import type {
+  ConnectionId, CoordinatorRecord, CoordinatorToNode, MemberInfo, MemberView, NodeId, Placement,
+} from "./types.js";
 
 /** up: heard from lately. silent: connected, but quiet for nodeDownTicks. closed: no connection. */
 type Link = "up" | "silent" | "closed";
@@ -17,14 +23,19 @@ interface Member {
   /** Its members record is durable: it is in the ring. */
   joined: boolean;
   link: Link;
+  /** The connection that speaks for it (null: none open). */
+  connection: ConnectionId | null;
   lastHeardTick: number;
 }
 
+export type Admission = { nodeId: NodeId; outcome: "member" | "joining" } | { nodeId: NodeId | null; outcome: "refused" };
 
 export class Membership {
   readonly placement: Placement;
   #ring: Ring;
   readonly #members = new Map<NodeId, Member>();
+  /** The current connection of each member that has one. */
+  readonly #byConnection = new Map<ConnectionId, NodeId>();
   #sealed: boolean;
   #sealDurable: boolean;
   #joinsPending = 0;
@@ -36,7 +47,7 @@ export class Membership {
     recovered: { members: MemberInfo[]; sealed: boolean; placement?: Placement },
   ) {
     this.placement = choosePlacement(config, recovered, outbox);
-    for (const info of recovered.members) this.#members.set(info.id, { info, joined: true, link: "closed", lastHeardTick: 0 });
+    for (const info of recovered.members) this.#members.set(info.id, { info, joined: true, link: "closed", connection: null, lastHeardTick: 0 });
     this.#sealed = recovered.sealed;
     this.#sealDurable = recovered.sealed;
     this.#ring = new Ring(this.placement, recovered.members.map((member) => member.id));
@@ -80,26 +91,43 @@ export class Membership {
   }
 
   /**
-   * A storage node (re)connected. Returns "member" when it is a known member, now up; "joining"
-   * while its members record is persisted; "refused" (with a refuseNode effect) otherwise.
+   * A connection's hello. Returns "member" when it is a known member, now up on this connection;
+   * "joining" while its members record is persisted; "refused" (with a refuse effect) otherwise.
    */
-  nodeUp(info: MemberInfo, now: number): "member" | "joining" | "refused" {
+  hello(connection: ConnectionId, raw: unknown, proofValid: boolean, now: number): Admission {
+    const checked = checkHello(raw);
+    if ("problem" in checked) return this.#refuse(connection, null, `malformed hello: ${checked.problem}`);
+    const { hello } = checked;
+    const info: MemberInfo = { id: hello.nodeId, address: hello.address, incarnation: hello.incarnation };
+    if (!proofValid) return this.#refuse(connection, info, "wrong cluster secret");
     const known = this.#members.get(info.id);
-    if (known === undefined) return this.#newNode(info, now);
-    if (info.incarnation !== known.info.incarnation) return this.#otherIncarnation(known, info, now);
-    this.#markUp(known, info, now);
-    this.outbox.log("info", "storage node up", { nodeId: info.id, address: info.address, joined: known.joined });
-    return known.joined ? "member" : "joining";
+    if (known === undefined) return this.#newNode(connection, info, now);
+    if (info.incarnation !== known.info.incarnation) return this.#otherIncarnation(connection, known, info, now);
+    return this.#welcomeBack(connection, known, info, now);
   }
 
-  /** Its connection closed. Returns true when it was up. */
-  nodeDown(nodeId: NodeId): boolean {
-    const member = this.#members.get(nodeId);
-    if (member === undefined) return false;
+  /** The node whose current connection this is, if any. */
+  nodeOf(connection: ConnectionId): NodeId | undefined {
+    return this.#byConnection.get(connection);
+  }
+
+  /** A connection closed. Returns the member it spoke for and whether that member was up, or null. */
+  connectionClosed(connection: ConnectionId): { nodeId: NodeId; wasUp: boolean } | null {
+    const nodeId = this.#byConnection.get(connection);
+    if (nodeId === undefined) return null;
+    this.#byConnection.delete(connection);
+    const member = this.#members.get(nodeId)!;
     const wasUp = member.link === "up";
     member.link = "closed";
+    member.connection = null;
     if (wasUp) this.outbox.log("warn", "storage node down: connection closed", { nodeId });
-    return wasUp;
+    return { nodeId, wasUp };
+  }
+
+  /** Sends to a member's current connection; dropped when it has none (every message is retried or re-sent). */
+  send(to: NodeId, message: CoordinatorToNode): void {
+    const connection = this.#members.get(to)?.connection ?? null;
+    if (connection !== null) this.outbox.push({ kind: "send", to, connection, message });
   }
 
   /** A message came from `nodeId`. Returns true when that brought a silent node back up. */
@@ -126,7 +154,7 @@ export class Membership {
     if (now >= this.#nextPingTick) {
       this.#nextPingTick = now + this.config.heartbeatTicks;
       for (const [nodeId, member] of this.#members) {
-        if (member.link !== "closed") this.outbox.push({ kind: "send", to: nodeId, message: { type: "ping", tick: now } });
+        if (member.link !== "closed") this.send(nodeId, { type: "ping", tick: now });
       }
     }
     return silenced;
@@ -158,12 +186,20 @@ export class Membership {
     }));
   }
 
-  #newNode(info: MemberInfo, now: number): "joining" | "refused" {
+  #newNode(connection: ConnectionId, info: MemberInfo, now: number): Admission {
     const refusal = this.#refusal(info.id);
-    if (refusal !== null) return this.#refuse(info, refusal);
-    this.#members.set(info.id, { info, joined: false, link: "up", lastHeardTick: now });
+    if (refusal !== null) return this.#refuse(connection, info, refusal);
+    const member: Member = { info, joined: false, link: "closed", connection: null, lastHeardTick: now };
+    this.#members.set(info.id, member);
+    this.#markUp(connection, member, info, now);
     this.#persistJoin(info.id, "storage node joined");
-    return "joining";
+    return { nodeId: info.id, outcome: "joining" };
+  }
+
+  #welcomeBack(connection: ConnectionId, known: Member, info: MemberInfo, now: number): Admission {
+    this.#markUp(connection, known, info, now);
+    this.outbox.log("info", "storage node up", { nodeId: info.id, address: info.address, joined: known.joined });
+    return { nodeId: info.id, outcome: known.joined ? "member" : "joining" };
   }
 
   /**
@@ -172,33 +208,44 @@ export class Membership {
    * soon as another replica of them is lost. Before any write nothing can be lost: it re-joins,
    * and counts only once the members record with its new incarnation is durable.
    */
-  #otherIncarnation(known: Member, info: MemberInfo, now: number): "member" | "joining" | "refused" {
+  #otherIncarnation(connection: ConnectionId, known: Member, info: MemberInfo, now: number): Admission {
     const listedBeforeIncarnations = known.info.incarnation === "";
-    if (this.#sealed && !listedBeforeIncarnations) return this.#refuse(info, otherDirectoryRefusal(known.info, info));
+    if (this.#sealed && !listedBeforeIncarnations) return this.#refuse(connection, info, otherDirectoryRefusal(known.info, info));
     const news = listedBeforeIncarnations
       ? "a member listed before incarnations existed takes the one it shows"
       : "storage node came back on another data directory; it re-joins";
     this.outbox.log("info", news, {
       nodeId: info.id, address: info.address, incarnation: info.incarnation, previousIncarnation: known.info.incarnation, sealed: this.#sealed,
     });
-    this.#markUp(known, info, now);
+    this.#markUp(connection, known, info, now);
     // A record from before incarnations cannot tell: take the first one seen, as before, and keep
     // the node in the ring (a sealed membership must not lose a member while its seal is written).
     if (!listedBeforeIncarnations) known.joined = false;
     this.#persistJoin(info.id, listedBeforeIncarnations ? "a member's incarnation is recorded" : "storage node re-joined with its new data directory");
-    return known.joined ? "member" : "joining";
+    return { nodeId: info.id, outcome: known.joined ? "member" : "joining" };
   }
 
-  #markUp(member: Member, info: MemberInfo, now: number): void {
+  /** The node is taken in on `connection`: welcome it, and close the connection it replaces. */
+  #markUp(connection: ConnectionId, member: Member, info: MemberInfo, now: number): void {
+    const previous = member.connection;
+    if (previous !== null && previous !== connection) {
+      this.#byConnection.delete(previous);
+      this.outbox.push({ kind: "closeConnection", connection: previous, reason: "replaced by a new connection of the same node" });
+    }
     member.info = info;
     member.link = "up";
+    member.connection = connection;
     member.lastHeardTick = now;
+    this.#byConnection.set(connection, info.id);
+    this.outbox.push({ kind: "welcome", connection, nodeId: info.id });
   }
 
-  #refuse(info: MemberInfo, reason: string): "refused" {
-    this.outbox.push({ kind: "refuseNode", nodeId: info.id, reason });
-    this.outbox.log("warn", "refused a storage node", { nodeId: info.id, address: info.address, incarnation: info.incarnation, reason });
-    return "refused";
+  /** Refuses the node on `connection` (its hello's fields, when they could be read). */
+  #refuse(connection: ConnectionId, info: MemberInfo | null, reason: string): Admission {
+    this.outbox.push({ kind: "refuse", connection, reason });
+    const fields = info === null ? {} : { nodeId: info.id, address: info.address, incarnation: info.incarnation };
+    this.outbox.log("warn", "refused a storage node", { ...fields, reason });
+    return { nodeId: info?.id ?? null, outcome: "refused" };
   }
 
   #refusal(nodeId: NodeId): string | null {

@@ -13,3 +13,11 @@ export function nodeIdProblem(id: string): string | undefined {
   if (!NODE_ID_PATTERN.test(id)) return `a node id is made of letters, digits, '.', '_' and '-'; got ${JSON.stringify(id)}`;
   return undefined;
 }
+
+/** Random bytes in an incarnation (MemberInfo); it is kept and sent as their lowercase hex. */
+export const INCARNATION_BYTES = 16;
+
+/** True for a well-formed incarnation (what a hello must carry). */
+export function isIncarnation(value: unknown): value is string {
+  return typeof value === "string" && value.length === INCARNATION_BYTES * 2 && /^[0-9a-f]+$/.test(value);
+}

@@ -8,7 +8,7 @@ const b = (text: string) => new TextEncoder().encode(text);
 
 function participant(data: Record<string, string> = {}, options = {}) {
   const store = new Map<string, Bytes>(Object.entries(data).map(([key, value]) => [keyString(b(key)), b(value)]));
-  const machine = new ParticipantMachine({ nodeId: "n1", inquireTicks: 10, ...options }, { get: (key) => store.get(keyString(key)) });
+  const machine = new ParticipantMachine({ nodeId: "n1", inquireTicks: 10, ...options }, { get: (key) => store.get(keyString(key)), count: () => store.size });
   machine.step({ kind: "recovered", prepared: [] });
   return machine;
 }
@@ -18,7 +18,7 @@ const persists = (effects: ParticipantEffect[]) => effects.flatMap((e) => (e.kin
 const prepare = (txid: string, writes: TxnWrite[], wantValues = false) => ({ kind: "message" as const, message: { type: "prepare" as const, txid, writes, wantValues } });
 
 test("events before recovered are bugs", () => {
-  const machine = new ParticipantMachine({}, { get: () => undefined });
+  const machine = new ParticipantMachine({}, { get: () => undefined, count: () => 0 });
   assert.throws(() => machine.step({ kind: "connected" }), /before recovered/);
 });
 
@@ -38,6 +38,7 @@ test("a prepare looks at the keys it replaces with peek(), a replica read with g
   const machine = new ParticipantMachine({ nodeId: "n1" }, {
     get: () => (calls.push("get"), value),
     peek: () => (calls.push("peek"), value),
+    count: () => 1,
   });
   machine.step({ kind: "recovered", prepared: [] });
   const [persist] = persists(machine.step(prepare("1.1", [{ key: b("a"), value: b("x") }])));
@@ -113,7 +114,7 @@ test("in doubt: it inquires every inquireTicks, and on every reconnect", () => {
 });
 
 test("recovered prepared records lock their keys and are in doubt", () => {
-  const machine = new ParticipantMachine({}, { get: () => undefined });
+  const machine = new ParticipantMachine({}, { get: () => undefined, count: () => 0 });
   machine.step({ kind: "recovered", prepared: [{ txid: "1.1", writes: [{ key: b("a"), value: b("x") }] }] });
   assert.equal(machine.preparedCount, 1);
   assert.deepEqual(sends(machine.step({ kind: "connected" })), [{ type: "inquire", txid: "1.1" }]);
@@ -122,7 +123,7 @@ test("recovered prepared records lock their keys and are in doubt", () => {
   const revote = sends(machine.step(prepare("1.1", [{ key: b("a"), value: b("x") }])));
   assert.deepEqual(revote, [{ type: "vote", txid: "1.1", yes: true, previous: [{ exists: false }] }], "a re-sent prepare gets its vote");
   assert.throws(
-    () => new ParticipantMachine({}, { get: () => undefined }).step({ kind: "recovered", prepared: [
+    () => new ParticipantMachine({}, { get: () => undefined, count: () => 0 }).step({ kind: "recovered", prepared: [
       { txid: "1.1", writes: [{ key: b("a"), value: null }] }, { txid: "1.2", writes: [{ key: b("a"), value: null }] },
     ] }),
     /overlaps/,
@@ -135,4 +136,9 @@ test("reads and pings are answered from durable data", () => {
     { type: "readReply", readId: 7, values: [b("1"), null] },
   ]);
   assert.deepEqual(sends(machine.step({ kind: "message", message: { type: "ping", tick: 3 } })), [{ type: "pong", tick: 3 }]);
+});
+
+test("a count message is answered with how many keys the node holds", () => {
+  const machine = participant({ a: "1", b: "2" });
+  assert.deepEqual(sends(machine.step({ kind: "message", message: { type: "count", countId: 9 } })), [{ type: "countReply", countId: 9, keys: 2 }]);
 });

@@ -104,6 +104,8 @@ export class ParticipantMachine {
         return this.#abort(message.txid);
       case "read":
         return this.#send({ type: "readReply", readId: message.readId, values: message.keys.map((key) => this.data.get(key) ?? null) });
+      case "count":
+        return this.#send({ type: "countReply", countId: message.countId, keys: this.data.count() });
       case "ping":
         return this.#send({ type: "pong", tick: message.tick });
     }

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ClusterHarness, COORDINATOR, ofType } from "./scenario-harness.js";
+import { ClusterHarness, COORDINATOR, ofType } from "../../../test/support/scenario-harness.js";
 
 /** A SET of `key` taken up to the point where the decision is durable and the client has its OK. */
 function decidedWrite(c: ClusterHarness, key: string, value: string): number {
@@ -23,7 +23,7 @@ test("crash after prepare, decided commit: the restarted participant is in doubt
   decidedWrite(c, key, "v");
   c.crashNode(first!); // its commit is lost with the crash
   c.restartNode(first!);
-  assert.equal(c.nodes.get(first!)!.preparedDisk.size, 1, "the prepared record survived the crash");
+  assert.equal(c.nodes.get(first!)!.disk.prepared.size, 1, "the prepared record survived the crash");
   c.drop(ofType("commit", { to: first })); // the resend on reconnect is lost too: only the inquiry can resolve it
   assert.equal(c.inFlight(ofType("inquire", { from: first })).length, 1, "it inquires on reconnect");
   c.deliver(ofType("inquire"));
@@ -46,10 +46,10 @@ test("crash after prepare, no decision: the restarted participant inquires and a
   assert.equal(c.answer(id)?.error?.code, "TRYAGAIN");
   c.completePersists(second);
   c.restartNode(first!);
-  assert.equal(c.nodes.get(first!)!.preparedDisk.size, 1, "in doubt after the restart");
+  assert.equal(c.nodes.get(first!)!.disk.prepared.size, 1, "in doubt after the restart");
   c.settle();
   assert.deepEqual(c.valuesOnReplicas(key), ["old", "old"]);
-  for (const node of [first!, second!]) assert.equal(c.nodes.get(node)!.preparedDisk.size, 0, `${node} resolved`);
+  for (const node of [first!, second!]) assert.equal(c.nodes.get(node)!.disk.prepared.size, 0, `${node} resolved`);
 });
 
 test("crash before the prepared record is durable: an OK'd write is on every replica", () => {
@@ -108,7 +108,7 @@ test("coordinator crash before the decision is durable: presumed abort, the clie
   assert.equal(c.inFlight(ofType("inquire")).length, 2, "both in-doubt participants inquire on reconnect");
   c.settle();
   assert.deepEqual(c.valuesOnReplicas(key), ["old", "old"]);
-  for (const node of c.replicasOf(key)) assert.equal(c.nodes.get(node)!.preparedDisk.size, 0);
+  for (const node of c.replicasOf(key)) assert.equal(c.nodes.get(node)!.disk.prepared.size, 0);
   const read = c.get(key);
   c.settle();
   assert.deepEqual(c.values(read), ["old"]);

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bytes, ClusterHarness, COORDINATOR, ofType } from "./scenario-harness.js";
+import { bytes, ClusterHarness, COORDINATOR, ofType } from "../../../test/support/scenario-harness.js";
 
 test("deadline while waiting for a key's lock: TRYAGAIN at the deadline tick, nothing sent", () => {
   const c = new ClusterHarness().start();
@@ -117,7 +117,7 @@ test("bound finishedTxidsMax: the oldest finished txid is forgotten; a very late
   assert.equal(c.inFlight(ofType("abort", { to: first })).length, 1, "the coordinator long forgot it: abort");
   c.settle();
   assert.deepEqual(c.valuesOnReplicas("k"), ["v2", "v2"]);
-  assert.equal(c.nodes.get(first!)!.preparedDisk.size, 0);
+  assert.equal(c.nodes.get(first!)!.disk.prepared.size, 0);
 });
 
 test("every request is answered exactly once, by its deadline, even with every message lost", () => {

@@ -4,15 +4,59 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CoordinatorMachine } from "./coordinator.js";
-import { bytes, ClusterHarness, COORDINATOR, ofType } from "./scenario-harness.js";
+import { bytes, ClusterHarness, COORDINATOR, ofType } from "../../../test/support/scenario-harness.js";
+
+const hello = (nodeId: string) => ({ type: "hello", nodeId, address: "127.0.0.1:7001", incarnation: "0f".repeat(16) });
 
 test("before recovered the coordinator answers CLUSTERDOWN; other events then are bugs", () => {
   const machine = new CoordinatorMachine();
   const effects = machine.step({ kind: "client", requestId: 1, op: { kind: "get", keys: [bytes("k")] }, deadlineTick: 100 });
   assert.deepEqual(effects.map((e) => e.kind), ["fail"]);
   assert.ok(effects[0]!.kind === "fail" && effects[0]!.error.code === "CLUSTERDOWN" && /recovering/.test(effects[0]!.error.message));
-  assert.throws(() => machine.step({ kind: "nodeUp", node: { id: "n1", address: "x", incarnation: "n1-disk1" } }), /before recovered/);
+  assert.throws(() => machine.step({ kind: "hello", connection: 1, hello: hello("n1"), proofValid: true }), /before recovered/);
   assert.equal(machine.view().state, "starting");
+});
+
+test("a new epoch is durable before anything is served; a node that connects meanwhile is asked to come back", () => {
+  const machine = new CoordinatorMachine({ replicas: 1 });
+  const [epoch] = machine.step({ kind: "recovered", epoch: 41, members: [], sealed: false, decisions: [] });
+  assert.deepEqual(epoch?.kind === "persist" && epoch.records, [{ type: "epoch", epoch: 42 }]);
+  const early = machine.step({ kind: "hello", connection: 1, hello: hello("n1"), proofValid: true });
+  assert.deepEqual(early.map((e) => e.kind), ["closeConnection"], "closed, not refused: the node redials");
+  const client = machine.step({ kind: "client", requestId: 1, op: { kind: "get", keys: [bytes("k")] }, deadlineTick: 100 });
+  assert.ok(client[0]?.kind === "fail" && /recovering/.test(client[0].error.message));
+  machine.step({ kind: "persisted", token: epoch!.kind === "persist" ? epoch!.token : -1 });
+  assert.equal(machine.view().epoch, 42);
+  const welcomed = machine.step({ kind: "hello", connection: 2, hello: hello("n1"), proofValid: true });
+  assert.deepEqual(welcomed.filter((e) => e.kind !== "log").map((e) => e.kind), ["welcome", "persist"]);
+});
+
+test("admission: a malformed hello or a wrong proof is refused with the reason; nothing joins", () => {
+  const c = new ClusterHarness({ nodeIds: [] }).start();
+  const refusals: string[] = [];
+  for (const [raw, proofValid] of [[{ ...hello("n9"), incarnation: "zz" }, true], [hello("n9"), false]] as const) {
+    const effects = c.coordinator.step({ kind: "hello", connection: 900 + refusals.length, hello: raw, proofValid });
+    const refusal = effects.find((e) => e.kind === "refuse");
+    assert.ok(refusal?.kind === "refuse");
+    refusals.push(refusal.reason);
+  }
+  assert.match(refusals[0]!, /malformed hello: incarnation must be 32 lowercase hex digits/);
+  assert.equal(refusals[1], "wrong cluster secret");
+  assert.deepEqual(c.coordinator.view().members, []);
+});
+
+test("admission: only a member's current connection speaks for it; a replaced one is closed and ignored", () => {
+  const c = new ClusterHarness().start();
+  const n1 = c.nodes.get("n1")!;
+  const old = n1.connection;
+  const effects = c.coordinator.step({ kind: "hello", connection: 777, hello: { type: "hello", nodeId: "n1", address: "127.0.0.1:7001", incarnation: n1.incarnation }, proofValid: true });
+  assert.deepEqual(effects.filter((e) => e.kind === "closeConnection").map((e) => e.kind === "closeConnection" && e.connection), [old]);
+  // A pong on the old connection is not heard; a close of it changes nothing.
+  c.coordinator.step({ kind: "message", connection: old, message: { type: "pong", tick: 0 } });
+  c.coordinator.step({ kind: "connectionClosed", connection: old });
+  assert.equal(c.coordinator.view().members.find((m) => m.id === "n1")?.up, true);
+  c.coordinator.step({ kind: "connectionClosed", connection: 777 });
+  assert.equal(c.coordinator.view().members.find((m) => m.id === "n1")?.up, false);
 });
 
 test("a node counts as joined only once its members record is durable; until minNodes, CLUSTERDOWN", () => {
@@ -71,7 +115,8 @@ test("a sealed cluster keeps the placement its data was written with", () => {
   c.settle();
   const disk = c.coordinatorDisk;
   const machine = new CoordinatorMachine({ replicas: 3, partitions: 256, vnodesPerNode: 16 });
-  const effects = machine.step({ kind: "recovered", epoch: disk.epoch + 1, members: disk.members, sealed: true, placement: disk.placement!, decisions: [] });
+  const [epoch] = machine.step({ kind: "recovered", epoch: disk.epoch, members: disk.members, sealed: true, placement: disk.placement!, decisions: [] });
+  const effects = machine.step({ kind: "persisted", token: epoch?.kind === "persist" ? epoch.token : -1 });
   assert.deepEqual(machine.view().placement, { partitions: 64, vnodesPerNode: 16, replicas: 2 });
   assert.ok(effects.some((e) => e.kind === "log" && e.level === "warn" && /placement/.test(e.message)));
   assert.deepEqual(machine.locate(bytes("k")).replicas.map((r) => r.id), c.replicasOf("k"));

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bytes, ClusterHarness, COORDINATOR, ofType, type Envelope } from "./scenario-harness.js";
+import { bytes, ClusterHarness, COORDINATOR, ofType, type Envelope } from "../../../test/support/scenario-harness.js";
 
 function cluster(options: ConstructorParameters<typeof ClusterHarness>[0] = {}): ClusterHarness {
   return new ClusterHarness(options).start();
@@ -63,7 +63,7 @@ test("a late yes vote after a timeout abort is answered with abort, and the vote
   c.deliver(ofType("vote"));
   assert.equal(c.inFlight(ofType("abort", { to: second })).length, 1, "the late vote gets an abort");
   c.settle();
-  for (const node of [first!, second!]) assert.equal(c.nodes.get(node)!.preparedDisk.size, 0);
+  for (const node of [first!, second!]) assert.equal(c.nodes.get(node)!.disk.prepared.size, 0);
   assert.deepEqual(c.valuesOnReplicas("k"), [null, null]);
 });
 
@@ -140,13 +140,13 @@ test("lost prepares, votes, commits and acks are re-sent until the write complet
 test("a vote for a transaction the coordinator never heard of is answered with abort", () => {
   const c = cluster();
   const [first] = c.replicasOf("k");
-  c.network.push({ from: COORDINATOR, to: first!, message: { type: "prepare", txid: "0.42", writes: [{ key: bytes("k"), value: bytes("ghost") }], wantValues: false } });
+  c.network.push({ from: COORDINATOR, to: first!, connection: c.nodes.get(first!)!.connection, message: { type: "prepare", txid: "0.42", writes: [{ key: bytes("k"), value: bytes("ghost") }], wantValues: false } });
   c.deliver();
   c.completePersists();
   c.deliver(ofType("vote"));
   assert.equal(c.inFlight(ofType("abort", { to: first })).length, 1);
   c.settle();
-  assert.equal(c.nodes.get(first!)!.preparedDisk.size, 0);
+  assert.equal(c.nodes.get(first!)!.disk.prepared.size, 0);
   assert.equal(c.valueOn(first!, "k"), null);
 });
 

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bytes, ClusterHarness, COORDINATOR, ofType } from "./scenario-harness.js";
+import { bytes, ClusterHarness, COORDINATOR, ofType } from "../../../test/support/scenario-harness.js";
 
 function settledCluster(values: Record<string, string>): ClusterHarness {
   const c = new ClusterHarness().start();
@@ -210,4 +210,19 @@ test("a read with no answer by its deadline fails with TIMEOUT, on time", () => 
   assert.equal(answer?.error?.code, "TIMEOUT");
   assert.match(answer!.error!.message, /"k"/);
   assert.equal(answer!.tick, deadline, "answered at the deadline tick");
+});
+
+test("DBSIZE asks every node over the cluster link and answers the sum over R; a node down is TRYAGAIN naming it", () => {
+  const c = new ClusterHarness().start();
+  for (const key of ["a", "b", "c", "d"]) c.set(key, "v");
+  c.settleWithTime();
+  const id = c.request({ kind: "dbsize" });
+  assert.equal(c.inFlight(ofType("count")).length, 3, "one count per storage node");
+  c.settle();
+  assert.deepEqual(c.answer(id)?.result, { kind: "count", count: 4 });
+  const waiting = c.request({ kind: "dbsize" });
+  c.crashNode("n2");
+  assert.equal(c.answer(waiting)?.error?.code, "TRYAGAIN", "a node that goes down while counting ends the count");
+  const refused = c.request({ kind: "dbsize" });
+  assert.match(c.answer(refused)!.error!.message, /DBSIZE needs every storage node; 1 of 3 are down: n2/);
 });

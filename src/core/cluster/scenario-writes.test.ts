@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bytes, ClusterHarness, COORDINATOR, ofType, text } from "./scenario-harness.js";
+import { bytes, ClusterHarness, COORDINATOR, ofType, text } from "../../../test/support/scenario-harness.js";
 
 function cluster(): ClusterHarness {
   return new ClusterHarness().start();
@@ -95,7 +95,7 @@ test("cross-node MSET is atomic: one replica votes no, no replica applies anythi
   const a = c.keyOn(["n1", "n2"]);
   const b = c.keyOn(["n2", "n3"]);
   // An in-doubt transaction from an earlier coordinator run holds b on n3.
-  c.network.push({ from: COORDINATOR, to: "n3", message: { type: "prepare", txid: "0.7", writes: [{ key: bytes(b), value: bytes("stale") }], wantValues: false } });
+  c.network.push({ from: COORDINATOR, to: "n3", connection: c.nodes.get("n3")!.connection, message: { type: "prepare", txid: "0.7", writes: [{ key: bytes(b), value: bytes("stale") }], wantValues: false } });
   c.deliver();
   c.completePersists("n3");
   c.drop(ofType("vote"));
@@ -108,7 +108,7 @@ test("cross-node MSET is atomic: one replica votes no, no replica applies anythi
   c.settle();
   for (const node of ["n1", "n2"]) assert.equal(c.valueOn(node, a), null);
   for (const node of ["n2", "n3"]) assert.equal(c.valueOn(node, b), null);
-  assert.equal(c.nodes.get("n3")!.preparedDisk.size, 0, "the refusing node asked about the blocker and learned it aborted");
+  assert.equal(c.nodes.get("n3")!.disk.prepared.size, 0, "the refusing node asked about the blocker and learned it aborted");
 });
 
 test("cross-node MSET is atomic: all commit, and reads never see it half applied", () => {

@@ -22,7 +22,8 @@ export type ClientOp =
   | { kind: "exists"; keys: Bytes[] }
   | { kind: "set"; key: Bytes; value: Bytes; condition?: "NX" | "XX"; returnPrevious?: boolean }
   | { kind: "mset"; pairs: Array<[Bytes, Bytes]> }
-  | { kind: "del"; keys: Bytes[] };
+  | { kind: "del"; keys: Bytes[] }
+  | { kind: "dbsize" }; // the cluster's key count, asked of every storage node
 
 export type ClientResult =
   | { kind: "values"; values: Array<Bytes | null> } // get
@@ -58,6 +59,7 @@ export type CoordinatorToNode =
   | { type: "commit"; txid: TxnId }
   | { type: "abort"; txid: TxnId }
   | { type: "read"; readId: number; keys: Bytes[] }
+  | { type: "count"; countId: number } // how many keys the node holds
   | { type: "ping"; tick: number };
 
 export type NodeToCoordinator =
@@ -66,6 +68,7 @@ export type NodeToCoordinator =
   | { type: "ack"; txid: TxnId } // a commit or abort is applied (or was never needed)
   | { type: "inquire"; txid: TxnId } // an in-doubt participant asks for the outcome
   | { type: "readReply"; readId: number; values: Array<Bytes | null> }
+  | { type: "countReply"; countId: number; keys: number }
   | { type: "pong"; tick: number };
 
 // ---------------------------------------------------------------- durable records
@@ -107,25 +110,44 @@ export type ParticipantRecord =
 
 // ---------------------------------------------------------------- machine I/O
 
+/**
+ * A connection from a storage node, numbered by the driver's port (never reused within a run).
+ * Admission decides which connection speaks for a node: only a member's current connection does.
+ */
+export type ConnectionId = number;
+
+/** What a storage node says about itself when it connects (src/core/cluster/hello-check.ts checks it). */
+export interface Hello {
+  nodeId: NodeId;
+  incarnation: string;
+  address: string;
+}
+
 export type CoordinatorEvent =
-  // Always the first event. `epoch` is this run's epoch, already bumped and durable (the driver
-  // persists recovered epoch + 1 before feeding this), so no txid of this run repeats an old one.
-  // `placement` is the latest members record's (absent on a fresh data directory).
-  | {
-      kind: "recovered";
-      epoch: number;
-      members: MemberInfo[];
-      sealed: boolean;
-      placement?: Placement;
-      decisions: Array<{ txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }>;
-    }
+  // Always the first event: the durable state as the driver read it (durable.ts). The machine
+  // persists the next epoch before it serves anything, so no txid of this run repeats an old one.
+  | ({ kind: "recovered" } & CoordinatorDurableState)
   | { kind: "client"; requestId: number; op: ClientOp; deadlineTick: number }
-  | { kind: "nodeUp"; node: MemberInfo } // an authenticated storage node (re)connected
-  // Its current connection closed (never the close of a connection that a newer one replaced).
-  | { kind: "nodeDown"; nodeId: NodeId }
-  | { kind: "message"; from: NodeId; message: NodeToCoordinator }
+  // A connection's first message. `proofValid`: the port checked the node's proof of the cluster
+  // secret against the challenge it sent on this connection (crypto stays out of the core).
+  | { kind: "hello"; connection: ConnectionId; hello: unknown; proofValid: boolean }
+  // Any connection closed (the machine ignores those that do not speak for a node).
+  | { kind: "connectionClosed"; connection: ConnectionId }
+  | { kind: "message"; connection: ConnectionId; message: NodeToCoordinator }
   | { kind: "persisted"; token: number }
   | { kind: "tick"; tick: number };
+
+/** What the coordinator recovers from: its durable records' meaning (durable.ts) applied in order. */
+export interface CoordinatorDurableState {
+  /** 0 on a fresh data directory. */
+  epoch: number;
+  members: MemberInfo[];
+  sealed: boolean;
+  /** Absent on a fresh data directory. */
+  placement?: Placement;
+  /** Commit decisions not yet forgotten, oldest first. */
+  decisions: Array<{ txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }>;
+}
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export interface LogEffect {
@@ -136,12 +158,17 @@ export interface LogEffect {
 }
 
 export type CoordinatorEffect =
-  // To a node without a connection: dropped (every message is retried or answered by a resend).
-  | { kind: "send"; to: NodeId; message: CoordinatorToNode }
+  // To a node's current connection (a closed one: dropped; every message is retried or answered by a resend).
+  | { kind: "send"; to: NodeId; connection: ConnectionId; message: CoordinatorToNode }
   | { kind: "persist"; token: number; records: CoordinatorRecord[] }
   | { kind: "reply"; requestId: number; result: ClientResult }
   | { kind: "fail"; requestId: number; error: ClientError }
-  | { kind: "refuseNode"; nodeId: NodeId; reason: string } // the runtime closes that connection
+  // Admission: the node on `connection` is taken in (or welcomed back) ...
+  | { kind: "welcome"; connection: ConnectionId; nodeId: NodeId }
+  // ... or refused: the port tells it why and closes the connection.
+  | { kind: "refuse"; connection: ConnectionId; reason: string }
+  // An older connection of a node that has just connected again: the port closes it.
+  | { kind: "closeConnection"; connection: ConnectionId; reason: string }
   | LogEffect;
 
 /**
@@ -155,10 +182,17 @@ export interface DataView {
    * keys it is about to replace — so the runtime may leave its cache alone. Defaults to get().
    */
   peek?(key: Bytes): Bytes | undefined;
+  /** How many keys the node holds (for the cluster's DBSIZE). */
+  count(): number;
+}
+
+/** What a participant recovers from besides its data: prepared transactions still in doubt, oldest first. */
+export interface ParticipantDurableState {
+  prepared: Array<{ txid: TxnId; writes: TxnWrite[] }>;
 }
 
 export type ParticipantEvent =
-  | { kind: "recovered"; prepared: Array<{ txid: TxnId; writes: TxnWrite[] }> }
+  | ({ kind: "recovered" } & ParticipantDurableState)
   | { kind: "connected" } // the link to the coordinator is (re)established
   | { kind: "message"; message: CoordinatorToNode }
   | { kind: "persisted"; token: number }

@@ -1,46 +1,53 @@
 // A tiny cluster for scenario and property tests: one coordinator machine and a few participant
-// machines, each with a Map-backed "disk" that applies its durable records, joined by a message
-// queue that a test delivers, drops, duplicates or reorders by hand. Persists complete only when the
-// test says so, and a crash throws away whatever was not yet durable and every message in flight.
-// Every step is followed by the machines' invariant checks. Test support only; deterministic.
+// machines, each under the one driver (src/core/driver.ts) with a scripted port: a Map-backed "disk"
+// (the simulator's, applying records as the core says), and a message queue that a test delivers,
+// drops, duplicates or reorders by hand. Persists complete only when the test says so, and a crash
+// throws away whatever was not yet durable and every message in flight. Every step is followed by
+// the machines' invariant checks. Test support only; deterministic.
 
-import { CoordinatorMachine } from "./coordinator.js";
-import type { CoordinatorOptions, ParticipantOptions } from "./config.js";
-import { keyString } from "./key-string.js";
-import { ParticipantMachine } from "./participant.js";
+import { CoordinatorMachine } from "../../src/core/cluster/coordinator.js";
+import type { CoordinatorOptions, ParticipantOptions } from "../../src/core/cluster/config.js";
+import { keyString } from "../../src/core/cluster/key-string.js";
+import { ParticipantMachine } from "../../src/core/cluster/participant.js";
 import type {
-  Bytes, ClientError, ClientOp, ClientResult, CoordinatorEffect, CoordinatorRecord, CoordinatorToNode, MemberInfo,
-  NodeId, NodeToCoordinator, ParticipantEffect, ParticipantRecord, Placement, TxnId, TxnWrite,
-} from "./types.js";
+  Bytes, ClientError, ClientOp, ClientResult, ConnectionId, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorToNode,
+  NodeId, NodeToCoordinator, ParticipantEffect, ParticipantEvent, ParticipantRecord,
+} from "../../src/core/cluster/types.js";
+import { Driver } from "../../src/core/driver.js";
+import {
+  applyCoordinatorRecords, applyParticipantRecords, emptyCoordinatorDurable, emptyParticipantDurable, recoveredCoordinatorState,
+  recoveredParticipantState, type CoordinatorDurable, type ParticipantDurable,
+} from "../../src/sim/sim-disk.js";
 
 export const COORDINATOR = "coordinator";
 
 export interface Envelope {
   from: string;
   to: string;
+  /** The connection it travels on: lost when that is no longer the node's current one. */
+  connection: ConnectionId;
   message: CoordinatorToNode | NodeToCoordinator;
 }
 
-export type Answer = { tick: number; result: ClientResult; error?: undefined } | { tick: number; error: ClientError; result?: undefined };
-
-interface CoordinatorDisk {
-  epoch: number;
-  members: MemberInfo[];
-  sealed: boolean;
-  placement?: Placement;
-  decisions: Map<TxnId, { participants: NodeId[]; writes: TxnWrite[] }>;
+interface PendingPersist<PersistRecord> {
+  records: PersistRecord[];
+  durable: () => void;
 }
+
+export type Answer = { tick: number; result: ClientResult; error?: undefined } | { tick: number; error: ClientError; result?: undefined };
 
 export interface HarnessNode {
   readonly id: NodeId;
   /** Names this node's disk: made with the disk, kept across restarts (see MemberInfo). */
   readonly incarnation: string;
   machine: ParticipantMachine;
+  driver: Driver<ParticipantEvent, ParticipantEffect, ParticipantRecord>;
   /** Durable state: data and prepared records. */
-  readonly data: Map<string, Bytes>;
-  readonly preparedDisk: Map<TxnId, TxnWrite[]>;
-  pendingPersists: Array<{ token: number; records: ParticipantRecord[] }>;
+  readonly disk: ParticipantDurable;
+  pendingPersists: Array<PendingPersist<ParticipantRecord>>;
   up: boolean;
+  /** Its current connection to the coordinator (0: never connected). */
+  connection: ConnectionId;
   /** Every value a committed record ever wrote here, as `key=value` (durable history, for checkers). */
   readonly appliedHistory: Set<string>;
 }
@@ -64,19 +71,23 @@ export class ClusterHarness {
   readonly refused: Array<{ nodeId: NodeId; reason: string }> = [];
   network: Envelope[] = [];
   coordinator: CoordinatorMachine;
-  coordinatorPersists: Array<{ token: number; records: CoordinatorRecord[] }> = [];
-  readonly coordinatorDisk: CoordinatorDisk = { epoch: 0, members: [], sealed: false, decisions: new Map() };
+  #coordinatorDriver: Driver<CoordinatorEvent, CoordinatorEffect, CoordinatorRecord>;
+  coordinatorPersists: Array<PendingPersist<CoordinatorRecord>> = [];
+  readonly coordinatorDisk: CoordinatorDurable = emptyCoordinatorDurable();
   tick = 0;
   #nextRequestId = 1;
+  #nextConnection = 1;
   #disksMade = 0;
 
   constructor(private readonly options: HarnessOptions = {}) {
     this.coordinator = this.#newCoordinator();
+    this.#coordinatorDriver = this.#coordinatorDriverFor(this.coordinator);
   }
 
-  /** Starts every machine, connects the nodes and completes their joins. */
+  /** Starts every machine (the coordinator's new epoch made durable), connects the nodes and completes their joins. */
   start(): this {
     this.#recoverCoordinator();
+    this.completePersists(COORDINATOR);
     for (const id of this.options.nodeIds ?? ["n1", "n2", "n3"]) this.addNode(id);
     this.completePersists(COORDINATOR);
     return this;
@@ -87,12 +98,14 @@ export class ClusterHarness {
    * this is that node back on a new or wiped data directory; the old node's disk is dropped.
    */
   addNode(id: NodeId): HarnessNode {
-    const data = new Map<string, Bytes>();
     this.#disksMade += 1;
-    const node: HarnessNode = {
-      id, incarnation: `${id}-disk${this.#disksMade}`, machine: this.#newParticipant(id, data), data, preparedDisk: new Map(),
-      pendingPersists: [], up: false, appliedHistory: new Set(),
-    };
+    const disk = emptyParticipantDurable();
+    const machine = this.#newParticipant(id, disk);
+    const node = {
+      id, incarnation: hexIncarnation(`${id}-disk${this.#disksMade}`), machine, disk, pendingPersists: [], up: false, connection: 0,
+      appliedHistory: new Set<string>(),
+    } as Omit<HarnessNode, "driver"> as HarnessNode;
+    node.driver = this.#participantDriverFor(node);
     this.nodes.set(id, node);
     this.#stepNode(node, { kind: "recovered", prepared: [] });
     this.#connect(node);
@@ -163,9 +176,9 @@ export class ClusterHarness {
     if (who === undefined || who === COORDINATOR) {
       const pending = this.coordinatorPersists.slice(0, countMax);
       this.coordinatorPersists = this.coordinatorPersists.slice(pending.length);
-      for (const { token, records } of pending) {
-        this.#applyCoordinatorRecords(records);
-        this.#stepCoordinator({ kind: "persisted", token });
+      for (const { records, durable } of pending) {
+        applyCoordinatorRecords(this.coordinatorDisk, records);
+        durable();
         count += 1;
       }
     }
@@ -173,9 +186,10 @@ export class ClusterHarness {
       if (who !== undefined && who !== node.id) continue;
       const pending = node.pendingPersists.slice(0, countMax);
       node.pendingPersists = node.pendingPersists.slice(pending.length);
-      for (const { token, records } of pending) {
-        applyParticipantRecords(node, records);
-        this.#stepNode(node, { kind: "persisted", token });
+      for (const { records, durable } of pending) {
+        applyParticipantRecords(node.disk, records);
+        recordHistory(node, records);
+        durable();
         count += 1;
       }
     }
@@ -204,7 +218,7 @@ export class ClusterHarness {
       this.settle();
       const view = this.coordinator.view();
       const busy = view.transactionsInFlight + view.decisionsUnacknowledged + view.readsInFlight + view.lockedKeys;
-      const inDoubt = [...this.nodes.values()].some((node) => node.preparedDisk.size > 0);
+      const inDoubt = [...this.nodes.values()].some((node) => node.disk.prepared.size > 0);
       if (busy === 0 && !inDoubt) return;
       this.advance(stepTicks);
     }
@@ -218,7 +232,9 @@ export class ClusterHarness {
     this.coordinatorPersists = [];
     this.network = this.network.filter((envelope) => envelope.from !== COORDINATOR && envelope.to !== COORDINATOR);
     this.coordinator = this.#newCoordinator();
+    this.#coordinatorDriver = this.#coordinatorDriverFor(this.coordinator);
     this.#recoverCoordinator();
+    this.completePersists(COORDINATOR);
     for (const node of this.nodes.values()) if (node.up) this.#connect(node);
   }
 
@@ -228,7 +244,7 @@ export class ClusterHarness {
     node.pendingPersists = [];
     node.up = false;
     this.network = this.network.filter((envelope) => envelope.from !== id && envelope.to !== id);
-    this.#stepCoordinator({ kind: "nodeDown", nodeId: id });
+    this.#stepCoordinator({ kind: "connectionClosed", connection: node.connection });
   }
 
   /** The node's connection is replaced by a new one (no close seen): messages on the old one are lost. */
@@ -240,9 +256,9 @@ export class ClusterHarness {
   /** The node starts again from its disk and reconnects. */
   restartNode(id: NodeId): void {
     const node = this.#node(id);
-    node.machine = this.#newParticipant(id, node.data);
-    const prepared = [...node.preparedDisk].map(([txid, writes]) => ({ txid, writes }));
-    this.#stepNode(node, { kind: "recovered", prepared });
+    node.machine = this.#newParticipant(id, node.disk);
+    node.driver = this.#participantDriverFor(node);
+    this.#stepNode(node, { kind: "recovered", ...recoveredParticipantState(node.disk) });
     this.#connect(node);
   }
 
@@ -254,7 +270,7 @@ export class ClusterHarness {
 
   /** The durable value of `key` on `nodeId`. */
   valueOn(nodeId: NodeId, key: string): string | null {
-    return text(this.#node(nodeId).data.get(keyString(bytes(key))));
+    return text(this.#node(nodeId).disk.data.get(keyString(bytes(key))));
   }
 
   /** The value on every replica of `key`, in replica order. */
@@ -282,8 +298,29 @@ export class ClusterHarness {
     return new CoordinatorMachine({ partitions: 64, vnodesPerNode: 16, replicas: 2, ...this.options.coordinator });
   }
 
-  #newParticipant(id: NodeId, data: Map<string, Bytes>): ParticipantMachine {
-    return new ParticipantMachine({ nodeId: id, ...this.options.participant }, { get: (key) => data.get(keyString(key)) });
+  #newParticipant(id: NodeId, disk: ParticipantDurable): ParticipantMachine {
+    return new ParticipantMachine({ nodeId: id, ...this.options.participant }, {
+      get: (key) => disk.data.get(keyString(key)),
+      count: () => disk.data.size,
+    });
+  }
+
+  #coordinatorDriverFor(machine: CoordinatorMachine): Driver<CoordinatorEvent, CoordinatorEffect, CoordinatorRecord> {
+    return new Driver<CoordinatorEvent, CoordinatorEffect, CoordinatorRecord>(machine, {
+      persist: (records, durable) => this.coordinatorPersists.push({ records, durable }),
+      carry: (effect) => this.#carryCoordinatorEffect(effect),
+    }, { afterStep: () => machine.assertInvariants() });
+  }
+
+  #participantDriverFor(node: HarnessNode): Driver<ParticipantEvent, ParticipantEffect, ParticipantRecord> {
+    const { machine } = node;
+    return new Driver<ParticipantEvent, ParticipantEffect, ParticipantRecord>(machine, {
+      persist: (records, durable) => node.pendingPersists.push({ records, durable }),
+      carry: (effect) => {
+        if (effect.kind === "send") this.network.push({ from: node.id, to: COORDINATOR, connection: node.connection, message: effect.message });
+        else this.logs.push({ who: node.id, level: effect.level, message: effect.message });
+      },
+    }, { afterStep: () => machine.assertInvariants() });
   }
 
   #node(id: NodeId): HarnessNode {
@@ -293,43 +330,37 @@ export class ClusterHarness {
   }
 
   #recoverCoordinator(): void {
-    // Like the runtime: a new epoch is durable before the machine hears of it.
-    this.coordinatorDisk.epoch += 1;
-    const { epoch, members, sealed, placement, decisions } = this.coordinatorDisk;
-    const recovered = [...decisions].map(([txid, decision]) => ({ txid, ...decision }));
-    this.#stepCoordinator({ kind: "recovered", epoch, members, sealed, ...(placement ? { placement } : {}), decisions: recovered });
+    this.#stepCoordinator({ kind: "recovered", ...recoveredCoordinatorState(this.coordinatorDisk) });
   }
 
   #connect(node: HarnessNode): void {
     node.up = true;
+    node.connection = this.#nextConnection;
+    this.#nextConnection += 1;
     const address = `127.0.0.1:${7000 + Number(node.id.replace(/\D/g, "") || 0)}`;
-    this.#stepCoordinator({ kind: "nodeUp", node: { id: node.id, address, incarnation: node.incarnation } });
+    const hello = { type: "hello", nodeId: node.id, incarnation: node.incarnation, address };
+    this.#stepCoordinator({ kind: "hello", connection: node.connection, hello, proofValid: true });
     // A refused node's connection is closed: like the runtime's, it never counts itself connected.
     if (node.up) this.#stepNode(node, { kind: "connected" });
   }
 
   #deliver(envelope: Envelope): void {
     if (envelope.to === COORDINATOR) {
-      this.#stepCoordinator({ kind: "message", from: envelope.from, message: envelope.message as NodeToCoordinator });
+      this.#stepCoordinator({ kind: "message", connection: envelope.connection, message: envelope.message as NodeToCoordinator });
       return;
     }
     const node = this.#node(envelope.to);
-    if (node.up) this.#stepNode(node, { kind: "message", message: envelope.message as CoordinatorToNode });
+    if (node.up && node.connection === envelope.connection) this.#stepNode(node, { kind: "message", message: envelope.message as CoordinatorToNode });
   }
 
-  #stepCoordinator(event: Parameters<CoordinatorMachine["step"]>[0]): void {
-    const effects = this.coordinator.step(event);
-    this.coordinator.assertInvariants();
-    for (const effect of effects) this.#carryCoordinatorEffect(effect);
+  #stepCoordinator(event: CoordinatorEvent): void {
+    this.#coordinatorDriver.feed(event);
   }
 
-  #carryCoordinatorEffect(effect: CoordinatorEffect): void {
+  #carryCoordinatorEffect(effect: Exclude<CoordinatorEffect, { kind: "persist" }>): void {
     switch (effect.kind) {
       case "send":
-        if (this.nodes.get(effect.to)?.up === true) this.network.push({ from: COORDINATOR, to: effect.to, message: effect.message });
-        return;
-      case "persist":
-        this.coordinatorPersists.push({ token: effect.token, records: effect.records });
+        if (this.nodes.get(effect.to)?.up === true) this.network.push({ from: COORDINATOR, to: effect.to, connection: effect.connection, message: effect.message });
         return;
       case "reply":
       case "fail": {
@@ -337,55 +368,40 @@ export class ClusterHarness {
         this.answers.set(effect.requestId, effect.kind === "reply" ? { tick: this.tick, result: effect.result } : { tick: this.tick, error: effect.error });
         return;
       }
-      case "refuseNode": {
-        // The runtime closes the connection; the refused node stays out.
-        this.refused.push({ nodeId: effect.nodeId, reason: effect.reason });
-        const node = this.nodes.get(effect.nodeId);
+      case "refuse": {
+        // The port closes the connection; the refused node stays out.
+        const node = [...this.nodes.values()].find((candidate) => candidate.connection === effect.connection);
+        this.refused.push({ nodeId: node?.id ?? "?", reason: effect.reason });
         if (node !== undefined) node.up = false;
         return;
       }
+      case "closeConnection":
+      case "welcome":
+        return;
       case "log":
         this.logs.push({ who: COORDINATOR, level: effect.level, message: effect.message, ...(effect.fields ? { fields: effect.fields } : {}) });
         return;
     }
   }
 
-  #stepNode(node: HarnessNode, event: Parameters<ParticipantMachine["step"]>[0]): void {
-    const effects: ParticipantEffect[] = node.machine.step(event);
-    node.machine.assertInvariants();
-    for (const effect of effects) {
-      if (effect.kind === "send") this.network.push({ from: node.id, to: COORDINATOR, message: effect.message });
-      else if (effect.kind === "persist") node.pendingPersists.push({ token: effect.token, records: effect.records });
-      else this.logs.push({ who: node.id, level: effect.level, message: effect.message });
-    }
-  }
-
-  #applyCoordinatorRecords(records: CoordinatorRecord[]): void {
-    const disk = this.coordinatorDisk;
-    for (const record of records) {
-      if (record.type === "epoch") disk.epoch = record.epoch;
-      else if (record.type === "members") Object.assign(disk, { members: record.members, sealed: record.sealed, placement: record.placement });
-      else if (record.type === "decision") disk.decisions.set(record.txid, { participants: record.participants, writes: record.writes });
-      else disk.decisions.delete(record.txid);
-    }
+  #stepNode(node: HarnessNode, event: ParticipantEvent): void {
+    node.driver.feed(event);
   }
 }
 
-function applyParticipantRecords(node: HarnessNode, records: ParticipantRecord[]): void {
+/** What the committed records of a batch wrote, as `key=value`, for checkers of the durable history. */
+function recordHistory(node: HarnessNode, records: readonly ParticipantRecord[]): void {
   for (const record of records) {
-    if (record.type === "prepared") {
-      node.preparedDisk.set(record.txid, record.writes);
-      continue;
-    }
-    if (record.type === "committed") {
-      for (const write of record.writes) {
-        if (write.value === null) node.data.delete(keyString(write.key));
-        else node.data.set(keyString(write.key), write.value);
-        node.appliedHistory.add(`${text(write.key)}=${text(write.value)}`);
-      }
-    }
-    node.preparedDisk.delete(record.txid);
+    if (record.type !== "committed") continue;
+    for (const write of record.writes) node.appliedHistory.add(`${text(write.key)}=${text(write.value)}`);
   }
+}
+
+/** 32 hex digits naming a disk, as a real node's random incarnation would look. */
+function hexIncarnation(name: string): string {
+  let hex = "";
+  for (const char of name) hex += char.charCodeAt(0).toString(16).padStart(2, "0");
+  return hex.padEnd(32, "0").slice(0, 32);
 }
 
 /** Filters for messages: by type, and optionally by sender or receiver. */

@@ -1,17 +1,14 @@
 // The coordinator's check of a storage node's first message: every field a hello must carry, with
-// a reason a person can act on when one is missing or malformed. The proof is checked after this,
-// against the fields checked here.
+// a reason a person can act on when one is missing or malformed. Admission (membership.ts) decides
+// on a hello only once it passed this and the port found its proof of the cluster secret right.
 
-import { nodeIdProblem } from "../core/cluster/node-id.js";
-import { CLUSTER_NAME_LIMITS } from "../core/limits.js";
-import type { HandshakeMessage } from "./cluster-link.js";
-import { INCARNATION_BYTES, isIncarnation } from "./node-identity.js";
+import { CLUSTER_NAME_LIMITS } from "../limits.js";
+import { INCARNATION_BYTES, isIncarnation, nodeIdProblem } from "./node-id.js";
+import type { Hello } from "./types.js";
 
-export type HelloMessage = Extract<HandshakeMessage, { type: "hello" }>;
-
-export function checkHello(raw: unknown): { hello: HelloMessage } | { problem: string } {
+export function checkHello(raw: unknown): { hello: Hello } | { problem: string } {
   if (typeof raw !== "object" || raw === null) return { problem: `expected a hello, got ${describeField(raw)}` };
-  const hello = raw as Partial<Record<keyof HelloMessage, unknown>>;
+  const hello = raw as Partial<Record<keyof Hello | "type", unknown>>;
   if (hello.type !== "hello") return { problem: `expected a hello, got a message of type ${describeField(hello.type)}` };
   if (typeof hello.nodeId !== "string") return { problem: `nodeId must be a string, got ${describeField(hello.nodeId)}` };
   const idProblem = nodeIdProblem(hello.nodeId);
@@ -24,7 +21,7 @@ export function checkHello(raw: unknown): { hello: HelloMessage } | { problem: s
     const got = describeField(hello.incarnation);
     return { problem: `incarnation must be ${INCARNATION_BYTES * 2} lowercase hex digits, got ${got} (is the node older than the coordinator?)` };
   }
-  return { hello: raw as HelloMessage };
+  return { hello: { nodeId: hello.nodeId, incarnation: hello.incarnation, address: hello.address } };
 }
 
 /** A received field for a message: strings quoted and cut short, anything else by its type. */

@@ -1,0 +1,66 @@
+// The meaning of the machines' durable records, stated once: how each record changes the state a
+// process recovers from. A driver's port stores records in whatever layout suits it (LMDB tables in
+// a real process, maps on a simulated disk) through a DurableWriter, and reads that state back as a
+// CoordinatorDurableState / ParticipantDurableState for the `recovered` event. Nothing outside the
+// core decides what a record does.
+
+import type {
+  Bytes, CoordinatorDurableState, CoordinatorRecord, MemberInfo, NodeId, ParticipantRecord, Placement, TxnId, TxnWrite,
+} from "./types.js";
+
+/** The primitive changes a coordinator's records make; one persist's changes are applied atomically. */
+export interface CoordinatorDurableWriter {
+  setEpoch(epoch: number): void;
+  setMembership(membership: { members: MemberInfo[]; sealed: boolean; placement: Placement }): void;
+  putDecision(txid: TxnId, decision: { participants: NodeId[]; writes: TxnWrite[] }): void;
+  deleteDecision(txid: TxnId): void;
+}
+
+/** The primitive changes a participant's records make; one persist's changes are applied atomically. */
+export interface ParticipantDurableWriter {
+  /** null deletes the key. */
+  putData(key: Bytes, value: Bytes | null): void;
+  putPrepared(txid: TxnId, writes: TxnWrite[]): void;
+  deletePrepared(txid: TxnId): void;
+}
+
+export function writeCoordinatorRecords(records: readonly CoordinatorRecord[], writer: CoordinatorDurableWriter): void {
+  for (const record of records) {
+    switch (record.type) {
+      case "epoch":
+        writer.setEpoch(record.epoch);
+        break;
+      case "members":
+        writer.setMembership({ members: record.members, sealed: record.sealed, placement: record.placement });
+        break;
+      case "decision":
+        writer.putDecision(record.txid, { participants: record.participants, writes: record.writes });
+        break;
+      case "forget":
+        writer.deleteDecision(record.txid);
+        break;
+    }
+  }
+}
+
+export function writeParticipantRecords(records: readonly ParticipantRecord[], writer: ParticipantDurableWriter): void {
+  for (const record of records) {
+    switch (record.type) {
+      case "prepared":
+        writer.putPrepared(record.txid, record.writes);
+        break;
+      case "committed":
+        // The writes and the end of the prepared record in one atomic write: never one without the other.
+        for (const write of record.writes) writer.putData(write.key, write.value);
+        writer.deletePrepared(record.txid);
+        break;
+      case "aborted":
+        writer.deletePrepared(record.txid);
+        break;
+    }
+  }
+}
+
+export function emptyCoordinatorState(): CoordinatorDurableState {
+  return { epoch: 0, members: [], sealed: false, decisions: [] };
+}
