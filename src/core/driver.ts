@@ -51,9 +51,10 @@ export class Driver<Event extends { kind: string }, Effect extends { kind: strin
   ) {}
 
   /**
-   * Feeds `event`. Returns the effects of its own step when it ran at once (so a caller can pick
-   * out the reply to a request it just made), or undefined when it was queued behind a step whose
-   * effects are still being carried out.
+   * Feeds `event`. Returns the effects of its step and of every step it led to before returning
+   * (events a port fed back at once, e.g. an in-process participant's answer), so that a caller can
+   * pick out the reply to a request it just made; or undefined when the event was queued behind a
+   * step whose effects are still being carried out.
    */
   feed(event: Event): readonly Effect[] | undefined {
     if (this.#draining) {
@@ -63,8 +64,8 @@ export class Driver<Event extends { kind: string }, Effect extends { kind: strin
     }
     this.#draining = true;
     try {
-      const effects = this.#run(event);
-      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) this.#run(next);
+      let effects = this.#run(event);
+      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) effects = effects.concat(this.#run(next));
       return effects;
     } finally {
       this.#draining = false;

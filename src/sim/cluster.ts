@@ -8,7 +8,8 @@ import { CoordinatorMachine } from "../core/cluster/coordinator.js";
 import { keyString } from "../core/cluster/key-string.js";
 import { ParticipantMachine } from "../core/cluster/participant.js";
 import type {
-  CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, NodeId, ParticipantEffect, ParticipantEvent, ParticipantRecord,
+  ConnectionId, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorToNode, NodeId, NodeToCoordinator, ParticipantEffect,
+  ParticipantEvent, ParticipantRecord,
 } from "../core/cluster/types.js";
 import { ClientLink } from "./client-link.js";
 import { deepCopy } from "./copy.js";
@@ -63,6 +64,14 @@ export interface ClusterStats {
   restarts: number;
   pauses: number;
   cuts: number;
+  impostors: number;
+}
+
+/** A broken promise found while running: admission (an impostor got in) or anything else (liveness). */
+export interface ClusterFailure {
+  checker: "admission" | "liveness";
+  message: string;
+  atUs: number;
 }
 
 export class SimCluster {
@@ -74,13 +83,16 @@ export class SimCluster {
   readonly coordinatorDisk: SimDisk<CoordinatorRecord, CoordinatorDurable>;
   readonly nodes = new Map<NodeId, NodeHandle>();
   /** Promises the machines broke, found while running (checkers add theirs after the run). */
-  readonly failures: Array<{ message: string; atUs: number }> = [];
-  readonly stats: ClusterStats = { crashes: 0, restarts: 0, pauses: 0, cuts: 0 };
+  readonly failures: ClusterFailure[] = [];
+  readonly stats: ClusterStats = { crashes: 0, restarts: 0, pauses: 0, cuts: 0, impostors: 0 };
   coordinatorMachine: CoordinatorMachine | undefined;
   /** A machine threw: the run cannot go on. */
   halted = false;
   readonly #diskPrng: Prng;
   readonly #plantPrng: Prng;
+  /** Impostors' connections, by the member id they claim; the simulator answers for them. */
+  readonly #impostors = new Map<ConnectionId, NodeId>();
+  readonly #impostorPrng: Prng;
   /** Names each batch written to a simulated disk, so that its sync finds it. */
   #nextBatch = 1;
   /** Processes to crash in the middle of their next disk sync, until the given time. */
@@ -92,6 +104,7 @@ export class SimCluster {
     this.trace = new Trace(options.traceLinesKept);
     this.#diskPrng = Prng.derive(seed, "disk");
     this.#plantPrng = Prng.derive(seed, "plant");
+    this.#impostorPrng = Prng.derive(seed, "impostor");
     const clockPrng = Prng.derive(seed, "clock");
     const clockRate = (): number => 1 + (2 * clockPrng.float() - 1) * plan.clockSkew;
     const tickUs = options.tickMs * 1000;
@@ -198,6 +211,22 @@ export class SimCluster {
     this.network.heal(node);
   }
 
+  /**
+   * A process without the cluster secret connects claiming to be `nodeId`: with a malformed hello,
+   * or with the member's own id and incarnation (as one that overheard them would) and a proof that
+   * cannot be right. It must be refused; if it is taken in, it votes yes and acks whatever it gets.
+   */
+  impostor(nodeId: NodeId): void {
+    this.stats.impostors += 1;
+    const connection = this.network.newConnectionId();
+    this.#impostors.set(connection, nodeId);
+    const malformed = this.#impostorPrng.chance(0.3);
+    const hello = malformed ? { type: "hello", nodeId, incarnation: 7, address: "sim:impostor" } : { ...simHello(nodeId), address: "sim:impostor" };
+    const proofValid = this.options.plant?.hooks.skipProofCheck === true;
+    this.trace.record(this.scheduler.nowUs, `! impostor ${connection} claims ${nodeId}`);
+    this.scheduler.after(this.network.latencyUs(), () => this.coordinator.deliver({ kind: "hello", connection, hello, proofValid }));
+  }
+
   /** Mends everything: links healed, paused processes resumed, dead ones restarted. */
   healAll(): void {
     this.#armedMidSync.clear();
@@ -262,6 +291,7 @@ export class SimCluster {
   // ---------------------------------------------------------------- the simulated side of the driver's port
 
   #coordinatorEffect(effect: Exclude<CoordinatorEffect, { kind: "persist" }>): void {
+    if ("connection" in effect && this.#impostors.has(effect.connection)) return this.#toImpostor(effect);
     switch (effect.kind) {
       case "send":
         this.network.sendToNode(effect.connection, effect.message);
@@ -282,6 +312,20 @@ export class SimCluster {
       case "welcome":
       case "log":
         return;
+    }
+  }
+
+  /** What the coordinator does to an impostor's connection: only a refusal is right. */
+  #toImpostor(effect: Extract<CoordinatorEffect, { connection: ConnectionId }>): void {
+    const claimed = this.#impostors.get(effect.connection)!;
+    if (effect.kind === "welcome") {
+      this.#fail(`the coordinator welcomed an impostor claiming ${claimed} (connection ${effect.connection})`, "admission");
+    } else if (effect.kind === "send") {
+      const answer = impostorAnswer(effect.message);
+      const { connection } = effect;
+      if (answer !== null) this.scheduler.after(this.network.latencyUs(), () => this.coordinator.deliver({ kind: "message", connection, message: answer }));
+    } else {
+      this.#impostors.delete(effect.connection); // refused or closed: gone
     }
   }
 
@@ -333,8 +377,8 @@ export class SimCluster {
     this.halted = true;
   }
 
-  #fail(message: string): void {
-    this.failures.push({ message, atUs: this.scheduler.nowUs });
+  #fail(message: string, checker: ClusterFailure["checker"] = "liveness"): void {
+    this.failures.push({ checker, message, atUs: this.scheduler.nowUs });
   }
 
   #networkEndpoints(): ConstructorParameters<typeof SimNetwork>[3] {
@@ -371,4 +415,21 @@ function simIncarnation(nodeId: NodeId): string {
   let hex = "";
   for (const char of nodeId) hex += char.charCodeAt(0).toString(16).padStart(2, "0");
   return hex.padEnd(32, "0").slice(0, 32);
+}
+
+/** An impostor agrees to everything: yes to every prepare (nothing there before), ack to every outcome. */
+function impostorAnswer(message: CoordinatorToNode): NodeToCoordinator | null {
+  switch (message.type) {
+    case "prepare":
+      return { type: "vote", txid: message.txid, yes: true, previous: message.writes.map(() => ({ exists: false })) };
+    case "commit":
+    case "abort":
+      return { type: "ack", txid: message.txid };
+    case "read":
+      return { type: "readReply", readId: message.readId, values: message.keys.map(() => null) };
+    case "count":
+      return { type: "countReply", countId: message.countId, keys: 0 };
+    case "ping":
+      return { type: "pong", tick: message.tick };
+  }
 }

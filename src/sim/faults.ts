@@ -37,6 +37,8 @@ export interface FaultPlan {
   unsyncedSurviveRate: number;
   /** Each process's clock runs at a rate in [1 - skew, 1 + skew]. */
   clockSkew: number;
+  /** Connections per second from impostors: they claim a member's id without the cluster secret. */
+  impostorsPerSecond: number;
 }
 
 /** Every fault off: a calm network and disk, no crashes; for tests that want the happy path. */
@@ -61,6 +63,7 @@ export const CALM_PLAN: Readonly<FaultPlan> = Object.freeze({
   syncLatencyMeanUs: 500,
   unsyncedSurviveRate: 0,
   clockSkew: 0,
+  impostorsPerSecond: 0,
 });
 
 export const FAULT_NAMES = Object.keys(CALM_PLAN) as Array<keyof FaultPlan>;
@@ -88,6 +91,8 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     syncMeanUs: uniform(200, 5_000),
     survive: on(0.5) ? uniform(0.1, 0.7) : 0,
     skew: on(0.5) ? uniform(0.001, 0.05) : 0,
+    // Drawn last, so that the plans drawn before impostors existed stay as they were.
+    impostors: on(0.4) ? uniform(0.2, 2) : 0,
   };
   const plan: FaultPlan = {
     latencyMinUs: 50,
@@ -110,6 +115,7 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     syncLatencyMeanUs: drawn.syncMeanUs,
     unsyncedSurviveRate: drawn.survive,
     clockSkew: drawn.skew,
+    impostorsPerSecond: drawn.impostors,
   };
   return checkedPlan({ ...plan, ...overrides });
 }
@@ -141,6 +147,7 @@ export function describePlan(plan: FaultPlan): string {
     `sync ${round(plan.syncLatencyMeanUs / 1000)}ms`,
     `unsynced-survive ${round(plan.unsyncedSurviveRate)}`,
     `skew ${round(plan.clockSkew)}`,
+    `impostors/s ${round(plan.impostorsPerSecond)}`,
   ];
   return parts.join(", ");
 }

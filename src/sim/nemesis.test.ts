@@ -26,6 +26,7 @@ function world(plan: Partial<typeof CALM_PLAN>) {
     resume: (name) => { paused.delete(name); actions.push(`resume ${name}`); },
     cut: (node, cut) => actions.push(`cut ${node} ${cut}`),
     heal: (node) => actions.push(`heal ${node}`),
+    impostor: (node) => actions.push(`impostor ${node}`),
   };
   const nemesis = new Nemesis(scheduler, new Prng(3), { ...CALM_PLAN, ...plan }, targets);
   return { scheduler, nemesis, actions, alive };
@@ -78,4 +79,14 @@ test("after stop, no new fault starts", () => {
   const before = count(actions, "crash");
   scheduler.runUntil(20_000_000);
   assert.equal(count(actions, "crash"), before);
+});
+
+test("impostors come at their rate, each claiming a member", () => {
+  const { scheduler, nemesis, actions } = world({ impostorsPerSecond: 5 });
+  nemesis.start();
+  scheduler.runUntil(10_000_000);
+  nemesis.stop();
+  const impostors = actions.filter((action) => action.startsWith("impostor"));
+  assert.ok(impostors.length > 20 && impostors.length < 100, `${impostors.length} impostors in 10 s at 5/s`);
+  assert.ok(impostors.every((action) => /^impostor n[12]$/.test(action)));
 });

@@ -1,5 +1,6 @@
-// The fault injector: crashes and restarts, pauses, and link cuts, each a Poisson process at the
-// rates of the run's fault plan, aimed at random processes and links. It acts only between start()
+// The fault injector: crashes and restarts, pauses, link cuts, and impostors (connections that claim
+// a member's id without the secret), each a Poisson process at the rates of the run's fault plan,
+// aimed at random processes and links. It acts only between start()
 // and stop(); what it broke is mended by its own timers or, at the end, by the cluster's heal.
 
 import type { FaultPlan } from "./faults.js";
@@ -21,6 +22,8 @@ export interface NemesisTargets {
   resume(name: string): void;
   cut(node: string, cut: LinkCut): void;
   heal(node: string): void;
+  /** A connection claiming to be `node` tries to join. */
+  impostor(node: string): void;
 }
 
 export class Nemesis {
@@ -38,6 +41,7 @@ export class Nemesis {
     this.#every(this.plan.crashesPerSecond, () => this.#crash());
     this.#every(this.plan.pausesPerSecond, () => this.#pause());
     this.#every(this.plan.partitionsPerSecond, () => this.#cut());
+    this.#every(this.plan.impostorsPerSecond, () => this.targets.impostor(this.prng.pick(this.targets.nodes)));
   }
 
   stop(): void {

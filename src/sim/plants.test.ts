@@ -9,6 +9,7 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "ack-before-decision-sync": ["linearizability", "convergence"],
   "stale-replica-read": ["linearizability"],
   "forget-prepared": ["convergence", "linearizability"],
+  "skip-proof-check": ["admission", "convergence", "linearizability"],
 };
 
 /** "Within a few hundred seeds": the bound the plants must be caught in. */

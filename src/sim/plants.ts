@@ -14,6 +14,8 @@ export interface PlantHooks {
   readReply?(keys: readonly Bytes[], values: Array<Bytes | null>, durable: ParticipantDurable, prng: Prng): Array<Bytes | null>;
   /** Changes a storage node's durable state as it restarts, before it recovers from it. */
   participantRestart?(durable: ParticipantDurable): void;
+  /** True: the coordinator's port reports every proof of the secret right (it skips the check). */
+  skipProofCheck?: boolean;
 }
 
 export interface Plant {
@@ -54,6 +56,12 @@ export const PLANTS: readonly Plant[] = [
     description: "a restarting storage node loses its prepared records, so an in-doubt transaction it voted yes on is never applied there",
     caughtBy: "convergence (replicas differ) or linearizability",
     hooks: { participantRestart: (durable) => durable.prepared.clear() },
+  },
+  {
+    name: "skip-proof-check",
+    description: "the coordinator's runtime does not check a node's proof of the cluster secret, so an impostor that knows a member's id and incarnation is taken for it",
+    caughtBy: "admission (an impostor is welcomed), then convergence or linearizability (it votes and acks for the member)",
+    hooks: { skipProofCheck: true },
   },
 ];
 

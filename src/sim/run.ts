@@ -63,7 +63,7 @@ export const DEFAULT_SIM_OPTIONS: Readonly<Omit<SimOptions, "seed">> = Object.fr
   linearizabilityStepsMax: DEFAULT_LINEARIZABILITY_STEPS_MAX,
 });
 
-export type Checker = "linearizability" | "atomicity" | "convergence" | "liveness";
+export type Checker = "linearizability" | "atomicity" | "convergence" | "liveness" | "admission";
 
 export interface SimFailure {
   checker: Checker;
@@ -95,6 +95,7 @@ export interface SimReport {
     restarts: number;
     pauses: number;
     cuts: number;
+    impostors: number;
   };
 }
 
@@ -189,7 +190,7 @@ class Run {
 
   #check(settled: boolean, settledAtUs: number): void {
     const { cluster, history, keys } = this;
-    for (const { message, atUs } of cluster.failures) this.#fail("liveness", message, [], atUs);
+    for (const { checker, message, atUs } of cluster.failures) this.#fail(checker, message, [], atUs);
     for (const message of cluster.clients.unanswered()) this.#fail("liveness", message);
     const linearizability = checkLinearizability(history.entries, { settledAt: settledAtUs, stepsMax: this.options.linearizabilityStepsMax });
     for (const verdict of linearizability.keys) {
@@ -247,6 +248,7 @@ function nemesisTargets(cluster: SimCluster): ConstructorParameters<typeof Nemes
     resume: (name) => cluster.resume(name),
     cut: (node, cut) => cluster.cut(node, cut),
     heal: (node) => cluster.heal(node),
+    impostor: (node) => cluster.impostor(node),
   };
 }
 

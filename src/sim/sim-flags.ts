@@ -37,12 +37,13 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { name: "sync-ms", description: "mean disk sync latency beyond the minimum", target: { fault: "syncLatencyMeanUs", scale: 1000 } },
   { name: "survive", description: "chance each unsynced batch survives a crash anyway (0..1)", target: { fault: "unsyncedSurviveRate", scale: 1 } },
   { name: "skew", description: "most a process clock's rate differs from 1 (0..0.5)", target: { fault: "clockSkew", scale: 1 } },
+  { name: "impostor-rate", description: "connections per second claiming a member's id without the secret", target: { fault: "impostorsPerSecond", scale: 1 } },
 ];
 
 /** The faults `--calm` pins: none at all. */
 export const CALM_FAULTS: Partial<FaultPlan> = {
   dropRate: 0, dupRate: 0, reorderRate: 0, partitionsPerSecond: 0, crashesPerSecond: 0, pausesPerSecond: 0,
-  unsyncedSurviveRate: 0, clockSkew: 0, latencyMeanUs: CALM_PLAN.latencyMeanUs, syncLatencyMeanUs: CALM_PLAN.syncLatencyMeanUs,
+  unsyncedSurviveRate: 0, clockSkew: 0, impostorsPerSecond: 0, latencyMeanUs: CALM_PLAN.latencyMeanUs, syncLatencyMeanUs: CALM_PLAN.syncLatencyMeanUs,
 };
 
 /** Sets what `--name raw` asks for on `options`; throws an Error saying what is wrong with `raw`. */

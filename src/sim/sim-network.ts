@@ -156,6 +156,13 @@ export class SimNetwork {
     this.#carry(link, "toCoordinator", link.nodeUpAtUs, () => this.endpoints.toCoordinator(connection, message));
   }
 
+  /** A connection number no other connection of the run has (impostors' connections take one too). */
+  newConnectionId(): ConnectionId {
+    const connection = this.#nextConnection;
+    this.#nextConnection += 1;
+    return connection;
+  }
+
   /** One-way latency of a message, also used for the client connections. */
   latencyUs(): number {
     return this.plan.latencyMinUs + this.prng.exponential(this.plan.latencyMeanUs);
@@ -221,8 +228,7 @@ export class SimNetwork {
   #open(link: Link): void {
     link.incarnation += 1;
     this.#linkByConnection.delete(link.connection);
-    link.connection = this.#nextConnection;
-    this.#nextConnection += 1;
+    link.connection = this.newConnectionId();
     this.#linkByConnection.set(link.connection, link);
     link.open = true;
     link.nodeConnected = false;
