@@ -30,6 +30,7 @@ export interface ClusterOptions {
   seed: number;
   nodes: number;
   replicas: number;
+  minInSync: number;
   partitions: number;
   vnodesPerNode: number;
   tickMs: number;
@@ -268,7 +269,7 @@ export class SimCluster {
     // Every node must have joined before the first write seals the membership: the simulated
     // cluster is all of its nodes, as `ringkv start` launches them.
     const machine = new CoordinatorMachine({
-      replicas: this.options.replicas, minNodes: this.options.nodes,
+      replicas: this.options.replicas, minInSync: this.options.minInSync, minNodes: this.options.nodes,
       partitions: this.options.partitions, vnodesPerNode: this.options.vnodesPerNode,
       ticksPerSecond: Math.round(1000 / this.options.tickMs),
     });

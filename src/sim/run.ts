@@ -21,6 +21,8 @@ export interface SimOptions {
   seed: number;
   nodes: number;
   replicas: number;
+  /** W, the fewest in-sync replicas a partition shrinks to; 0: one fewer than replicas (at least 1). */
+  minInSync: number;
   clients: number;
   /** Client requests in all (retries not counted), spread over the clients. */
   ops: number;
@@ -45,6 +47,7 @@ export interface SimOptions {
 export const DEFAULT_SIM_OPTIONS: Readonly<Omit<SimOptions, "seed">> = Object.freeze({
   nodes: 3,
   replicas: 3,
+  minInSync: 0,
   clients: 5,
   ops: 300,
   registerKeys: 4,
@@ -123,7 +126,7 @@ class Run {
   constructor(private readonly options: SimOptions) {
     this.plan = drawFaultPlan(Prng.derive(options.seed, "plan"), options.faults);
     this.cluster = new SimCluster({
-      seed: options.seed, nodes: options.nodes, replicas: options.replicas, partitions: options.partitions,
+      seed: options.seed, nodes: options.nodes, replicas: options.replicas, minInSync: minInSyncOf(options), partitions: options.partitions,
       vnodesPerNode: options.vnodesPerNode, tickMs: options.tickMs, requestTimeoutMs: options.requestTimeoutMs,
       plan: this.plan, plant: options.plant === undefined ? undefined : findPlant(options.plant), traceLinesKept: options.traceLinesKept,
       bounds: CLUSTER_BOUNDS,
@@ -224,6 +227,11 @@ function settle(cluster: SimCluster, settleMaxMs: number, fail: (message: string
       return false;
     }
   }
+}
+
+/** W as the run uses it: as given, or one fewer than R (a cluster that survives the loss of a replica). */
+export function minInSyncOf(options: Pick<SimOptions, "replicas" | "minInSync">): number {
+  return options.minInSync > 0 ? options.minInSync : Math.max(1, options.replicas - 1);
 }
 
 /**

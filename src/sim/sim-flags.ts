@@ -4,7 +4,7 @@
 import { CALM_PLAN, type FaultPlan } from "./faults.js";
 import type { SimOptions } from "./run.js";
 
-type IntegerOption = "nodes" | "replicas" | "clients" | "ops" | "registerKeys" | "groups" | "groupSize" | "tickMs" | "requestTimeoutMs" | "thinkMaxMs";
+type IntegerOption = "nodes" | "replicas" | "minInSync" | "clients" | "ops" | "registerKeys" | "groups" | "groupSize" | "tickMs" | "requestTimeoutMs" | "thinkMaxMs";
 
 export interface SimFlag {
   /** Without the leading dashes: "drop" is --drop. */
@@ -17,6 +17,7 @@ export interface SimFlag {
 export const SIM_FLAGS: readonly SimFlag[] = [
   { name: "nodes", description: "storage nodes", target: { option: "nodes", min: 1 } },
   { name: "replicas", description: "replicas of every key (at most --nodes)", target: { option: "replicas", min: 1 } },
+  { name: "min-in-sync", description: "fewest in-sync replicas a partition shrinks to (0: replicas - 1)", target: { option: "minInSync", min: 0 } },
   { name: "clients", description: "concurrent clients", target: { option: "clients", min: 1 } },
   { name: "ops", description: "client requests in all, retries not counted", target: { option: "ops", min: 1 } },
   { name: "keys", description: "register keys (written by SET and DEL)", target: { option: "registerKeys", min: 0 } },

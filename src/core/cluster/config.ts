@@ -14,6 +14,13 @@ export interface CacheOptions {
 export interface CoordinatorConfig {
   /** R: storage nodes that hold every key. */
   replicas: number;
+  /**
+   * W: the fewest in-sync replicas a partition may shrink to when a replica is down (1..R). A write
+   * to a partition that would have fewer fails fast; every acknowledged write is on at least W disks.
+   */
+  minInSync: number;
+  /** A replica down this long leaves the in-sync sets of its partitions (while at least minInSync remain). */
+  replicaTimeoutTicks: number;
   vnodesPerNode: number;
   /** Ring partitions (a power of two). */
   partitions: number;
@@ -69,6 +76,7 @@ const DEFAULT_TIMEOUTS_MS = {
   heartbeat: 200,
   nodeDown: 2_000,
   inquire: 1_000,
+  replicaTimeout: 3_000,
 };
 
 export const DEFAULT_COORDINATOR_BOUNDS = Object.freeze({
@@ -96,6 +104,8 @@ export function makeCoordinatorConfig(options: CoordinatorOptions = {}): Coordin
   const replicas = options.replicas ?? RING_DEFAULTS.replicas;
   const config: CoordinatorConfig = {
     replicas,
+    minInSync: replicas,
+    replicaTimeoutTicks: ticks(DEFAULT_TIMEOUTS_MS.replicaTimeout),
     vnodesPerNode: RING_DEFAULTS.vnodesPerNode,
     partitions: RING_DEFAULTS.partitions,
     minNodes: replicas,
@@ -110,6 +120,9 @@ export function makeCoordinatorConfig(options: CoordinatorOptions = {}): Coordin
     cache: { ...DEFAULT_COORDINATOR_CACHE, ...withoutUndefined(options.cache ?? {}) },
   };
   checkPositiveIntegers("coordinator", { ...config, ...config.cache, cache: undefined });
+  if (config.minInSync > config.replicas) {
+    throw new RangeError(`coordinator: minInSync (${config.minInSync}) must be at most replicas (${config.replicas})`);
+  }
   if (config.minNodes < config.replicas) {
     throw new RangeError(`coordinator: minNodes (${config.minNodes}) must be at least replicas (${config.replicas})`);
   }

@@ -15,7 +15,7 @@ import { Outbox } from "./outbox.js";
 import { ReadCache } from "./read-cache.js";
 import type {
   Bytes, ClientOp, ConnectionId, CoordinatorDurableState, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorView,
-  NodeId, NodeToCoordinator,
+  NodeId, NodeToCoordinator, PartitionState,
 } from "./types.js";
 
 interface Running {
@@ -85,6 +85,17 @@ export class CoordinatorMachine {
     const { ring } = membership;
     const replicas = ring.replicasForKey(key).map((id) => ({ id, address: membership.address(id) ?? "", up: membership.isUp(id) }));
     return { partition: ring.partitionOfKey(key), replicas };
+  }
+
+  /** Every partition's replicas, in-sync members and learners (none before recovery). */
+  partitionStates(): PartitionState[] {
+    const membership = this.#running?.membership;
+    if (membership === undefined) return [];
+    const { ring } = membership;
+    return Array.from({ length: membership.placement.partitions }, (_, partition) => {
+      const replicas = [...ring.replicasOfPartition(partition)];
+      return { partition, replicas, inSync: [...replicas], epoch: 0, learners: [] };
+    });
   }
 
   /** Throws when internal state is inconsistent (a bug); for tests and the simulator. */

@@ -203,6 +203,25 @@ export type ParticipantEffect =
   | { kind: "persist"; token: number; records: ParticipantRecord[] }
   | LogEffect;
 
+// ---------------------------------------------------------------- in-sync replicas
+
+/**
+ * One partition's replicas (PROTOCOL.md, In-sync replicas). Writes prepare on the in-sync members
+ * only and reads go only to them; a learner is a replica catching up: it receives every new commit
+ * but is never counted and never read.
+ */
+export interface PartitionState {
+  partition: number;
+  /** From the ring: the nodes that should hold it, primary first. */
+  replicas: NodeId[];
+  /** The replicas that hold every acknowledged write of the partition. */
+  inSync: NodeId[];
+  /** Bumped at every change of inSync. */
+  epoch: number;
+  /** Replicas catching up. */
+  learners: NodeId[];
+}
+
 // ---------------------------------------------------------------- what the coordinator shows
 
 /** CoordinatorMachine.view(): for INFO cluster and the nodes command. */
