@@ -56,7 +56,6 @@ class ScriptedServer {
         if (command[0] === "CLOSE") socket.destroy();
         else if (!stuck) stuck = this.answer(command, writer);
       },
-      onCommandError: (error) => writer.error(error.toResp()),
       onProtocolError: () => socket.destroy(),
     });
     socket.on("data", (chunk: Buffer) => {

@@ -1,6 +1,6 @@
-// Requests refused for their size, at real sizes (default limits): a 5 MiB bulk string is
-// answered with an error and the next command parses; while a 48 MiB one is discarded, neither
-// its bytes nor the chunks they came in are kept.
+// Requests refused for their size, at real sizes (default limits): a bulk string over the limit
+// is refused as soon as its length line is read (as Redis does), whatever follows it; what is
+// sent after the refusal is neither parsed nor kept.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
@@ -32,14 +32,22 @@ async function settledGrowth(before: number): Promise<number> {
 }
 
 describe("RESP request decoder: oversized requests at real sizes", () => {
-  it("answers a 5 MiB bulk string with an error and parses the next command", () => {
+  it("refuses $2000000000 as soon as its length line arrives, without waiting for a body", () => {
+    const header = Buffer.from("*2\r\n$3\r\nGET\r\n$2000000000\r\n");
+    assert.deepEqual(requestEvents([header], DEFAULT_LIMITS), [
+      { protocolError: `ERR Protocol error: invalid bulk length: 2000000000 bytes exceeds the limit of ${DEFAULT_LIMITS.bulkBytesMax} bytes` },
+    ]);
+  });
+
+  it("refuses a 5 MiB bulk string at its length line: commands before it are delivered, none after", () => {
     const input = Buffer.concat([
+      encodeCommand(["PING"]),
       encodeCommand(["SET", "k", Buffer.alloc(5 * MiB, 0x61)]),
       encodeCommand(["GET", "k"]),
     ]);
     const expected = [
-      { commandError: `ERR Protocol error: bulk string of ${5 * MiB} bytes exceeds the limit of ${DEFAULT_LIMITS.bulkBytesMax} bytes` },
-      { command: ["GET", "k"] },
+      { command: ["PING"] },
+      { protocolError: `ERR Protocol error: invalid bulk length: ${5 * MiB} bytes exceeds the limit of ${DEFAULT_LIMITS.bulkBytesMax} bytes` },
     ];
     const everyChunk = Array.from({ length: Math.ceil(input.length / CHUNK_BYTES) }, (_, i) => i * CHUNK_BYTES);
     const oddCuts = [3, 11, 5 * MiB - 1, 5 * MiB + 20, input.length - 7];
@@ -48,12 +56,11 @@ describe("RESP request decoder: oversized requests at real sizes", () => {
     }
   });
 
-  it("keeps neither the bytes nor the chunks of a bulk string it discards", async () => {
+  it("keeps nothing of what is sent after a refused length line", async () => {
     const events: string[] = [];
     const decoder = new RespDecoder({
       mode: "request", limits: DEFAULT_LIMITS,
       onCommand: (args) => events.push(args.join(" ")),
-      onCommandError: (error) => events.push(error.message),
       onProtocolError: (error) => events.push(error.message),
     });
     const payloadBytes = 48 * MiB;
@@ -68,13 +75,11 @@ describe("RESP request decoder: oversized requests at real sizes", () => {
     }
     const grownBytes = await settledGrowth(before);
     const chunksAlive = fed.filter((ref) => ref.deref() !== undefined).length;
-    assert.ok(grownBytes < 4 * MiB, `memory grew by ${grownBytes} bytes while discarding ${payloadBytes}`);
-    assert.ok(chunksAlive <= 1, `${chunksAlive} of ${fed.length} discarded chunks still referenced`);
-    assert.deepEqual(events, [], "nothing is answered before the request ends");
+    assert.ok(grownBytes < 4 * MiB, `memory grew by ${grownBytes} bytes while ignoring ${payloadBytes}`);
+    assert.ok(chunksAlive <= 1, `${chunksAlive} of ${fed.length} ignored chunks still referenced`);
     decoder.write(Buffer.from("\r\nPING\r\n"));
     assert.deepEqual(events, [
-      `Protocol error: bulk string of ${payloadBytes} bytes exceeds the limit of ${DEFAULT_LIMITS.bulkBytesMax} bytes`,
-      "PING",
+      `Protocol error: invalid bulk length: ${payloadBytes} bytes exceeds the limit of ${DEFAULT_LIMITS.bulkBytesMax} bytes`,
     ]);
   });
 });

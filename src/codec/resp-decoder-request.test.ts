@@ -17,7 +17,6 @@ interface Case {
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString("latin1");
 
 const cmd = (...args: string[]): RequestEvent => ({ command: args });
-const refused = (detail: string): RequestEvent => ({ commandError: `ERR Protocol error: ${detail}` });
 const fatal = (detail: string): RequestEvent => ({ protocolError: `ERR Protocol error: ${detail}` });
 
 const VALID: Case[] = [
@@ -36,6 +35,7 @@ const VALID: Case[] = [
     limits: DEFAULT_LIMITS,
   },
   { name: "an empty multibulk is ignored, as Redis does", input: "*0\r\n*1\r\n$4\r\nPING\r\n", events: [cmd("PING")] },
+  { name: "a negative multibulk is ignored, as Redis does", input: "*-1\r\n*-10\r\nPING\r\n", events: [cmd("PING")] },
   { name: "a bulk string at the limit", input: `*1\r\n$16\r\n${"x".repeat(16)}\r\n`, events: [cmd("x".repeat(16))] },
   { name: "an array at the limit", input: `*8\r\n${"$1\r\na\r\n".repeat(8)}`, events: [cmd(..."aaaaaaaa")] },
   { name: "inline with CR LF", input: "PING\r\n", events: [cmd("PING")] },
@@ -61,32 +61,10 @@ const VALID: Case[] = [
   { name: "a length line of 32 bytes waits for its newline", input: `*1\r\n$${"1".repeat(31)}`, events: [] },
 ];
 
-const REFUSED: Case[] = [
-  {
-    name: "a bulk string over the limit is skipped, the next command parses",
-    input: `*2\r\n$3\r\nSET\r\n$17\r\n${"v".repeat(17)}\r\n*1\r\n$4\r\nPING\r\n`,
-    events: [refused("bulk string of 17 bytes exceeds the limit of 16 bytes"), cmd("PING")],
-  },
-  {
-    name: "arguments after the oversized one are skipped too; the first violation is told",
-    input: `*4\r\n$1\r\na\r\n$20\r\n${"v".repeat(20)}\r\n$30\r\n${"w".repeat(30)}\r\n$1\r\nb\r\nPING\r\n`,
-    events: [refused("bulk string of 20 bytes exceeds the limit of 16 bytes"), cmd("PING")],
-  },
-  {
-    name: "a request over the limit is skipped whole and its full size told",
-    input: `*4\r\n$3\r\nSET\r\n$15\r\n${"a".repeat(15)}\r\n$15\r\n${"b".repeat(15)}\r\n$15\r\n${"c".repeat(15)}\r\n*1\r\n$4\r\nPING\r\n`,
-    events: [refused("request of 48 bytes exceeds the limit of 40 bytes"), cmd("PING")],
-  },
-  {
-    name: "a refused request in a pipeline keeps the order of answers",
-    input: `*1\r\n$1\r\na\r\n*1\r\n$17\r\n${"x".repeat(17)}\r\n*1\r\n$1\r\nb\r\n`,
-    events: [cmd("a"), refused("bulk string of 17 bytes exceeds the limit of 16 bytes"), cmd("b")],
-  },
-];
-
 const FATAL: Case[] = [
   { name: "non-numeric multibulk length", input: "*abc\r\n", events: [fatal("invalid multibulk length: 'abc'")] },
-  { name: "negative multibulk length", input: "*-1\r\n", events: [fatal("invalid multibulk length: '-1'")] },
+  { name: "multibulk length -0", input: "*-0\r\n", events: [fatal("invalid multibulk length: '-0'")] },
+  { name: "multibulk length with a leading zero", input: "*01\r\n", events: [fatal("invalid multibulk length: '01'")] },
   { name: "multibulk length with a plus sign", input: "*+1\r\n", events: [fatal("invalid multibulk length: '+1'")] },
   {
     name: "multibulk length over the limit",
@@ -143,25 +121,64 @@ const FATAL: Case[] = [
     input: "PING\r\n*1\r\nx*1\r\n$4\r\nPING\r\nPING\r\n",
     events: [cmd("PING"), fatal("expected '$', got 'x'")],
   },
+];
+
+/** Sizes are checked on each length line: the body of a refused bulk string is never awaited. */
+const OVERSIZED: Case[] = [
   {
-    name: "a fatal error inside a refused request is still fatal",
-    input: `*2\r\n$17\r\n${"x".repeat(17)}\r\n$zz\r\n`,
-    events: [fatal("invalid bulk length: 'zz'")],
+    name: "a bulk string over the limit is refused at its length line",
+    input: "*2\r\n$3\r\nSET\r\n$17\r\n",
+    events: [fatal("invalid bulk length: 17 bytes exceeds the limit of 16 bytes")],
+  },
+  {
+    name: "an absurd bulk length is refused at once",
+    input: "*2\r\n$3\r\nGET\r\n$2000000000\r\n",
+    events: [fatal("invalid bulk length: 2000000000 bytes exceeds the limit of 16 bytes")],
+  },
+  {
+    name: "a request whose bulk strings add up past the limit is refused at the length line that crosses it",
+    input: `*4\r\n$3\r\nSET\r\n$15\r\n${"a".repeat(15)}\r\n$15\r\n${"b".repeat(15)}\r\n$15\r\n`,
+    events: [fatal("invalid bulk length: the request's bulk strings add up to at least 48 bytes, the limit is 40 bytes")],
+  },
+  {
+    name: "commands before an oversized one are delivered",
+    input: "*1\r\n$1\r\na\r\n*1\r\n$17\r\n",
+    events: [cmd("a"), fatal("invalid bulk length: 17 bytes exceeds the limit of 16 bytes")],
   },
 ];
 
-function runCases(cases: Case[]): void {
+/** TEST_LIMITS before AUTH: 3 elements, bulk strings of 4 bytes. */
+const UNAUTHENTICATED: Case[] = [
+  {
+    name: "a request of the unauthenticated sizes is read",
+    input: "*3\r\n$4\r\nAUTH\r\n$4\r\nuser\r\n$4\r\npass\r\n",
+    events: [cmd("AUTH", "user", "pass")],
+  },
+  {
+    name: "more elements than allowed before AUTH",
+    input: "*4\r\n",
+    events: [fatal("unauthenticated multibulk length: 4 elements; until AUTH a request may have at most 3")],
+  },
+  {
+    name: "a longer bulk string than allowed before AUTH",
+    input: "*1\r\n$5\r\n",
+    events: [fatal("unauthenticated bulk length: 5 bytes; until AUTH a bulk string may have at most 4")],
+  },
+];
+
+function runCases(cases: Case[], authenticated = true): void {
   for (const testCase of cases) {
     it(testCase.name, () => {
       for (const split of splits(Buffer.from(testCase.input, "latin1"))) {
-        assert.deepEqual(requestEvents(split.chunks, testCase.limits), testCase.events, `fed ${split.name}`);
+        assert.deepEqual(requestEvents(split.chunks, testCase.limits, authenticated), testCase.events, `fed ${split.name}`);
       }
     });
   }
 }
 
 describe("RESP request decoder: valid input", () => runCases(VALID));
-describe("RESP request decoder: requests refused for their size", () => runCases(REFUSED));
+describe("RESP request decoder: requests refused for their size", () => runCases(OVERSIZED));
+describe("RESP request decoder: before AUTH", () => runCases(UNAUTHENTICATED, false));
 describe("RESP request decoder: fatal protocol errors", () => runCases(FATAL));
 
 describe("RESP request decoder: arguments", () => {
@@ -170,7 +187,7 @@ describe("RESP request decoder: arguments", () => {
     const decoded: Buffer[][] = [];
     const decoder = new RespDecoder({
       mode: "request", limits: TEST_LIMITS, onCommand: (args) => decoded.push(args),
-      onCommandError: assert.fail, onProtocolError: assert.fail,
+      onProtocolError: assert.fail,
     });
     decoder.write(chunk);
     const key = decoded[0]?.[1];

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   console.log(`${COMMANDS} pipelined SET/GET commands, ${chunks.length} chunks of ${CHUNK_BYTES} bytes`);
   const decoders = new Map<string, MakeDecoder>([
     ["ringkv request mode", (count) => new RespDecoder({
-      mode: "request", limits: DEFAULT_LIMITS, onCommand: count, onCommandError: count, onProtocolError: count,
+      mode: "request", limits: DEFAULT_LIMITS, onCommand: count, onProtocolError: count,
     })],
     ["ringkv reply mode", (count) => new RespDecoder({ mode: "reply", onReply: count, onProtocolError: count })],
   ]);

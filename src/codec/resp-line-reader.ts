@@ -27,6 +27,11 @@ export class LineReader {
     return this.pendingBytes > 0;
   }
 
+  /** Bytes of that pending line kept so far. */
+  get pendingLength(): number {
+    return this.pendingBytes;
+  }
+
   /**
    * Reads the line that begins at chunk[pos] (or continues the pending one). Returns the position
    * just after its "\n", LINE_NEEDS_MORE, or LINE_TOO_LONG when more than `bytesMax` bytes precede
@@ -70,6 +75,25 @@ export class LineReader {
     this.next = this.read(chunk, pos, LENGTH_LINE_BYTES_MAX);
     if (this.next < 0 || this.line[this.lineEnd - 1] !== CR) return LENGTH_INVALID;
     return parseLength(this.line, this.lineStart + 1, this.lineEnd - 1);
+  }
+
+  /**
+   * Reads a multibulk count line ("*3\r\n"): like readLength(), but any negative count is valid
+   * (Redis ignores "*-10" as it ignores "*-1"); returns NaN when the line is not a count.
+   */
+  readCount(chunk: Buffer, pos: number): number {
+    const quick = this.quickLength(chunk, pos);
+    if (quick >= 0) return quick;
+    this.next = this.read(chunk, pos, LENGTH_LINE_BYTES_MAX);
+    if (this.next < 0 || this.line[this.lineEnd - 1] !== CR) return NaN;
+    const start = this.lineStart + 1;
+    const end = this.lineEnd - 1;
+    if (this.line[start] !== 0x2d) {
+      const count = parseLength(this.line, start, end);
+      return count >= 0 ? count : NaN;
+    }
+    // A minus sign and a positive length: "-0" and "-01" are not counts, as in Redis.
+    return this.line[start + 1] !== 0x30 && parseLength(this.line, start + 1, end) > 0 ? -1 : NaN;
   }
 
   /**

@@ -141,7 +141,7 @@ export class ReplyParser {
     if (length > this.limits.bulkBytesMax) {
       return this.fail(`bulk string of ${length} bytes exceeds the limit of ${this.limits.bulkBytesMax} bytes`);
     }
-    this.bulk.start(length, false);
+    this.bulk.start(length);
     this.state = State.Bulk;
     return next;
   }

@@ -3,9 +3,12 @@
 // rule). Parsing resumes where the last chunk ended, so nothing is parsed twice and nothing is
 // copied unless a bulk string or line spans chunks.
 //
-// Limits: a bulk string over bulkBytesMax or a request over requestBytesMax is refused but its
-// framing is still known, so its bytes are discarded as they arrive and onCommandError answers
-// it in order; the connection lives on. Anything that breaks the framing is fatal.
+// Limits are checked on each length line, as soon as it is read, as Redis does: an array over
+// arrayLengthMax, a bulk string over bulkBytesMax or a request whose bulk lengths add up past
+// requestBytesMax is refused at once ("invalid multibulk length", "invalid bulk length") and
+// the stream is given up: its body is never waited for nor buffered. Before the connection has
+// authenticated, the much smaller unauthenticated bounds apply. A negative array length
+// ("*-10") is ignored without a reply, as Redis ignores it.
 import type { RingkvError } from "../core/errors.js";
 import type { Limits } from "../core/limits.js";
 import { BulkReader, BulkStatus } from "./resp-bulk-reader.js";
@@ -13,16 +16,17 @@ import { describeByte, protocolError } from "./resp-errors.js";
 import { splitInlineArgs } from "./resp-inline.js";
 import { LINE_NEEDS_MORE, LINE_TOO_LONG, LineReader } from "./resp-line-reader.js";
 
-export type RequestLimits = Pick<Limits, "arrayLengthMax" | "inlineBytesMax" | "bulkBytesMax" | "requestBytesMax">;
+export type RequestLimits = Pick<Limits,
+  "arrayLengthMax" | "inlineBytesMax" | "bulkBytesMax" | "requestBytesMax" | "unauthenticatedArrayLengthMax" | "unauthenticatedBulkBytesMax">;
 
 export interface RequestHandlers {
   /** One command. The buffers may be views of the socket's chunks: they stay valid (Node never
    * reuses a chunk it handed out) but keep the chunk in memory while they are held. */
   onCommand(args: Buffer[]): void;
-  /** A command refused for its size and skipped whole: answer it with `error`, keep reading. */
-  onCommandError(error: RingkvError): void;
   /** The stream cannot be parsed any further; called once, later input is ignored. */
   onProtocolError(error: RingkvError): void;
+  /** Whether the sender has authenticated; until then only small requests are read. Default: yes. */
+  isAuthenticated?(): boolean;
 }
 
 const STAR = 0x2a;
@@ -37,12 +41,23 @@ export class RequestParser {
   private readonly bulk = new BulkReader();
   private args: Buffer[] = [];
   private argsRemaining = 0;
+  /** Sum of the bulk lengths announced so far by the current request. */
   private requestBytes = 0;
-  /** Set when the current request is refused: its remaining bytes are discarded. */
-  private refusal: "bulk" | "request" | null = null;
-  private refusedBulkBytes = 0;
+  /** Bytes of the current request's arguments already complete (held in `args`). */
+  private argsBytes = 0;
 
   constructor(private readonly limits: RequestLimits, private readonly handlers: RequestHandlers) {}
+
+  /** True while a request has begun to arrive and is not complete. */
+  get midRequest(): boolean {
+    return (this.state !== State.Start && this.state !== State.Failed) || this.lines.hasPending;
+  }
+
+  /** Bytes held for the request being read: its complete arguments and the one being filled. */
+  get heldBytes(): number {
+    if (this.state === State.Failed) return 0;
+    return this.argsBytes + this.bulk.heldBytes + this.lines.pendingLength;
+  }
 
   write(chunk: Buffer): void {
     let pos = 0;
@@ -60,16 +75,28 @@ export class RequestParser {
     }
   }
 
+  private authenticated(): boolean {
+    return this.handlers.isAuthenticated?.() ?? true;
+  }
+
   private readCount(chunk: Buffer, pos: number): number {
-    const count = this.lines.readLength(chunk, pos);
+    const count = this.lines.readCount(chunk, pos);
     const next = this.lines.next;
     if (next === LINE_NEEDS_MORE) return chunk.length;
-    if (count < 0) return this.fail(`invalid multibulk length: ${this.lines.describeLengthLine()}`);
+    if (Number.isNaN(count)) return this.fail(`invalid multibulk length: ${this.lines.describeLengthLine()}`);
+    if (count <= 0) {
+      // Redis ignores an empty or negative multibulk ("*0\r\n", "*-10\r\n") without a reply.
+      this.state = State.Start;
+      return next;
+    }
     if (count > this.limits.arrayLengthMax) {
       return this.fail(`invalid multibulk length: ${count} exceeds the limit of ${this.limits.arrayLengthMax} elements`);
     }
-    // Redis ignores an empty multibulk ("*0\r\n") without a reply.
-    this.state = count === 0 ? State.Start : State.Length;
+    if (count > this.limits.unauthenticatedArrayLengthMax && !this.authenticated()) {
+      return this.fail(`unauthenticated multibulk length: ${count} elements; `
+        + `until AUTH a request may have at most ${this.limits.unauthenticatedArrayLengthMax}`);
+    }
+    this.state = State.Length;
     this.argsRemaining = count;
     return next;
   }
@@ -82,21 +109,25 @@ export class RequestParser {
     const next = this.lines.next;
     if (next === LINE_NEEDS_MORE) return chunk.length;
     if (length < 0) return this.fail(`invalid bulk length: ${this.lines.describeLengthLine()}`);
+    const problem = this.sizeProblem(length);
+    if (problem !== undefined) return this.fail(problem);
     this.requestBytes += length;
-    if (this.refusal === null) this.checkSizes(length);
-    this.bulk.start(length, this.refusal !== null);
+    this.bulk.start(length);
     this.state = State.Bulk;
     return next;
   }
 
-  private checkSizes(length: number): void {
-    if (length > this.limits.bulkBytesMax) {
-      this.refusal = "bulk";
-      this.refusedBulkBytes = length;
-    } else if (this.requestBytes > this.limits.requestBytesMax) {
-      this.refusal = "request";
+  /** Why a bulk string of `length` bytes is refused before its body is read, if it is. */
+  private sizeProblem(length: number): string | undefined {
+    const { bulkBytesMax, requestBytesMax, unauthenticatedBulkBytesMax } = this.limits;
+    if (length > bulkBytesMax) return `invalid bulk length: ${length} bytes exceeds the limit of ${bulkBytesMax} bytes`;
+    if (this.requestBytes + length > requestBytesMax) {
+      return `invalid bulk length: the request's bulk strings add up to at least ${this.requestBytes + length} bytes, the limit is ${requestBytesMax} bytes`;
     }
-    if (this.refusal !== null) this.args = [];
+    if (length > unauthenticatedBulkBytesMax && !this.authenticated()) {
+      return `unauthenticated bulk length: ${length} bytes; until AUTH a bulk string may have at most ${unauthenticatedBulkBytesMax}`;
+    }
+    return undefined;
   }
 
   private readBulk(chunk: Buffer, pos: number): number {
@@ -105,7 +136,9 @@ export class RequestParser {
     if (status === BulkStatus.BadTerminator) {
       return this.fail(`expected '\\r\\n' after a bulk string, got '${describeByte(this.bulk.badByte)}'`);
     }
-    if (this.refusal === null) this.args.push(this.bulk.value as Buffer);
+    const value = this.bulk.value as Buffer;
+    this.args.push(value);
+    this.argsBytes += value.length;
     this.argsRemaining -= 1;
     this.state = State.Length;
     if (this.argsRemaining === 0) this.finishRequest();
@@ -114,21 +147,11 @@ export class RequestParser {
 
   private finishRequest(): void {
     const args = this.args;
-    const refusal = this.refusal;
-    const requestBytes = this.requestBytes;
     this.state = State.Start;
     this.args = [];
-    this.refusal = null;
     this.requestBytes = 0;
-    if (refusal === null) {
-      this.handlers.onCommand(args);
-    } else if (refusal === "bulk") {
-      this.handlers.onCommandError(protocolError(
-        `bulk string of ${this.refusedBulkBytes} bytes exceeds the limit of ${this.limits.bulkBytesMax} bytes`));
-    } else {
-      this.handlers.onCommandError(protocolError(
-        `request of ${requestBytes} bytes exceeds the limit of ${this.limits.requestBytesMax} bytes`));
-    }
+    this.argsBytes = 0;
+    this.handlers.onCommand(args);
   }
 
   private readInline(chunk: Buffer, pos: number): number {
@@ -150,6 +173,8 @@ export class RequestParser {
   private fail(detail: string): number {
     this.state = State.Failed;
     this.args = [];
+    this.argsBytes = 0;
+    this.bulk.start(0);
     this.lines.reset();
     this.handlers.onProtocolError(protocolError(detail));
     return Number.MAX_SAFE_INTEGER;

@@ -6,7 +6,6 @@ import { RespDecoder, type ReplyLimits, type RespValue } from "./resp-decoder.js
 
 export type RequestEvent =
   | { command: string[] }
-  | { commandError: string }
   | { protocolError: string };
 
 export type ReplyEvent = { reply: RespValue } | { push: RespValue[] } | { protocolError: string };
@@ -14,6 +13,7 @@ export type ReplyEvent = { reply: RespValue } | { push: RespValue[] } | { protoc
 /** Small limits, so that the limit cases stay small inputs. */
 export const TEST_LIMITS: Limits = makeLimits({
   keyBytesMax: 8, valueBytesMax: 16, bulkBytesMax: 16, arrayLengthMax: 8, inlineBytesMax: 32, requestBytesMax: 40,
+  unauthenticatedArrayLengthMax: 3, unauthenticatedBulkBytesMax: 4,
 });
 
 /** `input` cut at `cuts` (positions, any order, duplicates and out-of-range ones ignored); each
@@ -45,14 +45,14 @@ export function splits(input: Buffer): Array<{ name: string; chunks: Buffer[] }>
 }
 
 /** Feeds `chunks` to a request-mode decoder; returns its callbacks in order. */
-export function requestEvents(chunks: readonly Buffer[], limits: Limits = TEST_LIMITS): RequestEvent[] {
+export function requestEvents(chunks: readonly Buffer[], limits: Limits = TEST_LIMITS, authenticated = true): RequestEvent[] {
   const events: RequestEvent[] = [];
   const decoder = new RespDecoder({
     mode: "request",
     limits,
     onCommand: (args) => events.push({ command: args.map((arg) => arg.toString("latin1")) }),
-    onCommandError: (error) => events.push({ commandError: error.toResp() }),
     onProtocolError: (error) => events.push({ protocolError: error.toResp() }),
+    isAuthenticated: () => authenticated,
   });
   for (const chunk of chunks) decoder.write(chunk);
   return events;

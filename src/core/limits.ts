@@ -24,6 +24,13 @@ export interface Limits {
   keysPerCommandMax: number;
   /** Deadline of one request, from arrival to reply, in milliseconds. */
   requestTimeoutMs: number;
+  /** Before AUTH (when a password is set): most elements in one request (Redis allows 10). */
+  unauthenticatedArrayLengthMax: number;
+  /** Before AUTH: largest bulk string, in bytes (Redis allows 16 KiB). */
+  unauthenticatedBulkBytesMax: number;
+  /** After the server ends a connection (QUIT, a protocol error), how long it waits for the
+   * client to close its side before dropping the connection. */
+  closeLingerMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -38,6 +45,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   connectionsMax: 10_000,
   keysPerCommandMax: 100_000,
   requestTimeoutMs: 5_000,
+  unauthenticatedArrayLengthMax: 10,
+  unauthenticatedBulkBytesMax: 16 * 1024,
+  closeLingerMs: 1_000,
 });
 
 /** Limits with overrides applied; throws on a value that is not a positive integer. */

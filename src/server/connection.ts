@@ -49,6 +49,7 @@ export class ClientConnection implements CommandContext {
   private readingPaused = false;
   private flushScheduled = false;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Read nothing more, answer what was read, then close (closeGracefully, fatal protocol errors). */
   private finishing = false;
@@ -81,8 +82,8 @@ export class ClientConnection implements CommandContext {
       mode: "request",
       limits: server.limits,
       onCommand: (args) => this.onRequest(args),
-      onCommandError: (error) => this.onRequestRefused(error),
       onProtocolError: (error) => this.onProtocolError(error),
+      isAuthenticated: () => this.session.authenticated,
     });
     this.closedPromise = new Promise((resolve) => socket.once("close", resolve));
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
@@ -135,12 +136,6 @@ export class ClientConnection implements CommandContext {
       this.queuedCount++;
       this.progress();
     }
-  }
-
-  /** A request the decoder refused but skipped cleanly (e.g. an oversized bulk string). */
-  private onRequestRefused(error: RingkvError): void {
-    if (this.acceptsNoMore()) return;
-    this.answerInOrder(error);
   }
 
   /** Bytes that cannot be parsed: answer the error after what came before, then close. */
@@ -317,10 +312,26 @@ export class ClientConnection implements CommandContext {
       this.replies.writeTo(this.socket);
     }
     if (this.acceptsNoMore() && this.pending.length === 0) {
-      this.socket.end();
+      this.endSocket();
       return;
     }
     this.updateReading();
+  }
+
+  /**
+   * Ends our side, then drops the connection if the client has not closed its side within
+   * closeLingerMs: a client that never closes (or keeps sending) must not keep holding a
+   * connection slot. Until then what it sends is read and ignored, so that it is not reset
+   * before it has read our last reply.
+   */
+  private endSocket(): void {
+    if (this.lingerTimer !== undefined) return;
+    this.socket.end();
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), this.server.limits.closeLingerMs);
+    this.lingerTimer.unref();
+    this.socket.removeAllListeners("data");
+    this.socket.on("data", () => undefined);
+    this.socket.resume();
   }
 
   private updateReading(): void {
@@ -352,6 +363,7 @@ export class ClientConnection implements CommandContext {
   private onClose(): void {
     this.closed = true;
     if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.dropQueued();
     this.replies.clear();
   }

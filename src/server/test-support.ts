@@ -135,6 +135,7 @@ export class RawClient {
   private chunks: Buffer[] = [];
   private receivedBytes = 0;
   private closedFlag = false;
+  private endedFlag = false;
   private waiters: Array<() => void> = [];
 
   private constructor(socket: Socket) {
@@ -148,18 +149,28 @@ export class RawClient {
       this.closedFlag = true;
       this.wake();
     });
+    socket.on("end", () => {
+      this.endedFlag = true;
+      this.wake();
+    });
     socket.on("error", () => undefined);
   }
 
-  static open(port: number): Promise<RawClient> {
+  /** `allowHalfOpen`: the client does not close its side when the server closes its own. */
+  static open(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, "127.0.0.1", () => resolve(new RawClient(socket)));
+      const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: options.allowHalfOpen ?? false }, () => resolve(new RawClient(socket)));
       socket.once("error", reject);
     });
   }
 
   get closed(): boolean {
     return this.closedFlag;
+  }
+
+  /** True once the server has ended its side (the socket may stay open on ours: allowHalfOpen). */
+  get ended(): boolean {
+    return this.endedFlag;
   }
 
   send(data: string | Buffer): void {
