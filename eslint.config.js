@@ -1,32 +1,44 @@
 // Lint for the whole project, plus the rule that keeps src/core deterministic:
-// no I/O, no clock, no timers, no randomness, no await (DESIGN.md §3).
+// no I/O, no clock, no timers, no randomness, no await (DESIGN.md §3). src/shared (errors, limits,
+// defaults, Fifo: what every layer uses, the core included) obeys the same rule.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-/** No I/O modules, and nothing from outside src/core (`outside`: the import pattern that leaves it). */
-function coreImports(outside) {
+/**
+ * No I/O modules, and of src/ only the folders in `allowed` (`up`: the path from the file up to src/).
+ */
+function pureImports(up, allowed) {
+  const [self, ...others] = allowed.map((folder) => `src/${folder}`);
   return ["error", {
     patterns: [
       { group: ["node:*", "fs", "net", "os", "path", "child_process", "crypto", "timers", "worker_threads"],
-        message: "src/core is deterministic: no I/O modules. Drive effects from src/runtime or src/sim." },
-      { group: [outside], message: "src/core must not depend on code outside src/core." },
-      { group: ["lmdb", "msgpackr", "pino", "commander"], message: "src/core must not depend on I/O libraries." },
+        message: "src/core and src/shared are deterministic: no I/O modules. Drive effects from src/runtime or src/sim." },
+      { group: [`${up}*`, ...allowed.map((folder) => `!${up}${folder}`)], message: `${self} must not depend on code outside ${[self, ...others].join(" and ")}.` },
+      { group: ["lmdb", "msgpackr", "pino", "commander"], message: "src/core and src/shared must not depend on I/O libraries." },
     ],
   }];
 }
+const coreImports = (up) => pureImports(up, ["core", "shared"]);
 
-// Files one folder down (src/core/cluster/) may import their parent folder, but nothing beyond.
+// src/shared is the bottom layer: it imports nothing of ours but itself.
+const sharedImports = {
+  files: ["src/shared/**/*.ts"],
+  ignores: ["src/shared/**/*.test.ts"],
+  rules: { "no-restricted-imports": pureImports("../", ["shared"]) },
+};
+
+// Files one folder down (src/core/cluster/) reach src/ two folders up.
 const coreSubfolderImports = {
   files: ["src/core/*/**/*.ts"],
   ignores: ["src/core/**/*.test.ts"],
-  rules: { "no-restricted-imports": coreImports("../../*") },
+  rules: { "no-restricted-imports": coreImports("../../") },
 };
 
 const coreRestrictions = {
-  files: ["src/core/**/*.ts"],
-  ignores: ["src/core/**/*.test.ts"],
+  files: ["src/core/**/*.ts", "src/shared/**/*.ts"],
+  ignores: ["src/core/**/*.test.ts", "src/shared/**/*.test.ts"],
   rules: {
-    "no-restricted-imports": coreImports("../*"),
+    "no-restricted-imports": coreImports("../"),
     "no-restricted-globals": ["error",
       { name: "setTimeout", message: "Time enters the core as tick events." },
       { name: "setInterval", message: "Time enters the core as tick events." },
@@ -64,4 +76,5 @@ export default tseslint.config(
   },
   coreRestrictions,
   coreSubfolderImports,
+  sharedImports,
 );

@@ -3,7 +3,7 @@
 // sent during the warmup are not measured. Latency runs from send to reply, per request.
 // The runner knows connections only through BenchChannel, so it is tested without sockets.
 
-import { CLIENT_LIMITS } from "../core/limits.js";
+import { BENCH_LIMITS } from "./bench-limits.js";
 import { Histogram, type HistogramSnapshot } from "./histogram.js";
 import type { CommandArgs, WorkloadGenerator } from "./workload.js";
 
@@ -170,7 +170,7 @@ export class BenchRun implements ProgressSource {
 
   private async preloadAll(channels: BenchChannel[]): Promise<void> {
     this.phase = "preloading";
-    const batchKeys = Math.max(1, Math.min(CLIENT_LIMITS.benchPreloadBatchKeys,
+    const batchKeys = Math.max(1, Math.min(BENCH_LIMITS.preloadBatchKeys,
       Math.floor(PRELOAD_BATCH_BYTES / (this.plan.valueBytes + 32))));
     const pairs = this.plan.workload.preloadPairs();
     const loader = async (channel: BenchChannel): Promise<void> => {

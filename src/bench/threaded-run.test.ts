@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startTestServer, type TestServer } from "../server/test-support.js";
+import { startTestServer, type TestServer } from "../../test/support/server.js";
 import { splitEvenly, ThreadedBenchRun } from "./threaded-run.js";
 
 const PORT = 17332;

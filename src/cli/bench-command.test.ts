@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { startTestServer, type TestServer } from "../server/test-support.js";
+import { startTestServer, type TestServer } from "../../test/support/server.js";
 
 const PORT = 17330;
 const GUARDED_PORT = 17331;

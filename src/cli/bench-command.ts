@@ -10,15 +10,15 @@ import { reportJson, reportText, type BenchSettings } from "../bench/report.js";
 import { ThreadedBenchRun } from "../bench/threaded-run.js";
 import { WorkloadGenerator, type WorkloadShape } from "../bench/workload.js";
 import { BENCH_DEFAULTS, parseBenchOptions, type BenchOptions } from "./bench-options.js";
-import { DEFAULT_PORT } from "../client/connect.js";
+import { DEFAULTS } from "../shared/defaults.js";
 import type { RawOptions } from "./settings.js";
 
 export function registerBenchCommand(program: Command): void {
   program
     .command("bench")
     .description("load-test any RESP server: throughput, latency quantiles, errors by code")
-    .option("--host <address>", "server address (default 127.0.0.1)")
-    .option("--port <port>", `server port (default ${DEFAULT_PORT})`)
+    .option("--host <address>", `server address (default ${DEFAULTS.host})`)
+    .option("--port <port>", `server port (default ${DEFAULTS.coordinatorPort})`)
     .option("--password <password>", "AUTH with this password on every connection")
     .option("--workload <kind>", "set, get or mixed (default set)")
     .option("--read-ratio <share>", `share of GETs in the mixed workload (default ${BENCH_DEFAULTS.readRatio})`)
@@ -38,12 +38,12 @@ Latency is measured per request, from send to reply, in a log-linear histogram: 
 is within 0.8% of the exact value. Requests during --warmup are sent but not measured.
 
 Examples:
-  ringkv bench --port 6380 --workload set --clients 50 --duration 10s
+  ringkv bench --port ${DEFAULTS.coordinatorPort} --workload set --clients 50 --duration 10s
   ringkv bench --workload get --preload --keyspace 10000 --pipeline 16 --requests 1000000
   ringkv bench --workload mixed --read-ratio 0.8 --json > result.json
   ringkv bench --port 6379 --workload get --preload --threads 2     # redis-server, for comparison`)
     .action(async (flags: RawOptions) => {
-      const options = parseBenchOptions(flags, DEFAULT_PORT);
+      const options = parseBenchOptions(flags, DEFAULTS.coordinatorPort);
       await runBenchCommand(options);
     });
 }

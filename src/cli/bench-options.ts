@@ -1,8 +1,10 @@
 // The settings of one `ringkv bench` run, read from its flags and checked before anything
 // connects, so that a typo gets a clear message instead of a half-run benchmark.
 
-import { CLIENT_LIMITS, DEFAULT_LIMITS } from "../core/limits.js";
+import { DEFAULTS } from "../shared/defaults.js";
+import { CLIENT_LIMITS, DEFAULT_LIMITS } from "../shared/limits.js";
 import { integerOption, optionalString, portOption, SettingsError, stringOption, type RawOptions } from "./settings.js";
+import { BENCH_LIMITS } from "../bench/bench-limits.js";
 import { parseDurationMs } from "../bench/duration.js";
 import type { StopCondition } from "../bench/runner.js";
 
@@ -43,12 +45,12 @@ export const BENCH_DEFAULTS = {
 
 export function parseBenchOptions(flags: RawOptions, defaultPort: number): BenchOptions {
   return {
-    host: stringOption(flags, "host", "127.0.0.1"),
+    host: stringOption(flags, "host", DEFAULTS.host),
     port: portOption(flags, "port", defaultPort),
     password: optionalString(flags, "password"),
     workload: workloadOption(flags),
     readRatio: readRatioOption(flags),
-    clients: integerOption(flags, "clients", BENCH_DEFAULTS.clients, 1, CLIENT_LIMITS.benchClientsMax),
+    clients: integerOption(flags, "clients", BENCH_DEFAULTS.clients, 1, BENCH_LIMITS.clientsMax),
     threads: threadsOption(flags),
     pipeline: integerOption(flags, "pipeline", BENCH_DEFAULTS.pipeline, 1, DEFAULT_LIMITS.pipelineDepthMax),
     valueBytes: integerOption(flags, "valueSize", BENCH_DEFAULTS.valueBytes, 0, DEFAULT_LIMITS.valueBytesMax),
@@ -70,8 +72,8 @@ function workloadOption(flags: RawOptions): Workload {
 }
 
 function threadsOption(flags: RawOptions): number {
-  const threads = integerOption(flags, "threads", 1, 1, CLIENT_LIMITS.benchThreadsMax);
-  const clients = integerOption(flags, "clients", BENCH_DEFAULTS.clients, 1, CLIENT_LIMITS.benchClientsMax);
+  const threads = integerOption(flags, "threads", 1, 1, BENCH_LIMITS.threadsMax);
+  const clients = integerOption(flags, "clients", BENCH_DEFAULTS.clients, 1, BENCH_LIMITS.clientsMax);
   if (threads > clients) throw new SettingsError(`--threads (${threads}) cannot be more than --clients (${clients})`);
   return threads;
 }

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { MemoryBackend, startTestServer, type TestServer } from "../server/test-support.js";
+import { MemoryBackend, startTestServer, type TestServer } from "../../test/support/server.js";
 
 const PORT = 17320;
 const RESTART_PORT = 17321;

@@ -6,8 +6,8 @@ import type { Command } from "commander";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "../client/connect.js";
-import { CLIENT_LIMITS } from "../core/limits.js";
-import { DEFAULT_PORT } from "../client/connect.js";
+import { DEFAULTS } from "../shared/defaults.js";
+import { CLIENT_LIMITS } from "../shared/limits.js";
 import { EXIT_ERROR, runInteractive, runOnce, runPiped, type Terminal } from "./repl/run-modes.js";
 import type { OutputMode } from "./repl/reply-format.js";
 import { integerOption, optionalString, portOption, stringOption, type RawOptions } from "./settings.js";
@@ -19,8 +19,8 @@ export function registerCliCommand(program: Command): void {
     .command("cli")
     .description("the interactive client; with a command after the options, run it once and exit")
     .argument("[command...]", "a command to run once, e.g. get greeting")
-    .option("--host <address>", "server address (default 127.0.0.1)")
-    .option("--port <port>", `server port (default ${DEFAULT_PORT})`)
+    .option("--host <address>", `server address (default ${DEFAULTS.host})`)
+    .option("--port <port>", `server port (default ${DEFAULTS.coordinatorPort})`)
     .option("--password <password>", "AUTH with this password (default: env RINGKV_PASSWORD)")
     .option("--raw", "print values as their raw bytes (the default when stdout is not a terminal)")
     .option("--no-raw", 'print like redis-cli on a terminal: "quoted" values, (integer) 3, (nil)')
@@ -36,7 +36,7 @@ stdout, "(nil)" on stderr), 2 for an error (its message on stderr). Commands pip
 exit 2 if any of them failed, else 0.
 
 Examples:
-  ringkv cli                                  # the prompt, on 127.0.0.1:${DEFAULT_PORT}
+  ringkv cli                                  # the prompt, on 127.0.0.1:${DEFAULTS.coordinatorPort}
   ringkv cli --port 7000 put greeting "hello world"
   value=$(ringkv cli get greeting) || echo "missing or failed"
   printf 'put a 1\\nget a\\n' | ringkv cli --port 7000
@@ -47,8 +47,8 @@ Examples:
 }
 
 async function runCli(words: string[], flags: RawOptions, terminal: Terminal): Promise<number> {
-  const host = stringOption(flags, "host", "127.0.0.1");
-  const port = portOption(flags, "port", DEFAULT_PORT);
+  const host = stringOption(flags, "host", DEFAULTS.host);
+  const port = portOption(flags, "port", DEFAULTS.coordinatorPort);
   const client = createClient({
     host,
     port,

@@ -1,54 +1,54 @@
 // `ringkv node`: a storage node. Without --join it runs alone, as a single-node server.
 
 import type { Command } from "commander";
+import { cacheShape } from "../core/kv-cache.js";
 import { createLogger } from "../runtime/logger.js";
 import { startClusterNode } from "../runtime/cluster-node.js";
 import { startStandaloneNode, type RunningNode } from "../runtime/standalone-node.js";
-import { DEFAULT_TICK_MS } from "./coordinator-command.js";
+import { DEFAULTS } from "../shared/defaults.js";
+import { DEFAULT_LIMITS } from "../shared/limits.js";
 import { stopOnSignals } from "./server-process.js";
 import {
   gatherOptions, integerOption, limitsOption, logLevelOption, optionalString, portOption, SettingsError, stringOption, type RawOptions,
 } from "./settings.js";
 
-export const DEFAULT_NODE_PORT = 6380;
-
 export function registerNodeCommand(program: Command): void {
   program
     .command("node")
     .description("run a storage node (alone, as a single-node server, unless --join is given)")
-    .option("--host <address>", "address to listen on (default 127.0.0.1; env RINGKV_HOST)")
-    .option("--port <port>", `RESP port (default ${DEFAULT_NODE_PORT}; env RINGKV_PORT)`)
-    .option("--data <dir>", "data directory (default ./data; env RINGKV_DATA)")
+    .option("--host <address>", `address to listen on (default ${DEFAULTS.host}; env RINGKV_HOST)`)
+    .option("--port <port>", `RESP port (default ${DEFAULTS.nodePort}, not the coordinator's ${DEFAULTS.coordinatorPort}; env RINGKV_PORT)`)
+    .option("--data <dir>", `data directory (default ${DEFAULTS.dataDir}; env RINGKV_DATA)`)
     .option("--password <password>", "require AUTH with this password (standalone; env RINGKV_PASSWORD)")
     .option("--join <host:port>", "join the cluster whose coordinator is at host:port")
     .option("--secret <secret>", "the cluster secret, needed to join (env RINGKV_SECRET)")
     .option("--id <id>", "the id to join under (default: kept in the data directory, or a new one)")
     .option("--config <file>", "JSON file of settings (flags and RINGKV_* variables override it)")
-    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)")
-    .option("--max-connections <n>", "most client connections at once (default 10000)")
-    .option("--key-bytes-max <n>", "largest key in bytes (default 1024)")
-    .option("--value-bytes-max <n>", "largest value in bytes (default 1048576)")
-    .option("--cache-sets <n>", "cache sets (default 1024)")
-    .option("--cache-ways <n>", "entries per cache set (default 16)")
-    .option("--cache-bytes <n>", "cache size in bytes (default 64 MiB)")
+    .option("--log-level <level>", `fatal, error, warn, info, debug, trace or silent (default ${DEFAULTS.logLevel})`)
+    .option("--max-connections <n>", `most client connections at once (default ${DEFAULT_LIMITS.connectionsMax})`)
+    .option("--key-bytes-max <n>", `largest key in bytes (default ${DEFAULT_LIMITS.keyBytesMax})`)
+    .option("--value-bytes-max <n>", `largest value in bytes (default ${DEFAULT_LIMITS.valueBytesMax})`)
+    .option("--cache-sets <n>", "cache sets (default: as many as fill --cache-bytes)")
+    .option("--cache-ways <n>", `entries per cache set (default ${DEFAULTS.cacheWays})`)
+    .option("--cache-bytes <n>", `cache size in bytes (default ${DEFAULTS.cacheBytes / 2 ** 20} MiB)`)
     .addHelpText("after", `
 Examples:
-  ringkv node --port 7001 --data ./n1
-  RINGKV_SECRET=s3cret ringkv node --join 10.0.0.1:6380 --host 10.0.0.2 --port 7001 --data /var/lib/ringkv
+  ringkv node --data ./n1                      # a single-node server on 127.0.0.1:${DEFAULTS.nodePort}
+  RINGKV_SECRET=s3cret ringkv node --join 10.0.0.1:${DEFAULTS.coordinatorPort} --host 10.0.0.2 --data /var/lib/ringkv
   RINGKV_PASSWORD=secret ringkv node --data /var/lib/ringkv --log-level warn`)
     .action(async (flags: RawOptions) => {
       const options = gatherOptions(flags);
       const logger = createLogger(logLevelOption(options), { role: "node" });
       const common = {
-        host: stringOption(options, "host", "127.0.0.1"),
-        port: portOption(options, "port", DEFAULT_NODE_PORT),
-        dataDir: stringOption(options, "data", "./data"),
+        host: stringOption(options, "host", DEFAULTS.host),
+        port: portOption(options, "port", DEFAULTS.nodePort),
+        dataDir: stringOption(options, "data", DEFAULTS.dataDir),
         limits: limitsOption(options),
-        cache: {
-          sets: integerOption(options, "cacheSets", 1024),
-          ways: integerOption(options, "cacheWays", 16),
-          bytesMax: integerOption(options, "cacheBytes", 64 * 1024 * 1024),
-        },
+        cache: cacheShape({
+          sets: options.cacheSets === undefined ? undefined : integerOption(options, "cacheSets", 1),
+          ways: integerOption(options, "cacheWays", DEFAULTS.cacheWays),
+          bytesMax: integerOption(options, "cacheBytes", DEFAULTS.cacheBytes),
+        }),
         logger,
       };
       const join = optionalString(options, "join");
@@ -58,7 +58,7 @@ Examples:
       } else {
         const secret = optionalString(options, "secret");
         if (secret === undefined) throw new SettingsError("joining a cluster needs its secret: --secret or RINGKV_SECRET");
-        node = await startClusterNode({ ...common, join: parseHostPort(join), secret, nodeId: optionalString(options, "id"), tickMs: DEFAULT_TICK_MS });
+        node = await startClusterNode({ ...common, join: parseHostPort(join), secret, nodeId: optionalString(options, "id"), tickMs: DEFAULTS.tickMs });
       }
       stopOnSignals(node, logger);
     });

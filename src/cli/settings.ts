@@ -3,7 +3,8 @@
 // the defaults. Every value is validated here, so a typo gets a clear message before anything starts.
 
 import { readFileSync } from "node:fs";
-import { makeLimits, type Limits } from "../core/limits.js";
+import { DEFAULTS } from "../shared/defaults.js";
+import { makeLimits, type Limits } from "../shared/limits.js";
 import { LOG_LEVELS, type LogLevel } from "../runtime/logger.js";
 
 /** Flags as commander hands them over: only the ones the user gave are set. */
@@ -83,7 +84,7 @@ export function portOption(options: RawOptions, name: string, fallback: number):
 }
 
 export function logLevelOption(options: RawOptions): LogLevel {
-  const level = stringOption(options, "logLevel", "info");
+  const level = stringOption(options, "logLevel", DEFAULTS.logLevel);
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new SettingsError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`);
   }

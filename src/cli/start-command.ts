@@ -4,35 +4,33 @@
 
 import type { Command } from "commander";
 import { launchCluster, type ClusterLaunch, type LaunchedCluster } from "../runtime/launcher.js";
-import { DEFAULT_COORDINATOR_PORT } from "./coordinator-command.js";
+import { DEFAULTS } from "../shared/defaults.js";
 import { gatherOptions, integerOption, logLevelOption, portOption, stringOption, type RawOptions } from "./settings.js";
-
-export const DEFAULT_NODE_BASE_PORT = 7001;
 
 export function registerStartCommand(program: Command): void {
   program
     .command("start")
     .description("run a local cluster: a coordinator and N storage nodes, each its own process on 127.0.0.1")
-    .option("--nodes <n>", "storage nodes (default 3)")
-    .option("--replicas <r>", "replicas of every key (default 2: any one node can die and every key stays readable)")
-    .option("--port <port>", `coordinator (client) port (default ${DEFAULT_COORDINATOR_PORT}; 0 picks free ports for all)`)
-    .option("--data <dir>", "data directory: DATA/coordinator, DATA/node-1 ... (default ./data)")
-    .option("--log-level <level>", "log level of every process (default info); logs go to DATA/<name>.log")
+    .option("--nodes <n>", `storage nodes (default ${DEFAULTS.localNodes})`)
+    .option("--replicas <r>", `replicas of every key (default ${DEFAULTS.replicas}: any one node can die and every key stays readable)`)
+    .option("--port <port>", `coordinator (client) port (default ${DEFAULTS.coordinatorPort}; 0 picks free ports for all)`)
+    .option("--data <dir>", `data directory: DATA/coordinator, DATA/node-1 ... (default ${DEFAULTS.dataDir})`)
+    .option("--log-level <level>", `log level of every process (default ${DEFAULTS.logLevel}); logs go to DATA/<name>.log`)
     .addHelpText("after", `
 Examples:
   ringkv start
   ringkv start --nodes 5 --replicas 3 --data /tmp/cluster
-Then: redis-cli -p ${DEFAULT_COORDINATOR_PORT} mset a 1 b 2 c 3   or   npm run cli`)
+Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run cli`)
     .action(async (flags: RawOptions) => {
       const options = gatherOptions(flags, {});
-      const nodes = integerOption(options, "nodes", 3, 1, 64);
-      const port = portOption(options, "port", DEFAULT_COORDINATOR_PORT);
+      const nodes = integerOption(options, "nodes", DEFAULTS.localNodes, 1, 64);
+      const port = portOption(options, "port", DEFAULTS.coordinatorPort);
       const launch = launchCluster({
-        dataDir: stringOption(options, "data", "./data"),
+        dataDir: stringOption(options, "data", DEFAULTS.dataDir),
         nodes,
-        replicas: integerOption(options, "replicas", Math.min(2, nodes), 1, nodes),
+        replicas: integerOption(options, "replicas", Math.min(DEFAULTS.replicas, nodes), 1, nodes),
         port,
-        basePort: port === 0 ? 0 : DEFAULT_NODE_BASE_PORT,
+        basePort: port === 0 ? 0 : DEFAULTS.nodePort,
         logLevel: logLevelOption(options),
       });
       stopClusterOnSignals(launch);

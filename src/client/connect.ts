@@ -1,13 +1,14 @@
 // Making a client: `connect()` connects (and authenticates) before it resolves, so a wrong
 // address or password shows at once; `createClient()` connects on the first call instead.
 
-import { CLIENT_LIMITS } from "../core/limits.js";
+import { DEFAULTS } from "../shared/defaults.js";
+import { CLIENT_LIMITS } from "../shared/limits.js";
 import { RingkvClient } from "./ringkv-client.js";
 import { openRespLink } from "./resp-link.js";
 import { Session, type ConnectionEvent } from "./session.js";
 
-/** The port a ringkv node listens on unless told otherwise (`ringkv node`, `ringkv start`). */
-export const DEFAULT_PORT = 6380;
+/** The coordinator's port unless told otherwise (`ringkv coordinator`, `ringkv start`). */
+export const DEFAULT_PORT = DEFAULTS.coordinatorPort;
 
 export interface ConnectOptions {
   host?: string;
@@ -25,7 +26,7 @@ export interface ConnectOptions {
 }
 
 export function createClient(options: ConnectOptions = {}): RingkvClient {
-  const host = options.host ?? "127.0.0.1";
+  const host = options.host ?? DEFAULTS.host;
   const port = options.port ?? DEFAULT_PORT;
   const address = `${host}:${port}`;
   const timeoutMs = options.timeoutMs ?? CLIENT_LIMITS.requestTimeoutMs;

@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { RespDecoder, RespReplyError } from "../codec/resp-decoder.js";
 import { ReplyWriter } from "../codec/resp-encoder.js";
-import { DEFAULT_LIMITS } from "../core/limits.js";
+import { DEFAULT_LIMITS } from "../shared/limits.js";
 import { ConnectionError, RetryableError, TimeoutError } from "./errors.js";
 import { RespConnection } from "./resp-connection.js";
 

@@ -6,8 +6,8 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { RespDecoder, RespReplyError, type ReplyLimits, type RespValue } from "../codec/resp-decoder.js";
 import { encodeCommand } from "../codec/resp-encoder.js";
-import { CLIENT_LIMITS, DEFAULT_LIMITS } from "../core/limits.js";
-import { Fifo } from "../core/fifo.js";
+import { CLIENT_LIMITS, DEFAULT_LIMITS } from "../shared/limits.js";
+import { Fifo } from "../shared/fifo.js";
 import { ConnectionError, RetryableError, TimeoutError } from "./errors.js";
 
 export interface RespConnectionOptions {

@@ -2,9 +2,9 @@
 // in-memory test backend standing in for storage so failures can be planted.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { ExtraCommand, ReplyValue } from "../server/backend.js";
-import { MemoryBackend, startTestServer, type TestServer } from "../server/test-support.js";
+import { MemoryBackend, startTestServer, type TestServer } from "../../test/support/server.js";
 import { connect, createClient } from "./connect.js";
 import { AuthError, ConnectionError, NotCoordinatorError, RetryableError, TimeoutError } from "./errors.js";
 import type { ConnectionEvent } from "./session.js";

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { DEFAULT_LIMITS } from "../core/limits.js";
+import { DEFAULT_LIMITS } from "../shared/limits.js";
 import { RespDecoder } from "./resp-decoder.js";
 import { encodeCommand } from "./resp-encoder.js";
-import { cutAt, requestEvents } from "./resp-test-support.js";
+import { cutAt, requestEvents } from "../../test/support/resp.js";
 
 const MiB = 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RespReplyError, type ReplyLimits, type RespValue } from "./resp-decoder.js";
-import { replyEvents, splits, type ReplyEvent } from "./resp-test-support.js";
+import { replyEvents, splits, type ReplyEvent } from "../../test/support/resp.js";
 
 interface Case {
   name: string;

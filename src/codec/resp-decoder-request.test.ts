@@ -3,9 +3,9 @@
 // TEST_LIMITS: bulk 16 bytes, 8 elements, inline line 32 bytes, request 40 bytes.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_LIMITS, type Limits } from "../core/limits.js";
+import { DEFAULT_LIMITS, type Limits } from "../shared/limits.js";
 import { RespDecoder } from "./resp-decoder.js";
-import { requestEvents, splits, TEST_LIMITS, type RequestEvent } from "./resp-test-support.js";
+import { requestEvents, splits, TEST_LIMITS, type RequestEvent } from "../../test/support/resp.js";
 
 interface Case {
   name: string;

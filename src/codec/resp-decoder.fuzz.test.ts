@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { DEFAULT_LIMITS } from "../core/limits.js";
+import { DEFAULT_LIMITS } from "../shared/limits.js";
 import { encodeCommand } from "./resp-encoder.js";
-import { cutAt, replyEvents, requestEvents, TEST_LIMITS, type ReplyEvent, type RequestEvent } from "./resp-test-support.js";
+import { cutAt, replyEvents, requestEvents, TEST_LIMITS, type ReplyEvent, type RequestEvent } from "../../test/support/resp.js";
 
 const RUNS = 300;
 

@@ -1,7 +1,7 @@
 // Errors of the RESP codec: protocol errors (RingkvError "ERR Protocol error: ...", the wording
 // Redis uses, so a client sees the same text from ringkv as from Redis) and the value an error
 // reply decodes to on the client side.
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 
 /** An error reply (`-CODE message` or `!<n>` blob error) received from a server. */
 export class RespReplyError extends Error {

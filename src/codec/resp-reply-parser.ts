@@ -2,7 +2,7 @@
 // every RESP2 and RESP3 type. Aggregates are built on an explicit, bounded stack so that parsing
 // resumes where the last chunk ended. Attributes (`|`) are parsed and dropped. Every violation is
 // fatal here: a client cannot skip a reply it does not understand and keep replies in order.
-import type { RingkvError } from "../core/errors.js";
+import type { RingkvError } from "../shared/errors.js";
 import { BulkReader, BulkStatus } from "./resp-bulk-reader.js";
 import { describeByte, describeBytes, protocolError, RespReplyError } from "./resp-errors.js";
 import { LENGTH_INVALID, LINE_NEEDS_MORE, LINE_TOO_LONG, LineReader } from "./resp-line-reader.js";

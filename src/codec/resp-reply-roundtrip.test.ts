@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { RespReplyError, type RespValue } from "./resp-decoder.js";
 import { ReplyWriter } from "./resp-encoder.js";
-import { cutAt, replyEvents } from "./resp-test-support.js";
+import { cutAt, replyEvents } from "../../test/support/resp.js";
 
 type Reply =
   | { simple: string }

@@ -9,8 +9,8 @@
 // the stream is given up: its body is never waited for nor buffered. Before the connection has
 // authenticated, the much smaller unauthenticated bounds apply. A negative array length
 // ("*-10") is ignored without a reply, as Redis ignores it.
-import type { RingkvError } from "../core/errors.js";
-import type { Limits } from "../core/limits.js";
+import type { RingkvError } from "../shared/errors.js";
+import type { Limits } from "../shared/limits.js";
 import { BulkReader, BulkStatus } from "./resp-bulk-reader.js";
 import { describeByte, protocolError } from "./resp-errors.js";
 import { splitInlineArgs } from "./resp-inline.js";

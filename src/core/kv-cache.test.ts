@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { murmur3 } from "./hash.js";
 import { KV_CACHE_ENTRY_OVERHEAD_BYTES as OVERHEAD, KVCache, setsToFillBytes, type KVCacheOptions } from "./kv-cache.js";
-import { KVCacheModel, setBytes } from "./kv-cache.model.js";
+import { KVCacheModel, setBytes } from "../../test/support/kv-cache-model.js";
 
 const text = (value: string): Buffer => Buffer.from(value, "latin1");
 const asText = (bytes: Uint8Array | undefined): string | undefined =>

@@ -21,6 +21,7 @@
 // hashes are equal are chained, and every lookup compares the bytes, so a collision is never a
 // false hit.
 
+import { DEFAULTS } from "../shared/defaults.js";
 import { murmur3 } from "./hash.js";
 
 /**
@@ -40,6 +41,14 @@ export const KV_CACHE_ENTRY_OVERHEAD_BYTES = 512;
  */
 export function setsToFillBytes(bytesMax: number, ways: number): number {
   return Math.max(1, Math.floor(bytesMax / (ways * KV_CACHE_ENTRY_OVERHEAD_BYTES)));
+}
+
+/** A cache's options with the defaults (src/shared/defaults.ts) filled in; its sets, unless
+ * given, as many as fill its bytes. */
+export function cacheShape(given: Partial<KVCacheOptions> = {}): KVCacheOptions {
+  const bytesMax = given.bytesMax ?? DEFAULTS.cacheBytes;
+  const ways = given.ways ?? DEFAULTS.cacheWays;
+  return { sets: given.sets ?? setsToFillBytes(bytesMax, ways), ways, bytesMax };
 }
 
 /** V8's Map holds at most 2^24 entries: a cache that could hold more is refused at construction

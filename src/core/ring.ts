@@ -17,6 +17,7 @@
 // per node spread each node's share over the ring, so shares are even and a joining node takes a
 // little from every other node rather than a whole arc from one neighbour.
 
+import { DEFAULTS } from "../shared/defaults.js";
 import { murmur3, murmur3String } from "./hash.js";
 
 /** Hard ceilings on the ring's parameters; they keep a misconfiguration from exhausting memory. */
@@ -24,18 +25,18 @@ export const RING_PARTITIONS_MAX = 2 ** 20;
 export const RING_VNODES_PER_NODE_MAX = 4096;
 
 export interface RingOptions {
-  /** Number of partitions P: a power of two, 1 .. RING_PARTITIONS_MAX. Default 1024. */
+  /** Number of partitions P: a power of two, 1 .. RING_PARTITIONS_MAX. */
   partitions?: number;
-  /** Virtual nodes V per storage node, 1 .. RING_VNODES_PER_NODE_MAX. Default 64. */
+  /** Virtual nodes V per storage node, 1 .. RING_VNODES_PER_NODE_MAX. */
   vnodesPerNode?: number;
-  /** Replicas R per partition, >= 1 (a partition gets min(R, nodes)). Default 3. */
+  /** Replicas R per partition, >= 1 (a partition gets min(R, nodes)). */
   replicas?: number;
 }
 
 export const RING_DEFAULTS: Readonly<Required<RingOptions>> = Object.freeze({
-  partitions: 1024,
-  vnodesPerNode: 64,
-  replicas: 3,
+  partitions: DEFAULTS.partitions,
+  vnodesPerNode: DEFAULTS.vnodesPerNode,
+  replicas: DEFAULTS.replicas,
 });
 
 /** How much of the ring one node holds, in partitions. */

@@ -6,8 +6,8 @@
 import { ParticipantMachine } from "../core/cluster/participant.js";
 import type { CoordinatorToNode, ParticipantEffect, ParticipantEvent, ParticipantRecord } from "../core/cluster/types.js";
 import { Driver } from "../core/driver.js";
-import { RingkvError } from "../core/errors.js";
-import type { Limits } from "../core/limits.js";
+import { RingkvError } from "../shared/errors.js";
+import type { Limits } from "../shared/limits.js";
 import { acquireDirLock } from "../storage/dir-lock.js";
 import { KVStore } from "../storage/kv-store.js";
 import type { Backend } from "../server/backend.js";
@@ -19,7 +19,7 @@ import { Ticker, writeLog } from "./machine-io.js";
 import { settleNodeId } from "./node-identity.js";
 import { participantStoreWrites, readParticipantState } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
-import { StorageEngine, type CacheOptions } from "./storage-engine.js";
+import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
 
 export interface ClusterNodeSettings {

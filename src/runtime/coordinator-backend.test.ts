@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ClientError, ClientResult, CoordinatorEffect, CoordinatorEvent } from "../core/cluster/types.js";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import { CoordinatorBackend } from "./coordinator-backend.js";
 
 type Answer = { result: ClientResult } | { error: ClientError } | "later";

@@ -8,7 +8,7 @@
 // when the machine replies.
 
 import type { ClientError, ClientOp, ClientResult, CoordinatorEffect, CoordinatorEvent } from "../core/cluster/types.js";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { Backend, ExtraCommand, InfoSections, MaybePromise, SetOptions, SetResult } from "../server/backend.js";
 
 interface Pending {

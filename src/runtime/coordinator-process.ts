@@ -6,7 +6,7 @@ import type { Socket } from "node:net";
 import { CoordinatorMachine } from "../core/cluster/coordinator.js";
 import type { ConnectionId, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, NodeToCoordinator } from "../core/cluster/types.js";
 import { Driver } from "../core/driver.js";
-import type { Limits } from "../core/limits.js";
+import type { Limits } from "../shared/limits.js";
 import { acquireDirLock } from "../storage/dir-lock.js";
 import { KVStore } from "../storage/kv-store.js";
 import { startRespServer } from "../server/server.js";

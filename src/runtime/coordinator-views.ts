@@ -2,7 +2,7 @@
 // storage node and its state) and `RINGKV LOCATE key` (where a key lives).
 
 import type { CoordinatorMachine } from "../core/cluster/coordinator.js";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { ExtraCommand, InfoSections, ReplyValue } from "../server/backend.js";
 
 export function clusterInfo(machine: CoordinatorMachine): InfoSections {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KVStore, type StoreWrite } from "../storage/kv-store.js";
-import { withTempDir } from "../storage/testing/temp-dir.js";
+import { withTempDir } from "../../test/support/temp-dir.js";
 import { isIncarnation } from "../core/cluster/node-id.js";
 import { settleNodeId, type NodeIdentity } from "./node-identity.js";
 import { nodeIdWrite, storedNodeIdentity } from "./records.js";

@@ -5,7 +5,7 @@
 
 import { randomBytes } from "node:crypto";
 import { INCARNATION_BYTES, isIncarnation, nodeIdProblem } from "../core/cluster/node-id.js";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { KVStore } from "../storage/kv-store.js";
 import { incarnationWrite, nodeIdWrite, storedNodeIdentity } from "./records.js";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pack } from "msgpackr";
 import { KVStore } from "../storage/kv-store.js";
-import { withTempDir } from "../storage/testing/temp-dir.js";
+import { withTempDir } from "../../test/support/temp-dir.js";
 import { coordinatorStoreWrites, readCoordinatorState } from "./records.js";
 
 const placement = { partitions: 16, vnodesPerNode: 4, replicas: 2 };

@@ -10,7 +10,7 @@ import type {
   CoordinatorDurableState, CoordinatorRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement, TxnId, TxnWrite,
 } from "../core/cluster/types.js";
 import type { KVStore, StoreWrite } from "../storage/kv-store.js";
-import type { DataWrite } from "./storage-engine.js";
+import type { DataWrite } from "../storage/storage-engine.js";
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 

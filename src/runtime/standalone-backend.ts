@@ -10,7 +10,7 @@
 //   depended on is durable — a reply never reveals a write that a crash could take back.
 
 import type { Backend, InfoSections, SetOptions, SetResult } from "../server/backend.js";
-import type { DataWrite, StorageEngine } from "./storage-engine.js";
+import type { DataWrite, StorageEngine } from "../storage/storage-engine.js";
 
 interface PendingWrite {
   value: Buffer | null;

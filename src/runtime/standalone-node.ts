@@ -4,10 +4,10 @@
 import { KVStore } from "../storage/kv-store.js";
 import { acquireDirLock } from "../storage/dir-lock.js";
 import { startRespServer, type RespServer } from "../server/server.js";
-import type { Limits } from "../core/limits.js";
+import type { Limits } from "../shared/limits.js";
 import type { Logger } from "./logger.js";
 import { StandaloneBackend } from "./standalone-backend.js";
-import { StorageEngine, type CacheOptions } from "./storage-engine.js";
+import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
 
 export interface StandaloneNodeSettings {

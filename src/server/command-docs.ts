@@ -2,8 +2,7 @@
 // entries, COMMAND DOCS maps (redis-cli builds `help` and its hints from these) and the
 // HELP text of container commands.
 import type { KeyPositions, ReplyValue } from "./backend.js";
-import type { ArgumentDoc, CommandSpec } from "./command-table.js";
-import type { CommandContext } from "./context.js";
+import type { ArgumentDoc, CommandContext, CommandSpec } from "./context.js";
 
 const simple = (text: string): ReplyValue => ({ simple: text });
 

@@ -1,50 +1,9 @@
 // The one table of commands: dispatch, arity checks, key positions (for limits and for
 // ordering requests on the same key) and the COMMAND/COMMAND DOCS replies all read it.
-import type { Bytes, ExtraCommand, KeyPositions, MaybePromise } from "./backend.js";
-import type { CommandContext } from "./context.js";
-import type { Reply } from "./reply.js";
+import type { Bytes, ExtraCommand, KeyPositions } from "./backend.js";
+import type { CommandCatalog, CommandDefinition, CommandSpec } from "./context.js";
 
-export type CommandHandler = (ctx: CommandContext, args: Bytes[]) => MaybePromise<Reply>;
-
-/** Redis's command flag names, as COMMAND INFO shows them. */
-export type CommandFlag = "write" | "readonly" | "fast" | "no_auth" | "loading" | "stale" | "admin" | "noscript";
-
-/** An argument as COMMAND DOCS describes it (redis-cli builds its hints from these). */
-export interface ArgumentDoc {
-  name: string;
-  type: "key" | "string" | "integer" | "pattern" | "pure-token" | "oneof" | "block";
-  token?: string;
-  optional?: boolean;
-  multiple?: boolean;
-  arguments?: ArgumentDoc[];
-}
-
-export interface CommandDefinition {
-  /** Lower case; a subcommand's is `container|sub` (the name Redis's errors show). */
-  name: string;
-  /** N = exactly N arguments including the name; -N = at least N. */
-  arity: number;
-  flags: CommandFlag[];
-  keys?: KeyPositions;
-  summary: string;
-  group: string;
-  since: string;
-  complexity?: string;
-  arguments?: ArgumentDoc[];
-  /** A container's handler runs when it is called without a subcommand (COMMAND). */
-  run?: CommandHandler;
-  subcommands?: CommandDefinition[];
-}
-
-export interface CommandSpec extends Readonly<Omit<CommandDefinition, "subcommands">> {
-  readonly subcommands: ReadonlyMap<string, CommandSpec> | undefined;
-  /** Changes data: ordered after earlier in-flight requests on the same keys. */
-  readonly write: boolean;
-  /** Allowed before AUTH. */
-  readonly noAuth: boolean;
-}
-
-export class CommandTable {
+export class CommandTable implements CommandCatalog {
   private readonly byName = new Map<string, CommandSpec>();
   /** The same specs under their upper-case names too: clients send "GET" more than "get",
    * and a hit here saves lower-casing the name of every request. */

@@ -1,9 +1,8 @@
 // Connection commands: PING, ECHO, QUIT, SELECT, AUTH, HELLO and CLIENT. They read and change
 // the connection's session; none touches the backend.
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { Bytes, ReplyValue } from "./backend.js";
-import type { CommandDefinition } from "./command-table.js";
-import type { CommandContext, Session } from "./context.js";
+import type { CommandContext, CommandDefinition, Session } from "./context.js";
 import { helpReply } from "./command-docs.js";
 import { arityError, notIntegerError, parseInteger, syntaxError, wrongPassError } from "./reply-errors.js";
 import { OK, PONG, type Reply } from "./reply.js";

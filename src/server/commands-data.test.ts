@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import { parseSetOptions } from "./commands-data.js";
 
 const setArgs = (...options: string[]): Buffer[] => ["SET", "k", "v", ...options].map((part) => Buffer.from(part));

@@ -1,10 +1,9 @@
 // The data commands: GET, SET, MGET, MSET, DEL, EXISTS. They check what the backend
 // cannot (syntax, value sizes; key sizes are checked by dispatch for every command) and
 // shape the backend's answers into Redis's replies.
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { Bytes, SetOptions } from "./backend.js";
-import type { CommandDefinition } from "./command-table.js";
-import type { CommandContext } from "./context.js";
+import type { CommandContext, CommandDefinition } from "./context.js";
 import { arityError, syntaxError } from "./reply-errors.js";
 import { OK, mapMaybe, type Reply } from "./reply.js";
 

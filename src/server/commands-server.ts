@@ -1,10 +1,9 @@
 // Server commands: INFO, DBSIZE, COMMAND (and its introspection subcommands), CONFIG
 // (read-only: enough for redis-benchmark and clients that probe settings), FLUSHALL/FLUSHDB
 // (refused: ringkv never drops data in bulk).
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { Bytes, ReplyValue } from "./backend.js";
-import type { CommandDefinition, CommandSpec } from "./command-table.js";
-import type { CommandContext } from "./context.js";
+import type { CommandContext, CommandDefinition, CommandSpec } from "./context.js";
 import { commandDocs, commandInfoEntry, helpReply } from "./command-docs.js";
 import { globMatch } from "./glob.js";
 import { runInfo } from "./info.js";

@@ -3,13 +3,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
-import { makeLimits } from "../core/limits.js";
+import { makeLimits } from "../shared/limits.js";
 import { encodeCommand } from "../codec/resp-encoder.js";
 import { buildCommandTable } from "./commands.js";
 import { ClientConnection } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import { ServerStats } from "./stats.js";
-import { MemoryBackend } from "./test-support.js";
+import { MemoryBackend } from "../../test/support/server.js";
 
 /** Records writes; always writable at once, like an idle loopback socket. */
 class FakeSocket extends EventEmitter {

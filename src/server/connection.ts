@@ -9,12 +9,12 @@
 // being read (TCP then pushes back on the client) until replies drain.
 import type { Socket } from "node:net";
 import { RespDecoder } from "../codec/resp-decoder.js";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { Bytes } from "./backend.js";
-import { commandKeys, type CommandSpec } from "./command-table.js";
-import type { CommandContext, ServerContext, Session } from "./context.js";
+import { commandKeys } from "./command-table.js";
+import type { CommandContext, CommandSpec, ServerContext, Session } from "./context.js";
 import { executeCommand, resolveCommand } from "./dispatch.js";
-import { Fifo } from "../core/fifo.js";
+import { Fifo } from "../shared/fifo.js";
 import { KeyLocks } from "./key-locks.js";
 import { ReplyBuffer } from "./reply-buffer.js";
 import { errorReply, isInternalError, isPromise, type Reply } from "./reply.js";

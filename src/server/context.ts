@@ -1,9 +1,10 @@
-// The state a command handler may read or change: the server's shared parts and the
-// session of the connection it arrived on.
-import type { Limits } from "../core/limits.js";
-import type { Backend } from "./backend.js";
+// What a command handler is and what it may read or change: the server's shared parts and the
+// session of the connection it arrived on. The command specs live here too, not in
+// command-table.ts: a handler takes this context, and the context lists the commands (COMMAND).
+import type { Limits } from "../shared/limits.js";
+import type { Backend, Bytes, KeyPositions, MaybePromise } from "./backend.js";
+import type { Reply } from "./reply.js";
 import type { ServerStats } from "./stats.js";
-import type { CommandTable } from "./command-table.js";
 
 /** What the process is, for HELLO and INFO; extra fields appear in INFO's server section. */
 export interface ServerInfo {
@@ -45,7 +46,7 @@ export interface ServerContext {
   readonly limits: Limits;
   readonly serverInfo: ServerInfo;
   readonly stats: ServerStats;
-  readonly commands: CommandTable;
+  readonly commands: CommandCatalog;
   readonly logger: ServerLogger | undefined;
   readonly startedAtMs: number;
   /** True when a password is configured: connections start unauthenticated. */
@@ -61,4 +62,54 @@ export interface ServerContext {
 export interface CommandContext {
   readonly server: ServerContext;
   readonly session: Session;
+}
+
+export type CommandHandler = (ctx: CommandContext, args: Bytes[]) => MaybePromise<Reply>;
+
+/** Redis's command flag names, as COMMAND INFO shows them. */
+export type CommandFlag = "write" | "readonly" | "fast" | "no_auth" | "loading" | "stale" | "admin" | "noscript";
+
+/** An argument as COMMAND DOCS describes it (redis-cli builds its hints from these). */
+export interface ArgumentDoc {
+  name: string;
+  type: "key" | "string" | "integer" | "pattern" | "pure-token" | "oneof" | "block";
+  token?: string;
+  optional?: boolean;
+  multiple?: boolean;
+  arguments?: ArgumentDoc[];
+}
+
+export interface CommandDefinition {
+  /** Lower case; a subcommand's is `container|sub` (the name Redis's errors show). */
+  name: string;
+  /** N = exactly N arguments including the name; -N = at least N. */
+  arity: number;
+  flags: CommandFlag[];
+  keys?: KeyPositions;
+  summary: string;
+  group: string;
+  since: string;
+  complexity?: string;
+  arguments?: ArgumentDoc[];
+  /** A container's handler runs when it is called without a subcommand (COMMAND). */
+  run?: CommandHandler;
+  subcommands?: CommandDefinition[];
+}
+
+export interface CommandSpec extends Readonly<Omit<CommandDefinition, "subcommands">> {
+  readonly subcommands: ReadonlyMap<string, CommandSpec> | undefined;
+  /** Changes data: ordered after earlier in-flight requests on the same keys. */
+  readonly write: boolean;
+  /** Allowed before AUTH. */
+  readonly noAuth: boolean;
+}
+
+/** The command table as handlers see it (COMMAND, COMMAND DOCS); src/server/command-table.ts. */
+export interface CommandCatalog {
+  /** The spec named `name` (lower case). */
+  get(name: string): CommandSpec | undefined;
+  /** The spec a request's name names, in any letter case. */
+  lookup(name: string): CommandSpec | undefined;
+  all(): IterableIterator<CommandSpec>;
+  readonly size: number;
 }

@@ -2,15 +2,15 @@
 // is the arity right, is the connection authenticated, are the keys within limits; then the
 // handler runs. A handler that throws (synchronously) becomes an error reply here; one that
 // rejects is handled by the connection, which owns the request's life after this point.
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { Bytes } from "./backend.js";
-import { arityAllows, commandKeys, type CommandSpec, type CommandTable } from "./command-table.js";
-import type { CommandContext } from "./context.js";
+import { arityAllows, commandKeys } from "./command-table.js";
+import type { CommandCatalog, CommandContext, CommandSpec } from "./context.js";
 import { arityError, noAuthError, unknownCommandError, unknownSubcommandError } from "./reply-errors.js";
 import { errorReply, isInternalError, type Reply } from "./reply.js";
 
 /** The command a request names (a container's subcommand when it has one), or the error reply. */
-export function resolveCommand(table: CommandTable, args: Bytes[]): CommandSpec | RingkvError {
+export function resolveCommand(table: CommandCatalog, args: Bytes[]): CommandSpec | RingkvError {
   let spec = table.lookup((args[0] as Bytes).toString("latin1"));
   if (spec === undefined) return unknownCommandError(args);
   if (spec.subcommands && args.length >= 2) {

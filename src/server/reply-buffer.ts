@@ -1,7 +1,7 @@
 // Replies waiting to be written to one socket, encoded by the codec's ReplyWriter in the
 // protocol each was asked in. Everything appended between two writes leaves in one write.
 import type { Socket } from "node:net";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import { ReplyWriter } from "../codec/resp-encoder.js";
 import type { ReplyValue } from "./backend.js";
 import type { Reply } from "./reply.js";

@@ -1,7 +1,7 @@
 // The error replies whose wording clients and people recognise from Redis 7, built in one
 // place so that every command words them the same way. (CR and LF inside an error become
 // spaces when the codec's ReplyWriter encodes it, as in Redis.)
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { Bytes } from "./backend.js";
 
 /** Redis shows at most this many bytes of a command name and of its arguments in errors. */

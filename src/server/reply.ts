@@ -1,6 +1,6 @@
 // What a command handler answers: a value the front end encodes for the connection's
 // protocol (RESP2 or RESP3), or a RingkvError sent as an error reply (`-CODE message`).
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { ReplyValue } from "./backend.js";
 
 export type Reply = ReplyValue | RingkvError;

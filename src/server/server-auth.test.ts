@@ -1,7 +1,7 @@
 // AUTH and HELLO AUTH against a server with a password, worded as Redis 7 words them.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { RawClient, bulk, startTestServer, type TestServer } from "./test-support.js";
+import { RawClient, bulk, startTestServer, type TestServer } from "../../test/support/server.js";
 
 const PORT = 17210;
 const PASSWORD = "s3cret pass";

@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { startTestServer, type TestServer } from "./test-support.js";
+import { startTestServer, type TestServer } from "../../test/support/server.js";
 
 const PORT = 17220;
 const PASSWORD_PORT = 17221;

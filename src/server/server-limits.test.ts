@@ -3,10 +3,10 @@
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import type { ExtraCommand } from "./backend.js";
 import type { ServerLogger } from "./context.js";
-import { MemoryBackend, RawClient, bulk, encodeCommand, startTestServer, type TestServer } from "./test-support.js";
+import { MemoryBackend, RawClient, bulk, encodeCommand, startTestServer, type TestServer } from "../../test/support/server.js";
 
 let nextPort = 17240;
 const cleanups: Array<() => unknown> = [];

@@ -4,8 +4,8 @@
 // only small requests are read.
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Limits } from "../core/limits.js";
-import { RawClient, startTestServer, type TestServer } from "./test-support.js";
+import type { Limits } from "../shared/limits.js";
+import { RawClient, startTestServer, type TestServer } from "../../test/support/server.js";
 
 const cleanups: Array<() => unknown> = [];
 

@@ -2,7 +2,7 @@
 // RESP2 vs RESP3 encodings, inline commands, pipelining, QUIT, protocol errors.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { RawClient, bulk, encodeCommand, startTestServer, type TestServer } from "./test-support.js";
+import { RawClient, bulk, encodeCommand, startTestServer, type TestServer } from "../../test/support/server.js";
 
 const PORT = 17200;
 let ts: TestServer;

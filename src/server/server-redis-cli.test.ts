@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
-import { startTestServer, type TestServer } from "./test-support.js";
+import { startTestServer, type TestServer } from "../../test/support/server.js";
 
 const REDIS_CLI = "/usr/bin/redis-cli";
 const PORT = 17230;

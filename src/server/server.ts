@@ -3,13 +3,14 @@
 // (stop accepting, answer what was already read within a bounded wait, then close).
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
-import { makeLimits, type Limits } from "../core/limits.js";
+import { DEFAULTS } from "../shared/defaults.js";
+import { makeLimits, type Limits } from "../shared/limits.js";
 import type { Backend } from "./backend.js";
 import { buildCommandTable } from "./commands.js";
 import { ClientConnection } from "./connection.js";
 import type { ServerContext, ServerInfo, ServerLogger } from "./context.js";
 import { ReplyBuffer } from "./reply-buffer.js";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import { ServerStats } from "./stats.js";
 
 export interface RespServerOptions {
@@ -18,7 +19,7 @@ export interface RespServerOptions {
   /** TCP port; 0 picks a free one (see address()). */
   port: number;
   backend: Backend;
-  /** Bounds; missing ones take the defaults of src/core/limits.ts. */
+  /** Bounds; missing ones take the defaults of src/shared/limits.ts. */
   limits?: Partial<Limits>;
   /** When set, clients must AUTH (or HELLO ... AUTH) with it before other commands. */
   password?: string;
@@ -111,7 +112,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     return connection;
   }
 
-  await listen(listener, options.port, options.host ?? "127.0.0.1");
+  await listen(listener, options.port, options.host ?? DEFAULTS.host);
   const sampler = setInterval(() => stats.sample(performance.now()), STATS_SAMPLE_INTERVAL_MS);
   sampler.unref();
   options.logger?.info({ address: listener.address() }, "RESP server listening");

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import { checkDataDir, DATA_DIR_FILES, inspectDataDir, writeMarker } from "./data-dir.js";
-import { snapshotTree, withTempDir } from "./testing/temp-dir.js";
+import { snapshotTree, withTempDir } from "../../test/support/temp-dir.js";
 
 describe("inspectDataDir", () => {
   it("tells missing, empty, locked-but-empty, ours and foreign apart", () =>

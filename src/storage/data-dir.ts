@@ -4,7 +4,7 @@
 
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 
 export type ProcessKind = "node" | "coordinator";
 

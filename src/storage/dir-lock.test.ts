@@ -3,13 +3,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import { DATA_DIR_FILES } from "./data-dir.js";
 import { acquireDirLock } from "./dir-lock.js";
-import { killChild, startChild } from "./testing/child.js";
-import { snapshotTree, withTempDir } from "./testing/temp-dir.js";
+import { killChild, startChild } from "../../test/support/storage/child.js";
+import { snapshotTree, withTempDir } from "../../test/support/temp-dir.js";
 
-const lockHolder = new URL("./testing/lock-holder.js", import.meta.url);
+const lockHolder = new URL("../../test/support/storage/lock-holder.js", import.meta.url);
 const CHILD_TIMEOUT_MS = 10_000;
 
 function pidFileOf(dir: string): string {

@@ -8,7 +8,7 @@
 
 import { linkSync, mkdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import { DATA_DIR_FILES, errnoOf, foreignDirError, inspectDataDir } from "./data-dir.js";
 
 export interface DirLock {

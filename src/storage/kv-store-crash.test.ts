@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { KVStore } from "./kv-store.js";
-import { killChild, startChild, type Child } from "./testing/child.js";
-import { survivingWrites } from "./testing/crash-workload.js";
-import { withTempDir } from "./testing/temp-dir.js";
+import { killChild, startChild, type Child } from "../../test/support/storage/child.js";
+import { survivingWrites } from "../../test/support/storage/crash-workload.js";
+import { withTempDir } from "../../test/support/temp-dir.js";
 
-const crashWriter = new URL("./testing/crash-writer.js", import.meta.url);
+const crashWriter = new URL("../../test/support/storage/crash-writer.js", import.meta.url);
 const ROUNDS = 3;
 const IN_FLIGHT = 64;
 const VALUE_BYTES = 100;

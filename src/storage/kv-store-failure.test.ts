@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
 import { KVStore } from "./kv-store.js";
-import { startChild } from "./testing/child.js";
-import { survivingWrites } from "./testing/crash-workload.js";
-import { withTempDir } from "./testing/temp-dir.js";
+import { startChild } from "../../test/support/storage/child.js";
+import { survivingWrites } from "../../test/support/storage/crash-workload.js";
+import { withTempDir } from "../../test/support/temp-dir.js";
 
-const crashWriter = new URL("./testing/crash-writer.js", import.meta.url);
+const crashWriter = new URL("../../test/support/storage/crash-writer.js", import.meta.url);
 const FILE_BLOCKS_MAX = 4096; // bash counts ulimit -f in 1 KiB blocks: a 4 MiB file
 const VALUE_BYTES = 4096;
 const IN_FLIGHT = 16;

@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import { DATA_DIR_FILES } from "./data-dir.js";
 import { KVStore, type StoreWrite, type SubDb } from "./kv-store.js";
-import { withTempDir } from "./testing/temp-dir.js";
+import { withTempDir } from "../../test/support/temp-dir.js";
 
 const bytes = (text: string) => Buffer.from(text);
 

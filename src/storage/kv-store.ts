@@ -7,7 +7,7 @@
 // to resolve at commit, before the flush; one must also await `flushed`.) sync-proof.test.ts
 // checks with strace, ack by ack, that a sync covering the data came first.
 // Why this mode: with many writers in flight both modes do one fdatasync per commit and
-// measured the same throughput (sync-mode-bench.ts); this one needs one promise, not two,
+// measured the same throughput (test/measure/sync-mode-bench.ts); this one needs one promise, not two,
 // and keeps LMDB's plain two-meta-page format, with no boot-id rule for picking a snapshot.
 //
 // Group commit: lmdb-js commits every write queued while a commit is in flight together in
@@ -17,8 +17,8 @@
 import { open, type Database, type RootDatabase } from "lmdb";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { RingkvError } from "../core/errors.js";
-import { DEFAULT_LIMITS } from "../core/limits.js";
+import { RingkvError } from "../shared/errors.js";
+import { DEFAULT_LIMITS } from "../shared/limits.js";
 import { checkDataDir, DATA_DIR_FILES, messageOf, writeMarker, type ProcessKind } from "./data-dir.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { checkLmdbFile } from "./lmdb-file-check.js";

@@ -3,11 +3,11 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 import { DATA_DIR_FILES } from "./data-dir.js";
 import { KVStore } from "./kv-store.js";
 import { checkLmdbFile } from "./lmdb-file-check.js";
-import { withTempDir } from "./testing/temp-dir.js";
+import { withTempDir } from "../../test/support/temp-dir.js";
 
 const PAGE_BYTES = 4096;
 /** Enough keys for the data tree to have branch pages. */

@@ -11,7 +11,7 @@
 // Not checked: leaf pages' contents and overflow pages (that would read the whole file).
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { RingkvError } from "../core/errors.js";
+import { RingkvError } from "../shared/errors.js";
 
 const PAGE_HEADER_BYTES = 24;
 const META_MAGIC = 0xbeefc0de;

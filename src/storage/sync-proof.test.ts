@@ -8,10 +8,10 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
-import { checkAcksFollowSyncs, type SyncProofReport } from "./strace-check.js";
-import { withTempDir } from "./testing/temp-dir.js";
+import { checkAcksFollowSyncs, type SyncProofReport } from "../../test/support/storage/strace-check.js";
+import { withTempDir } from "../../test/support/temp-dir.js";
 
-const proofWriter = new URL("./testing/sync-proof-writer.js", import.meta.url);
+const proofWriter = new URL("../../test/support/storage/sync-proof-writer.js", import.meta.url);
 const WRITES = 300;
 const IN_FLIGHT = 16;
 const PAGE_BYTES = 4096;

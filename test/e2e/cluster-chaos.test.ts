@@ -11,9 +11,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Prng } from "../../src/sim/prng.js";
 import { historyToJsonl, type HistoryEntry } from "../../src/sim/history.js";
-import { keysByPrimary, NO_CACHE_ARGS, sleep, TestCluster } from "../helpers/cluster.js";
-import { ClusterLoad, lostWrites, nowMicros, tornGroups } from "../helpers/cluster-load.js";
-import { runRingkv, tempDir } from "../helpers/ringkv-process.js";
+import { keysByPrimary, NO_CACHE_ARGS, sleep, TestCluster } from "../support/cluster.js";
+import { ClusterLoad, lostWrites, nowMicros, tornGroups } from "../support/cluster-load.js";
+import { runRingkv, tempDir } from "../support/ringkv-process.js";
 
 const WRITERS = 16;
 const READERS = 4;

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "redis";
 import type { Redis } from "ioredis";
-import { connectClient, infoFields, keysByPrimary, nodesView, replicasOf, TestCluster, waitUntil } from "../helpers/cluster.js";
+import { connectClient, infoFields, keysByPrimary, nodesView, replicasOf, TestCluster, waitUntil } from "../support/cluster.js";
 
 describe("a three-node cluster with real clients", { timeout: 50_000 }, () => {
   let cluster: TestCluster;

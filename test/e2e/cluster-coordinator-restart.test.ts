@@ -5,8 +5,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { infoFields, keysByPrimary, nodesView, NO_CACHE_ARGS, sleep, TestCluster, waitUntil } from "../helpers/cluster.js";
-import { ClusterLoad, lostWrites, tornGroups } from "../helpers/cluster-load.js";
+import { infoFields, keysByPrimary, nodesView, NO_CACHE_ARGS, sleep, TestCluster, waitUntil } from "../support/cluster.js";
+import { ClusterLoad, lostWrites, tornGroups } from "../support/cluster-load.js";
 
 const WRITERS = 8;
 

@@ -8,8 +8,8 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { connectClient, nodesView, pidAlive, waitUntil } from "../helpers/cluster.js";
-import { tempDir } from "../helpers/ringkv-process.js";
+import { connectClient, nodesView, pidAlive, waitUntil } from "../support/cluster.js";
+import { tempDir } from "../support/ringkv-process.js";
 
 const BIN = new URL("../../../bin/ringkv.js", import.meta.url).pathname;
 const READY_TIMEOUT_MS = 30_000;

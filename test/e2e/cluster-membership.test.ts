@@ -7,8 +7,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
-import { keysByPrimary, NO_CACHE_ARGS, nodesView, replicasOf, TestCluster, waitUntil } from "../helpers/cluster.js";
-import { runRingkv, stopGracefully, tempDir } from "../helpers/ringkv-process.js";
+import { keysByPrimary, NO_CACHE_ARGS, nodesView, replicasOf, TestCluster, waitUntil } from "../support/cluster.js";
+import { runRingkv, stopGracefully, tempDir } from "../support/ringkv-process.js";
 
 const JOIN_TIMEOUT_MS = 15_000;
 

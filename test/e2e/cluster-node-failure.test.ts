@@ -6,7 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { infoFields, nodesView, NO_CACHE_ARGS, replicasOf, TestCluster, waitUntil } from "../helpers/cluster.js";
+import { infoFields, nodesView, NO_CACHE_ARGS, replicasOf, TestCluster, waitUntil } from "../support/cluster.js";
 
 const KEY_COUNT = 60;
 const VICTIM = "node-2";

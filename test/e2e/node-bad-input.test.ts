@@ -7,7 +7,7 @@ import { connect as connectTcp } from "node:net";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { runRingkv, startNode, stopGracefully, tempDir, type RingkvProcess } from "../helpers/ringkv-process.js";
+import { runRingkv, startNode, stopGracefully, tempDir, type RingkvProcess } from "../support/ringkv-process.js";
 
 /** Sends raw bytes, collects what comes back until the server closes or goes quiet. */
 function exchange(port: number, payload: Buffer | string, quietMs = 300): Promise<{ reply: string; closed: boolean }> {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { startNode, stopGracefully, tempDir, type RingkvProcess } from "../helpers/ringkv-process.js";
+import { startNode, stopGracefully, tempDir, type RingkvProcess } from "../support/ringkv-process.js";
 
 describe("a standalone node with real clients", () => {
   const dir = tempDir("clients");

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { killHard, startNode, stopGracefully, tempDir } from "../helpers/ringkv-process.js";
+import { killHard, startNode, stopGracefully, tempDir } from "../support/ringkv-process.js";
 
 function connect(port: number): Redis {
   return new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, lazyConnect: true });

@@ -4,6 +4,9 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 
+/** Lines of `ringkv cli` history kept in ~/.ringkv_history. */
+export const HISTORY_LINES_MAX = 1_000;
+
 /** History lines newest first, the order node:readline wants; [] when there is no file yet. */
 export function loadHistory(path: string, linesMax: number): string[] {
   let text: string;

@@ -6,8 +6,7 @@
 // line with the replies, as redis-cli does.
 
 import { createInterface } from "node:readline";
-import { CLIENT_LIMITS } from "../../core/limits.js";
-import { loadHistory, saveHistory } from "./history.js";
+import { HISTORY_LINES_MAX, loadHistory, saveHistory } from "./history.js";
 import { Shell, type LineOutcome, type ShellTarget } from "./shell.js";
 import type { OutputMode } from "./reply-format.js";
 import { completeLine } from "./shell-commands.js";
@@ -62,14 +61,14 @@ export async function runPiped(target: ShellTarget, mode: OutputMode, terminal: 
 /** The prompt: history in `historyPath`, tab completion, Ctrl-C or Ctrl-D or `exit` to leave. */
 export async function runInteractive(target: ShellTarget, mode: OutputMode, terminal: Terminal, historyPath: string): Promise<number> {
   const shell = new Shell(target, mode, sessionOutput(terminal));
-  let history = loadHistory(historyPath, CLIENT_LIMITS.historyLinesMax);
+  let history = loadHistory(historyPath, HISTORY_LINES_MAX);
   const prompt = createInterface({
     input: terminal.stdin,
     output: terminal.stdout,
     prompt: `${target.address}> `,
     completer: completeLine,
     history,
-    historySize: CLIENT_LIMITS.historyLinesMax,
+    historySize: HISTORY_LINES_MAX,
     removeHistoryDuplicates: true,
     terminal: true,
   });
@@ -83,7 +82,7 @@ export async function runInteractive(target: ShellTarget, mode: OutputMode, term
     prompt.prompt();
   }
   prompt.close();
-  const problem = saveHistory(historyPath, history, CLIENT_LIMITS.historyLinesMax);
+  const problem = saveHistory(historyPath, history, HISTORY_LINES_MAX);
   if (problem) writeLine(terminal.stderr, `warning: ${problem}`);
   return EXIT_OK;
 }

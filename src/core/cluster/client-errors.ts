@@ -1,5 +1,5 @@
 // The expected failures a client can get from the coordinator, each with the RESP error code it
-// maps to (src/core/errors.ts). Messages say what happened and what to do about it.
+// maps to (src/shared/errors.ts). Messages say what happened and what to do about it.
 
 import type { ClientError } from "./types.js";
 

@@ -16,7 +16,8 @@ test("explicit options win; undefined means the default", () => {
   const config = makeCoordinatorConfig({ resendTicks: 7, readTimeoutTicks: undefined, cache: { ways: 4 } });
   assert.equal(config.resendTicks, 7);
   assert.equal(config.readTimeoutTicks, makeCoordinatorConfig().readTimeoutTicks);
-  assert.deepEqual(config.cache, { sets: 1024, ways: 4, bytesMax: 64 * 1024 * 1024 });
+  // Sets, unless given, are as many as fill the bytes with the ways given.
+  assert.deepEqual(config.cache, { sets: 32768, ways: 4, bytesMax: 64 * 1024 * 1024 });
 });
 
 test("bad options are refused with the option's name", () => {

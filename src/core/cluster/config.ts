@@ -2,6 +2,8 @@
 // and queue the machines keep (DESIGN.md §5). Timeouts have defaults in milliseconds, turned into
 // ticks with `ticksPerSecond`, so a driver with another tick length keeps the same real timing.
 
+import { DEFAULTS } from "../../shared/defaults.js";
+import { cacheShape } from "../kv-cache.js";
 import { RING_DEFAULTS } from "../ring.js";
 
 /** The coordinator's read cache (src/core/kv-cache.ts): sets x ways entries, bytesMax bytes at most. */
@@ -67,7 +69,7 @@ export interface ParticipantConfig {
 export type CoordinatorOptions = Partial<Omit<CoordinatorConfig, "cache">> & { cache?: Partial<CacheOptions> };
 export type ParticipantOptions = Partial<ParticipantConfig>;
 
-const DEFAULT_TICKS_PER_SECOND = 100; // a 10 ms tick
+const DEFAULT_TICKS_PER_SECOND = 1000 / DEFAULTS.tickMs;
 
 const DEFAULT_TIMEOUTS_MS = {
   prepareTimeout: 1_000,
@@ -91,12 +93,6 @@ export const DEFAULT_PARTICIPANT_BOUNDS = Object.freeze({
   finishedTxidsMax: 100_000,
 });
 
-export const DEFAULT_COORDINATOR_CACHE: Readonly<CacheOptions> = Object.freeze({
-  sets: 1024,
-  ways: 8,
-  bytesMax: 64 * 1024 * 1024,
-});
-
 /** Defaults filled in and every number checked; throws RangeError naming the bad option. */
 export function makeCoordinatorConfig(options: CoordinatorOptions = {}): CoordinatorConfig {
   const ticksPerSecond = options.ticksPerSecond ?? DEFAULT_TICKS_PER_SECOND;
@@ -117,7 +113,7 @@ export function makeCoordinatorConfig(options: CoordinatorOptions = {}): Coordin
     heartbeatTicks: ticks(DEFAULT_TIMEOUTS_MS.heartbeat),
     nodeDownTicks: ticks(DEFAULT_TIMEOUTS_MS.nodeDown),
     ...withoutUndefined(options),
-    cache: { ...DEFAULT_COORDINATOR_CACHE, ...withoutUndefined(options.cache ?? {}) },
+    cache: cacheShape(withoutUndefined(options.cache ?? {})),
   };
   checkPositiveIntegers("coordinator", { ...config, ...config.cache, cache: undefined });
   if (config.minInSync > config.replicas) {

@@ -3,11 +3,8 @@
 
 import type { CoordinatorConfig } from "./config.js";
 import type { Membership } from "./membership.js";
-import type { Outbox } from "./outbox.js";
+import type { CoordinatorOutbox } from "./outbox.js";
 import type { ReadCache } from "./read-cache.js";
-import type { CoordinatorEffect, CoordinatorRecord } from "./types.js";
-
-export type CoordinatorOutbox = Outbox<CoordinatorRecord, CoordinatorEffect>;
 
 export interface CoordinatorContext {
   readonly config: CoordinatorConfig;

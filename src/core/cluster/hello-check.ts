@@ -2,7 +2,7 @@
 // a reason a person can act on when one is missing or malformed. Admission (membership.ts) decides
 // on a hello only once it passed this and the port found its proof of the cluster secret right.
 
-import { CLUSTER_NAME_LIMITS } from "../limits.js";
+import { CLUSTER_NAME_LIMITS } from "../../shared/limits.js";
 import { INCARNATION_BYTES, isIncarnation, nodeIdProblem } from "./node-id.js";
 import type { Hello } from "./types.js";
 

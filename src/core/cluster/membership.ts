@@ -9,7 +9,7 @@
 
 import { Ring } from "../ring.js";
 import type { CoordinatorConfig } from "./config.js";
-import type { CoordinatorOutbox } from "./coordinator-context.js";
+import type { CoordinatorOutbox } from "./outbox.js";
 import { checkHello } from "./hello-check.js";
 import type {
   ConnectionId, CoordinatorRecord, CoordinatorToNode, MemberInfo, MemberView, NodeId, Placement,

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CLUSTER_NAME_LIMITS } from "../limits.js";
+import { CLUSTER_NAME_LIMITS } from "../../shared/limits.js";
 import { INCARNATION_BYTES, isIncarnation, nodeIdProblem } from "./node-id.js";
 
 test("plain short ids are accepted", () => {

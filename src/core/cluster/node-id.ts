@@ -1,7 +1,7 @@
 // What a storage node id may be: it is shown in logs, RINGKV NODES, error messages and file
 // names, and compared byte for byte, so a short name of plain characters.
 
-import { CLUSTER_NAME_LIMITS } from "../limits.js";
+import { CLUSTER_NAME_LIMITS } from "../../shared/limits.js";
 
 const NODE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 

@@ -3,7 +3,7 @@
 // registered as the persist's continuation and runs when (and only if) its `persisted` event comes.
 // A crash is a persisted event that never comes, so the continuation never runs.
 
-import type { LogEffect, LogLevel } from "./types.js";
+import type { CoordinatorEffect, CoordinatorRecord, LogEffect, LogLevel } from "./types.js";
 
 interface PersistEffect<PersistRecord> {
   kind: "persist";
@@ -52,3 +52,6 @@ export class Outbox<PersistRecord, Effect> {
     return effects;
   }
 }
+
+/** The coordinator's outbox (here rather than in coordinator-context.ts, which imports membership.ts). */
+export type CoordinatorOutbox = Outbox<CoordinatorRecord, CoordinatorEffect>;

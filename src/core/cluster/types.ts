@@ -31,7 +31,7 @@ export type ClientResult =
   | { kind: "set"; written: boolean; previous?: Bytes | null }
   | { kind: "ok" }; // mset
 
-/** An expected failure, with the RESP error code it maps to (see src/core/errors.ts). */
+/** An expected failure, with the RESP error code it maps to (see src/shared/errors.ts). */
 export interface ClientError {
   code: "TRYAGAIN" | "TIMEOUT" | "CLUSTERDOWN" | "ERR";
   message: string;

@@ -3,10 +3,10 @@
 // writes like a slow fsync, and fail on demand), a server starter, and a raw socket client
 // for exact-byte assertions. The lead's end-to-end tests use the real storage node.
 import { connect, type Socket } from "node:net";
-import type { Limits } from "../core/limits.js";
-import type { Backend, Bytes, InfoSections, SetOptions, SetResult } from "./backend.js";
-import { encodeCommand } from "../codec/resp-encoder.js";
-import { startRespServer, type RespServer, type RespServerOptions } from "./server.js";
+import type { Limits } from "../../src/shared/limits.js";
+import type { Backend, Bytes, InfoSections, SetOptions, SetResult } from "../../src/server/backend.js";
+import { encodeCommand } from "../../src/codec/resp-encoder.js";
+import { startRespServer, type RespServer, type RespServerOptions } from "../../src/server/server.js";
 
 export { encodeCommand };
 

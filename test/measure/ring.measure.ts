@@ -1,8 +1,8 @@
 // Measures the ring's balance and how much moves on a join or a leave, for the figures quoted in
 // ring.test.ts's bounds and in the report. Deterministic (node ids are enumerated, not random), so
 // two runs print the same table.
-//   npx tsc -p . && node dist/src/core/ring.measure.js
-import { Ring } from "./ring.js";
+//   npx tsc -p . && node dist/test/measure/ring.measure.js
+import { Ring } from "../../src/core/ring.js";
 
 const TRIALS = 200;
 const PARTITIONS = 1024;

@@ -6,7 +6,7 @@
 // Usage: crash-writer.js DIR FIRST IN_FLIGHT VALUE_BYTES
 
 import { writeSync } from "node:fs";
-import { KVStore } from "../kv-store.js";
+import { KVStore } from "../../../src/storage/kv-store.js";
 import { writesFor } from "./crash-workload.js";
 
 /** A bound on the run when nobody kills it. */

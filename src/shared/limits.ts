@@ -1,5 +1,6 @@
-// Every bound in ringkv, named in one place (DESIGN.md §5). Units are named last.
-// Defaults here; each process may override them from its configuration.
+// Every bound of the server and the client library, named in one place (DESIGN.md §5). Units are
+// named last. Defaults here; each process may override them from its configuration. Pure (the
+// core imports it): no I/O, like everything in src/shared.
 
 export interface Limits {
   /** Largest key accepted, in bytes (LMDB's own key limit in the lmdb package is about 2 KB). */
@@ -63,8 +64,9 @@ export function makeLimits(overrides: Partial<Limits> = {}): Limits {
   return limits;
 }
 
-/** Bounds of the client side (client library, `ringkv cli`, `ringkv bench`). Each one is also
- * an option of the client or command that uses it; these are the defaults and the caps. */
+/** Bounds of the client library (and so of `ringkv cli` and `ringkv bench`). Each one is also
+ * an option of the client; these are the defaults. The CLI's history and the load generator's
+ * own caps live with them (src/cli/repl/history.ts, src/bench/bench-limits.ts). */
 export const CLIENT_LIMITS = Object.freeze({
   /** Deadline to open a connection, in milliseconds. */
   connectTimeoutMs: 3_000,
@@ -77,14 +79,6 @@ export const CLIENT_LIMITS = Object.freeze({
   reconnectBackoffMsMax: 2_000,
   /** Extra tries of a read after a retryable failure (writes are never retried silently). */
   readRetriesMax: 2,
-  /** Lines of `ringkv cli` history kept in ~/.ringkv_history. */
-  historyLinesMax: 1_000,
-  /** Most connections `ringkv bench` opens. */
-  benchClientsMax: 10_000,
-  /** Most worker threads `ringkv bench --threads` starts. */
-  benchThreadsMax: 64,
-  /** Keys per MSET while `ringkv bench --preload` fills the keyspace. */
-  benchPreloadBatchKeys: 500,
 });
 
 /** Bounds of the cluster's own names, checked where a node names itself and where the coordinator hears it. */

@@ -1,8 +1,8 @@
 // Helpers for the RESP codec's tests: feed an input to a decoder whole, byte by byte or cut at
 // given points, and record what the decoder called back, as plain data that assert can compare.
 import fc from "fast-check";
-import { makeLimits, type Limits } from "../core/limits.js";
-import { RespDecoder, type ReplyLimits, type RespValue } from "./resp-decoder.js";
+import { makeLimits, type Limits } from "../../src/shared/limits.js";
+import { RespDecoder, type ReplyLimits, type RespValue } from "../../src/codec/resp-decoder.js";
 
 export type RequestEvent =
   | { command: string[] }

@@ -8,8 +8,8 @@
 import { open } from "lmdb";
 import { writeSync } from "node:fs";
 import { join } from "node:path";
-import { DATA_DIR_FILES } from "../data-dir.js";
-import { KVStore } from "../kv-store.js";
+import { DATA_DIR_FILES } from "../../../src/storage/data-dir.js";
+import { KVStore } from "../../../src/storage/kv-store.js";
 
 const VALUE_BYTES = 100;
 

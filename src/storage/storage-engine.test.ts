@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KVStore } from "../storage/kv-store.js";
-import { withTempDir } from "../storage/testing/temp-dir.js";
+import { withTempDir } from "../../test/support/temp-dir.js";
 import { StorageEngine, type StorageEngineOptions } from "./storage-engine.js";
 
 const cache = { sets: 4, ways: 4, bytesMax: 64 * 1024 };

@@ -1,7 +1,7 @@
 // Child process for dir-lock.test.ts: locks the directory given as argv[2], says "locked" on
 // stdout, then waits to be killed (at most HOLD_MS, so a failed test leaves no process behind).
 
-import { acquireDirLock } from "../dir-lock.js";
+import { acquireDirLock } from "../../../src/storage/dir-lock.js";
 
 const HOLD_MS = 30_000;
 

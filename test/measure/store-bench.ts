@@ -1,11 +1,11 @@
 // Measures KVStore on this machine (figures for docs/BENCHMARKS.md). Each run uses a fresh
 // directory under /tmp and removes it. Print JSON, one line per run.
-//   node dist/src/storage/store-bench.js writes WRITERS SECONDS   durable writes, WRITERS in flight
-//   node dist/src/storage/store-bench.js reads KEYS SECONDS       synchronous gets of random keys
-//   node dist/src/storage/store-bench.js load KEYS                KEYS x 100-byte values; RSS and disk size
+//   node dist/test/measure/store-bench.js writes WRITERS SECONDS   durable writes, WRITERS in flight
+//   node dist/test/measure/store-bench.js reads KEYS SECONDS       synchronous gets of random keys
+//   node dist/test/measure/store-bench.js load KEYS                KEYS x 100-byte values; RSS and disk size
 
-import { KVStore } from "./kv-store.js";
-import { withTempDir } from "./testing/temp-dir.js";
+import { KVStore } from "../../src/storage/kv-store.js";
+import { withTempDir } from "../support/temp-dir.js";
 
 const VALUE_BYTES = 100;
 const LOAD_BATCH_KEYS = 1000;

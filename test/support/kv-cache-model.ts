@@ -2,8 +2,8 @@
 // an array from least to most recently used; every operation searches it from the start. Slow and
 // plainly right, and sharing no code with KVCache except murmur3 and the overhead figure.
 
-import { murmur3 } from "./hash.js";
-import { KV_CACHE_ENTRY_OVERHEAD_BYTES, type KVCacheEntry, type KVCacheOptions } from "./kv-cache.js";
+import { murmur3 } from "../../src/core/hash.js";
+import { KV_CACHE_ENTRY_OVERHEAD_BYTES, type KVCacheEntry, type KVCacheOptions } from "../../src/core/kv-cache.js";
 
 export class KVCacheModel {
   readonly setBytesMax: number;

@@ -4,11 +4,11 @@
 //                       (KVStore's choice)
 //   overlapping-flushed overlappingSync: true; await the commit, then its `flushed` promise
 // Count the syncs by running it under: strace -f -c -e trace=fdatasync,fsync
-//   node dist/src/storage/sync-mode-bench.js MODE WRITERS SECONDS
+//   node dist/test/measure/sync-mode-bench.js MODE WRITERS SECONDS
 
 import { open } from "lmdb";
 import { join } from "node:path";
-import { withTempDir } from "./testing/temp-dir.js";
+import { withTempDir } from "../support/temp-dir.js";
 
 const VALUE_BYTES = 100;
 const MODES = {

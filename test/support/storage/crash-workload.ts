@@ -2,7 +2,7 @@
 // test that checks what survived. Write number i is one atomic batch over two sub-databases;
 // every tenth one also carries a block of extra keys, so a torn batch would show.
 
-import type { KVStore, StoreWrite } from "../kv-store.js";
+import type { KVStore, StoreWrite } from "../../../src/storage/kv-store.js";
 
 const BLOCK_EVERY = 10;
 const BLOCK_KEYS = 50;

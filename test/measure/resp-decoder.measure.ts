@@ -2,11 +2,11 @@
 // The same bytes are also a valid reply stream (arrays of bulk strings), so the peer in the same
 // run is node-redis's decoder on them, and our reply mode too. Rounds of the three alternate, to
 // spread the noise of a shared machine evenly; medians and ratios are printed.
-//   npx tsc -p . && node dist/src/codec/resp-decoder.measure.js
+//   npx tsc -p . && node dist/test/measure/resp-decoder.measure.js
 import { performance } from "node:perf_hooks";
-import { DEFAULT_LIMITS } from "../core/limits.js";
-import { RespDecoder } from "./resp-decoder.js";
-import { encodeCommand } from "./resp-encoder.js";
+import { DEFAULT_LIMITS } from "../../src/shared/limits.js";
+import { RespDecoder } from "../../src/codec/resp-decoder.js";
+import { encodeCommand } from "../../src/codec/resp-encoder.js";
 
 const COMMANDS = 200_000;
 const CHUNK_BYTES = 64 * 1024;

@@ -1,0 +1,32 @@
+// Every default setting of ringkv, in one place: the commands (`ringkv start`, `coordinator`,
+// `node`, `cli`, `bench`), the client library and the machines all read them here, and README.md
+// and docs/DESIGN.md quote them. Bounds (sizes, counts, deadlines) are in limits.ts instead.
+
+const MIB = 1024 * 1024;
+
+export const DEFAULTS = Object.freeze({
+  /** Address every process listens on: this machine only, unless --host says otherwise. */
+  host: "127.0.0.1",
+  /** The coordinator's port, where clients connect and storage nodes join; also where
+   * `ringkv cli`, `ringkv bench` and the client library look unless told otherwise. */
+  coordinatorPort: 6380,
+  /** A storage node's own port (`ringkv node`, alone or joining a cluster): not the coordinator's,
+   * so a node and a coordinator on one machine both start with their defaults. */
+  nodePort: 7001,
+  /** Data directory of every process (`ringkv start` makes DATA/coordinator, DATA/node-1, ...). */
+  dataDir: "./data",
+  logLevel: "info",
+  /** Storage nodes of the local cluster that `ringkv start` runs. */
+  localNodes: 3,
+  /** R: storage nodes that hold every key. 2 keeps every key readable when one node dies. */
+  replicas: 2,
+  /** Ring partitions (a power of two) and virtual nodes per storage node (docs/DESIGN.md, Placement). */
+  partitions: 1024,
+  vnodesPerNode: 64,
+  /** Every read cache (a storage node's and the coordinator's): its byte bound and its entries per
+   * set. Its sets, unless given, are as many as fill the bytes (kv-cache.ts, cacheShape). */
+  cacheBytes: 64 * MIB,
+  cacheWays: 16,
+  /** Length of the machines' tick in a real process: time enters them as a tick this often. */
+  tickMs: 10,
+});
