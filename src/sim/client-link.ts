@@ -34,6 +34,8 @@ interface Request {
 export class ClientLink implements ClientPort {
   readonly #requests = new Map<number, Request>();
   #lastRequestId = 0;
+  /** Told of each answer as the coordinator gives it, so that checkers can look at the cluster at that moment. */
+  onAnswer: ((op: HistoryOp, outcome: Outcome) => void) | undefined;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -86,6 +88,7 @@ export class ClientLink implements ClientPort {
         this.fail(`request ${requestId} (${describe(request.op)}): ${(error as Error).message}`);
       }
     }
+    this.onAnswer?.(request.op, outcome);
     this.scheduler.after(this.latencyUs(), () => request.client.answer(requestId, outcome));
   }
 

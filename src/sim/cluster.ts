@@ -258,7 +258,24 @@ export class SimCluster {
       if (node.disk.pendingBatches > 0) problems.push(`${node.id}'s disk has unsynced batches`);
     }
     if (this.clients.outstanding > 0) problems.push(`${this.clients.outstanding} client requests outstanding`);
+    if (machine !== undefined) problems.push(...this.outOfSync());
     return problems;
+  }
+
+  // ---------------------------------------------------------------- in-sync sets (simcheck: settle waits for catch-up)
+
+  /**
+   * Partitions whose in-sync set is not all of their replicas, or that have learners: a returning
+   * replica has not caught up yet. Empty once every replica of every partition is in sync again.
+   */
+  outOfSync(): string[] {
+    const machine = this.coordinator.alive ? this.coordinatorMachine : undefined;
+    if (machine === undefined) return ["the coordinator is not running"];
+    const lagging = machine.partitionStates().filter((state) => state.learners.length > 0 || state.inSync.length !== state.replicas.length);
+    if (lagging.length === 0) return [];
+    const first = lagging[0]!;
+    return [`${lagging.length} partitions not all in sync (partition ${first.partition}: replicas ${first.replicas.join(",")}, `
+      + `in sync ${first.inSync.join(",")}, learners ${first.learners.join(",") || "none"})`];
   }
 
   // ---------------------------------------------------------------- starting processes

@@ -5,7 +5,7 @@ import { DEFAULT_SIM_OPTIONS, runSimulation, type Checker, type SimReport } from
 
 /** The checkers that must catch each plant: a failure of any other kind does not count. */
 const CAUGHT_BY: Record<string, Checker[]> = {
-  "vote-before-sync": ["convergence", "linearizability"],
+  "vote-before-sync": ["placement", "convergence", "linearizability"],
   "ack-before-decision-sync": ["linearizability", "convergence"],
   "stale-replica-read": ["linearizability"],
   "forget-prepared": ["convergence", "linearizability"],

@@ -30,7 +30,7 @@ export const PLANTS: readonly Plant[] = [
   {
     name: "vote-before-sync",
     description: "a participant's prepared record is reported durable before its sync, so it votes yes on a record a crash can still take",
-    caughtBy: "convergence (replicas differ) or linearizability (an acknowledged write is lost)",
+    caughtBy: "placement (a write acknowledged before it is on W disks), convergence (replicas differ) or linearizability (an acknowledged write is lost)",
     hooks: { persistedBeforeSync: (records) => records.some((record) => record.type === "prepared") },
   },
   {

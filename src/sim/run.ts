@@ -7,12 +7,13 @@ import { checkAtomicity } from "./atomicity.js";
 import { SimCluster } from "./cluster.js";
 import { checkConvergence } from "./convergence.js";
 import { drawFaultPlan, type FaultPlan } from "./faults.js";
-import { HistoryRecorder, type HistoryEntry } from "./history.js";
+import { HistoryRecorder, type HistoryEntry, type HistoryOp } from "./history.js";
 import { checkLinearizability, DEFAULT_LINEARIZABILITY_STEPS_MAX } from "./linearizability.js";
 import { Nemesis } from "./nemesis.js";
+import { PlacementMonitor, type Membership } from "./placement.js";
 import { findPlant } from "./plants.js";
 import { Prng } from "./prng.js";
-import { SimClient } from "./sim-client.js";
+import { SimClient, type Outcome } from "./sim-client.js";
 import { COORDINATOR } from "./sim-network.js";
 import type { TraceLine } from "./trace.js";
 import { allKeys, makeKeySpace, nextOp } from "./workload.js";
@@ -66,7 +67,7 @@ export const DEFAULT_SIM_OPTIONS: Readonly<Omit<SimOptions, "seed">> = Object.fr
   linearizabilityStepsMax: DEFAULT_LINEARIZABILITY_STEPS_MAX,
 });
 
-export type Checker = "linearizability" | "atomicity" | "convergence" | "liveness" | "admission";
+export type Checker = "linearizability" | "atomicity" | "convergence" | "liveness" | "admission" | "placement" | "availability";
 
 export interface SimFailure {
   checker: Checker;
@@ -106,6 +107,8 @@ export interface SimReport {
 const CLIENT_RETRIES_MAX = 5;
 const FINAL_READ_RETRIES_MAX = 50;
 const SETTLE_STEP_US = 50_000;
+/** How often the placement monitor looks at the coordinator's partitions (besides every acknowledgement). */
+const PLACEMENT_SAMPLE_US = 100_000;
 /** Far above what a run of the default size uses (a few thousand happenings queued at most). */
 const CLUSTER_BOUNDS = Object.freeze({ scheduledMax: 1_000_000, inboxMax: 100_000, diskPendingMax: 100_000, requestsMax: 10_000 });
 
@@ -121,6 +124,7 @@ class Run {
   readonly keys: string[];
   readonly failures: SimFailure[] = [];
   readonly finalValues = new Map<string, string | null>();
+  readonly placement: PlacementMonitor;
   undecidedKeys: string[] = [];
 
   constructor(private readonly options: SimOptions) {
@@ -133,9 +137,11 @@ class Run {
     });
     this.history = new HistoryRecorder(Math.max(10_000, options.ops * (CLIENT_RETRIES_MAX + 2) + 10 * FINAL_READ_RETRIES_MAX));
     this.keys = allKeys(makeKeySpace(options));
+    this.placement = new PlacementMonitor(minInSyncOf(options));
   }
 
   report(): SimReport {
+    this.#watchPlacement();
     this.cluster.startAll();
     this.#workUnderFaults();
     const settled = !this.cluster.halted && this.#healAndSettle();
@@ -147,6 +153,29 @@ class Run {
 
   #fail(checker: Checker, message: string, keys: string[] = [], fromUs = this.cluster.scheduler.nowUs, toUs = fromUs): void {
     this.failures.push({ checker, message, keys, fromUs, toUs });
+  }
+
+  /** Placement is looked at every PLACEMENT_SAMPLE_US, and at every acknowledged write as it is answered. */
+  #watchPlacement(): void {
+    const { cluster, placement } = this;
+    const serving = (): { membership: Membership; machine: NonNullable<SimCluster["coordinatorMachine"]> } | undefined => {
+      const machine = cluster.coordinator.alive ? cluster.coordinatorMachine : undefined;
+      const { placement: persisted, members } = cluster.coordinatorDisk.durable;
+      if (machine === undefined || persisted === undefined || machine.view().state !== "serving") return undefined;
+      return { machine, membership: { placement: persisted, members: members.map((member) => member.id) } };
+    };
+    const sample = (): void => {
+      const found = serving();
+      if (found !== undefined) placement.sample(found.machine.partitionStates(), found.membership, cluster.coordinator.incarnation, cluster.scheduler.nowUs);
+      cluster.scheduler.after(PLACEMENT_SAMPLE_US, sample);
+    };
+    cluster.scheduler.after(PLACEMENT_SAMPLE_US, sample);
+    cluster.clients.onAnswer = (op, outcome) => {
+      const found = acknowledgedWrite(op, outcome) ? serving() : undefined;
+      if (found === undefined) return;
+      const disks = [...cluster.nodes.values()].map((node) => node.disk.durable);
+      placement.acknowledged(op, found.machine.partitionStates(), found.membership, disks, cluster.scheduler.nowUs);
+    };
   }
 
   #client(name: string, requests: number, retriesMax: number, nextOp: ConstructorParameters<typeof SimClient>[6]): SimClient {
@@ -194,6 +223,7 @@ class Run {
   #check(settled: boolean, settledAtUs: number): void {
     const { cluster, history, keys } = this;
     for (const { checker, message, atUs } of cluster.failures) this.#fail(checker, message, [], atUs);
+    for (const { message, keys: involved, atUs } of this.placement.problems) this.#fail("placement", message, involved, atUs);
     for (const message of cluster.clients.unanswered()) this.#fail("liveness", message);
     const linearizability = checkLinearizability(history.entries, { settledAt: settledAtUs, stepsMax: this.options.linearizabilityStepsMax });
     for (const verdict of linearizability.keys) {
@@ -227,6 +257,15 @@ function settle(cluster: SimCluster, settleMaxMs: number, fail: (message: string
       return false;
     }
   }
+}
+
+/** A write the coordinator answered with success (a SET that wrote, an MSET, a DEL that deleted something). */
+function acknowledgedWrite(op: HistoryOp, outcome: Outcome): boolean {
+  if (outcome.kind !== "result") return false;
+  const { result } = outcome;
+  if (op.f === "set") return result.kind === "set" && result.written;
+  if (op.f === "del") return result.kind === "count" && result.count > 0;
+  return op.f === "mset" && result.kind === "ok";
 }
 
 /** W as the run uses it: as given, or one fewer than R (a cluster that survives the loss of a replica). */
