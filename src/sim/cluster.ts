@@ -66,7 +66,14 @@ export interface ClusterStats {
   pauses: number;
   cuts: number;
   impostors: number;
+  /** Crashes of the coordinator that struck in an aimed window (a record's sync, just after an inquiry). */
+  aimedCrashes: number;
+  /** Disk stalls: every sync of one process held back for a while. */
+  stalls: number;
 }
+
+/** Narrow windows an aimed crash of the coordinator waits for: a decision's or an inSync record's sync, or an inquiry's arrival. */
+export type AimedWindow = "decision" | "inSync" | "inquiry";
 
 /** A broken promise found while running: admission (an impostor got in) or anything else (liveness). */
 export interface ClusterFailure {
@@ -74,6 +81,9 @@ export interface ClusterFailure {
   message: string;
   atUs: number;
 }
+
+/** A durable batch is heard of by its machine up to this long after its sync completes. */
+const NOTIFY_DELAY_MAX_US = 200;
 
 export class SimCluster {
   readonly scheduler: Scheduler;
@@ -85,7 +95,7 @@ export class SimCluster {
   readonly nodes = new Map<NodeId, NodeHandle>();
   /** Promises the machines broke, found while running (checkers add theirs after the run). */
   readonly failures: ClusterFailure[] = [];
-  readonly stats: ClusterStats = { crashes: 0, restarts: 0, pauses: 0, cuts: 0, impostors: 0 };
+  readonly stats: ClusterStats = { crashes: 0, restarts: 0, pauses: 0, cuts: 0, impostors: 0, aimedCrashes: 0, stalls: 0 };
   coordinatorMachine: CoordinatorMachine | undefined;
   /** A machine threw: the run cannot go on. */
   halted = false;
@@ -98,6 +108,13 @@ export class SimCluster {
   #nextBatch = 1;
   /** Processes to crash in the middle of their next disk sync, until the given time. */
   readonly #armedMidSync = new Map<string, number>();
+  /** The coordinator's aimed crash: the window it waits for, until when. */
+  #aimed: { window: AimedWindow; untilUs: number } | undefined;
+  /** Processes whose disk syncs are held back, until when. */
+  readonly #stalledUntilUs = new Map<string, number>();
+  readonly #aimPrng: Prng;
+  /** Bumped by healAll: a crash scheduled before the heal (its sync took long) no longer strikes. */
+  #heals = 0;
 
   constructor(private readonly options: ClusterOptions) {
     const { seed, plan, bounds } = options;
@@ -106,6 +123,7 @@ export class SimCluster {
     this.#diskPrng = Prng.derive(seed, "disk");
     this.#plantPrng = Prng.derive(seed, "plant");
     this.#impostorPrng = Prng.derive(seed, "impostor");
+    this.#aimPrng = Prng.derive(seed, "aim");
     const clockPrng = Prng.derive(seed, "clock");
     const clockRate = (): number => 1 + (2 * clockPrng.float() - 1) * plan.clockSkew;
     const tickUs = options.tickMs * 1000;
@@ -228,9 +246,56 @@ export class SimCluster {
     this.scheduler.after(this.network.latencyUs(), () => this.coordinator.deliver({ kind: "hello", connection, hello, proofValid }));
   }
 
+  // ---------------------------------------------------------------- aimed faults (simcheck)
+
+  /**
+   * Arms a crash of the coordinator for the first `window` that opens by `untilUs`: while a record of
+   * that type is being synced (anywhere from its write to the moment the machine would hear it is
+   * durable), or just after an inquiry from a participant arrives (its answer may still be on the way).
+   */
+  aimCoordinatorCrash(window: AimedWindow, untilUs: number): void {
+    this.trace.record(this.scheduler.nowUs, `! coordinator will crash ${window === "inquiry" ? "just after an inquiry arrives" : `while ${recordName(window)} syncs`}`);
+    this.#aimed = { window, untilUs };
+  }
+
+  /** Every sync of `name`'s disk written before `untilUs` completes no earlier than then (an fsync that hangs). */
+  stallDisk(name: string, untilUs: number): void {
+    this.stats.stalls += 1;
+    this.trace.record(this.scheduler.nowUs, `! ${name} disk stalls for ${Math.round((untilUs - this.scheduler.nowUs) / 1000)} ms`);
+    this.#stalledUntilUs.set(name, Math.max(untilUs, this.#stalledUntilUs.get(name) ?? 0));
+  }
+
+  /** The armed crash, if `window` is the one it waits for and it has not expired; disarms it. */
+  #takeAimed(window: AimedWindow): boolean {
+    const aimed = this.#aimed;
+    if (aimed === undefined || aimed.window !== window || !this.coordinator.alive) return false;
+    this.#aimed = undefined;
+    return aimed.untilUs >= this.scheduler.nowUs;
+  }
+
+  /** The coordinator's aimed crash, if these records open its window: anywhere until its machine would hear they are durable. */
+  #crashIfAimedAt(records: ReadonlyArray<{ type: string }>, incarnation: number, windowEndUs: number): void {
+    const window = this.#aimed?.window;
+    if (window === undefined || window === "inquiry" || !records.some((record) => record.type === window) || !this.#takeAimed(window)) return;
+    const nowUs = this.scheduler.nowUs;
+    const heals = this.#heals;
+    this.scheduler.at(nowUs + Math.floor((windowEndUs - nowUs) * this.#aimPrng.float()), () => {
+      if (this.coordinator.incarnation === incarnation && this.#heals === heals) this.#aimedCrash(`while ${recordName(window)} synced`);
+    });
+  }
+
+  #aimedCrash(why: string): void {
+    if (!this.coordinator.alive) return;
+    this.stats.aimedCrashes += 1;
+    this.crash(COORDINATOR, why);
+  }
+
   /** Mends everything: links healed, paused processes resumed, dead ones restarted. */
   healAll(): void {
+    this.#heals += 1;
     this.#armedMidSync.clear();
+    this.#aimed = undefined;
+    this.#stalledUntilUs.clear();
     for (const id of this.nodes.keys()) this.heal(id);
     for (const name of [COORDINATOR, ...this.nodes.keys()]) {
       this.resume(name);
@@ -367,26 +432,30 @@ export class SimCluster {
     const batch = this.#nextBatch;
     this.#nextBatch += 1;
     // A copy: the machine may keep and change its objects, the disk must not see that.
-    const syncAtUs = disk.write(batch, deepCopy(records), nowUs, this.#syncLatencyUs());
+    const syncAtUs = disk.write(batch, deepCopy(records), nowUs, this.#syncLatencyUs(process.name));
     const notify = (): void => process.deliverDurable(incarnation, durable);
     const early = this.options.plant?.hooks.persistedBeforeSync?.(records as Array<CoordinatorRecord | ParticipantRecord>) === true;
     if (early) this.scheduler.after(0, notify);
     this.scheduler.at(syncAtUs, () => {
       if (process.incarnation !== incarnation || !disk.sync(batch)) return;
-      if (!early) this.scheduler.after(this.#diskPrng.float() * 200, notify);
+      if (!early) this.scheduler.after(this.#diskPrng.float() * NOTIFY_DELAY_MAX_US, notify);
     });
+    if (process.name === COORDINATOR) this.#crashIfAimedAt(records as Array<{ type: string }>, incarnation, syncAtUs + NOTIFY_DELAY_MAX_US);
     const armedUntilUs = this.#armedMidSync.get(process.name);
     if (armedUntilUs !== undefined && armedUntilUs >= nowUs) {
       this.#armedMidSync.delete(process.name);
+      const heals = this.#heals;
       this.scheduler.at(nowUs + Math.floor((syncAtUs - nowUs) * this.#diskPrng.float()), () => {
-        if (process.incarnation === incarnation) this.crash(process.name, "in the middle of a sync");
+        if (process.incarnation === incarnation && this.#heals === heals) this.crash(process.name, "in the middle of a sync");
       });
     }
   }
 
-  #syncLatencyUs(): number {
+  #syncLatencyUs(name: string): number {
     const { plan } = this.options;
-    return plan.syncLatencyMinUs + this.#diskPrng.exponential(plan.syncLatencyMeanUs);
+    const latencyUs = plan.syncLatencyMinUs + this.#diskPrng.exponential(plan.syncLatencyMeanUs);
+    const stalledForUs = (this.#stalledUntilUs.get(name) ?? 0) - this.scheduler.nowUs;
+    return stalledForUs > 0 ? stalledForUs + latencyUs : latencyUs;
   }
 
   #machineFailed(name: string, error: Error): void {
@@ -403,7 +472,16 @@ export class SimCluster {
     const note = (text: string): void => this.trace.record(this.scheduler.nowUs, `~ ${text}`);
     return {
       toNode: (nodeId, message) => this.#node(nodeId).process.deliver({ kind: "message", message: deepCopy(message) }),
-      toCoordinator: (connection, message) => this.coordinator.deliver({ kind: "message", connection, message: deepCopy(message) }),
+      toCoordinator: (connection, message) => {
+        this.coordinator.deliver({ kind: "message", connection, message: deepCopy(message) });
+        if (message.type === "inquire" && this.#takeAimed("inquiry")) {
+          // "Just after": its answer may be sent, and lost with the connection, or not sent yet.
+          const heals = this.#heals;
+          this.scheduler.after(this.#aimPrng.float() * 2 * this.options.plan.latencyMeanUs, () => {
+            if (this.#heals === heals) this.#aimedCrash("just after an inquiry arrived");
+          });
+        }
+      },
       connected: (nodeId) => this.#node(nodeId).process.deliver({ kind: "connected" }),
       // A simulated disk survives every crash and is never replaced, so a node's incarnation is fixed.
       hello: (nodeId, connection) => this.coordinator.deliver({ kind: "hello", connection, hello: simHello(nodeId), proofValid: true }),
@@ -421,6 +499,11 @@ export class SimCluster {
     if (node === undefined) throw new Error(`sim: no node ${id}`);
     return node;
   }
+}
+
+/** "a decision record", "an inSync record". */
+function recordName(type: string): string {
+  return `${/^[aeiou]/i.test(type) ? "an" : "a"} ${type} record`;
 }
 
 /** The hello a simulated node sends: its id, the incarnation of its (never replaced) disk, an address. */

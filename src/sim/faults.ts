@@ -39,6 +39,15 @@ export interface FaultPlan {
   clockSkew: number;
   /** Connections per second from impostors: they claim a member's id without the cluster secret. */
   impostorsPerSecond: number;
+  /**
+   * Coordinator crashes aimed at narrow windows, per second: each waits (up to a second) for the sync
+   * of a decision or inSync record, or, for `aimedInquiryShare` of them, for a participant's inquiry.
+   */
+  aimedCrashesPerSecond: number;
+  aimedInquiryShare: number;
+  /** Disk stalls per second (one process's syncs all held back: an fsync that hangs) and how long they last. */
+  stallsPerSecond: number;
+  stallMeanMs: number;
 }
 
 /** Every fault off: a calm network and disk, no crashes; for tests that want the happy path. */
@@ -64,6 +73,10 @@ export const CALM_PLAN: Readonly<FaultPlan> = Object.freeze({
   unsyncedSurviveRate: 0,
   clockSkew: 0,
   impostorsPerSecond: 0,
+  aimedCrashesPerSecond: 0,
+  aimedInquiryShare: 0,
+  stallsPerSecond: 0,
+  stallMeanMs: 0,
 });
 
 export const FAULT_NAMES = Object.keys(CALM_PLAN) as Array<keyof FaultPlan>;
@@ -93,6 +106,11 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     skew: on(0.5) ? uniform(0.001, 0.05) : 0,
     // Drawn last, so that the plans drawn before impostors existed stay as they were.
     impostors: on(0.4) ? uniform(0.2, 2) : 0,
+    // Drawn after the impostors, for the same reason.
+    aimedCrashes: on(0.4) ? uniform(0.2, 1.5) : 0,
+    aimedInquiry: uniform(0.2, 0.8),
+    stalls: on(0.3) ? uniform(0.05, 0.4) : 0,
+    stallMs: uniform(1_000, 4_000),
   };
   const plan: FaultPlan = {
     latencyMinUs: 50,
@@ -116,6 +134,10 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     unsyncedSurviveRate: drawn.survive,
     clockSkew: drawn.skew,
     impostorsPerSecond: drawn.impostors,
+    aimedCrashesPerSecond: drawn.aimedCrashes,
+    aimedInquiryShare: drawn.aimedInquiry,
+    stallsPerSecond: drawn.stalls,
+    stallMeanMs: drawn.stallMs,
   };
   return checkedPlan({ ...plan, ...overrides });
 }
@@ -148,6 +170,8 @@ export function describePlan(plan: FaultPlan): string {
     `unsynced-survive ${round(plan.unsyncedSurviveRate)}`,
     `skew ${round(plan.clockSkew)}`,
     `impostors/s ${round(plan.impostorsPerSecond)}`,
+    `aimed crashes/s ${round(plan.aimedCrashesPerSecond)} (inquiry share ${round(plan.aimedInquiryShare)})`,
+    `stalls/s ${round(plan.stallsPerSecond)} of ${round(plan.stallMeanMs)}ms`,
   ];
   return parts.join(", ");
 }

@@ -27,6 +27,14 @@ function world(plan: Partial<typeof CALM_PLAN>) {
     cut: (node, cut) => actions.push(`cut ${node} ${cut}`),
     heal: (node) => actions.push(`heal ${node}`),
     impostor: (node) => actions.push(`impostor ${node}`),
+    aimCoordinatorCrash: (window, untilUs) => {
+      assert.ok(untilUs > scheduler.nowUs);
+      actions.push(`aim ${window}`);
+    },
+    stallDisk: (name, untilUs) => {
+      assert.ok(untilUs >= scheduler.nowUs);
+      actions.push(`stall ${name}`);
+    },
   };
   const nemesis = new Nemesis(scheduler, new Prng(3), { ...CALM_PLAN, ...plan }, targets);
   return { scheduler, nemesis, actions, alive };
@@ -89,4 +97,31 @@ test("impostors come at their rate, each claiming a member", () => {
   const impostors = actions.filter((action) => action.startsWith("impostor"));
   assert.ok(impostors.length > 20 && impostors.length < 100, `${impostors.length} impostors in 10 s at 5/s`);
   assert.ok(impostors.every((action) => /^impostor n[12]$/.test(action)));
+});
+
+test("aimed crashes wait for their windows at about their shares, and the coordinator is restarted after each", () => {
+  const { scheduler, nemesis, actions, alive } = world({ aimedCrashesPerSecond: 2, aimedInquiryShare: 0.5, restartMeanMs: 50 });
+  nemesis.start();
+  scheduler.runUntil(50_000_000);
+  nemesis.stop();
+  const aimed = actions.filter((action) => action.startsWith("aim"));
+  assert.ok(aimed.length > 60 && aimed.length < 140, `${aimed.length} aimed crashes in 50 s at 2/s`);
+  const inquiry = count(aimed, "aim inquiry");
+  assert.ok(inquiry > aimed.length * 0.3 && inquiry < aimed.length * 0.7, `${inquiry} of ${aimed.length} after an inquiry`);
+  assert.ok(count(aimed, "aim decision") > count(aimed, "aim inSync"), "decisions are aimed at more often than inSync records");
+  // The world here never crashes on its own; a crash it was aimed at would be mended by a restart.
+  alive.set("coordinator", false);
+  scheduler.runUntil(60_000_000);
+  assert.ok(count(actions, "restart coordinator") >= 1);
+});
+
+test("disk stalls come at their rate, a share of them on the coordinator's disk", () => {
+  const { scheduler, nemesis, actions } = world({ stallsPerSecond: 4, stallMeanMs: 100 });
+  nemesis.start();
+  scheduler.runUntil(50_000_000);
+  nemesis.stop();
+  const stalls = count(actions, "stall");
+  assert.ok(stalls > 140 && stalls < 260, `${stalls} stalls in 50 s at 4/s`);
+  const coordinator = count(actions, "stall coordinator");
+  assert.ok(coordinator > stalls * 0.15 && coordinator < stalls * 0.45, `${coordinator} of ${stalls} on the coordinator`);
 });

@@ -1,8 +1,10 @@
-// The fault injector: crashes and restarts, pauses, link cuts, and impostors (connections that claim
-// a member's id without the secret), each a Poisson process at the rates of the run's fault plan,
-// aimed at random processes and links. It acts only between start()
-// and stop(); what it broke is mended by its own timers or, at the end, by the cluster's heal.
+// The fault injector: crashes and restarts, pauses, link cuts, impostors (connections that claim
+// a member's id without the secret), coordinator crashes aimed at narrow windows and disk stalls,
+// each a Poisson process at the rates of the run's fault plan, aimed at random processes and links.
+// It acts only between start() and stop(); what it broke is mended by its own timers or, at the end,
+// by the cluster's heal.
 
+import type { AimedWindow } from "./cluster.js";
 import type { FaultPlan } from "./faults.js";
 import type { Prng } from "./prng.js";
 import type { Scheduler } from "./scheduler.js";
@@ -24,7 +26,14 @@ export interface NemesisTargets {
   heal(node: string): void;
   /** A connection claiming to be `node` tries to join. */
   impostor(node: string): void;
+  /** Crashes the coordinator in the first `window` that opens by `untilUs`. */
+  aimCoordinatorCrash(window: AimedWindow, untilUs: number): void;
+  /** Holds back every sync of `name`'s disk until `untilUs`. */
+  stallDisk(name: string, untilUs: number): void;
 }
+
+/** How long an aimed crash waits for its window before it is given up. */
+const AIM_WAIT_US = 1_000_000;
 
 export class Nemesis {
   #active = false;
@@ -34,6 +43,8 @@ export class Nemesis {
     private readonly prng: Prng,
     private readonly plan: FaultPlan,
     private readonly targets: NemesisTargets,
+    /** Aimed crashes and disk stalls draw from their own stream, so a plan without them runs as it did before they existed. */
+    private readonly aimedPrng: Prng = prng,
   ) {}
 
   start(): void {
@@ -42,6 +53,8 @@ export class Nemesis {
     this.#every(this.plan.pausesPerSecond, () => this.#pause());
     this.#every(this.plan.partitionsPerSecond, () => this.#cut());
     this.#every(this.plan.impostorsPerSecond, () => this.targets.impostor(this.prng.pick(this.targets.nodes)));
+    this.#every(this.plan.aimedCrashesPerSecond, () => this.#aimedCrash(), this.aimedPrng);
+    this.#every(this.plan.stallsPerSecond, () => this.#stall(), this.aimedPrng);
   }
 
   stop(): void {
@@ -49,10 +62,10 @@ export class Nemesis {
   }
 
   /** Runs `act` at exponentially spread times averaging `perSecond`, while active. */
-  #every(perSecond: number, act: () => void): void {
+  #every(perSecond: number, act: () => void, prng = this.prng): void {
     if (perSecond <= 0) return;
     const next = (): void => {
-      this.scheduler.after(this.prng.exponential(1_000_000 / perSecond), () => {
+      this.scheduler.after(prng.exponential(1_000_000 / perSecond), () => {
         if (!this.#active) return;
         act();
         next();
@@ -71,6 +84,24 @@ export class Nemesis {
     this.scheduler.after(restartAfterUs, () => {
       if (!targets.isAlive(victim)) targets.restart(victim);
     });
+  }
+
+  /** Mostly a decision's sync (the window the brief of issue 9 names), else an inSync record's; or just after an inquiry. */
+  #aimedCrash(): void {
+    const { targets, plan, aimedPrng: prng, scheduler } = this;
+    const window: AimedWindow = prng.chance(plan.aimedInquiryShare) ? "inquiry" : prng.chance(2 / 3) ? "decision" : "inSync";
+    const restartAfterUs = 1_000 + prng.exponential(plan.restartMeanMs * 1000);
+    if (!targets.isAlive(targets.coordinator)) return;
+    targets.aimCoordinatorCrash(window, scheduler.nowUs + AIM_WAIT_US);
+    scheduler.after(AIM_WAIT_US + restartAfterUs, () => {
+      if (!targets.isAlive(targets.coordinator)) targets.restart(targets.coordinator);
+    });
+  }
+
+  #stall(): void {
+    const { targets, plan, aimedPrng: prng, scheduler } = this;
+    const victim = prng.chance(0.3) ? targets.coordinator : prng.pick(targets.nodes);
+    targets.stallDisk(victim, scheduler.nowUs + prng.exponential(plan.stallMeanMs * 1000));
   }
 
   #pause(): void {

@@ -11,7 +11,7 @@ export function summaryLine(report: SimReport): string {
   const verdict = report.ok ? "ok" : `FAILED (${report.failures.length} problems)`;
   const undecided = report.undecidedKeys.length > 0 ? `, linearizability undecided on ${report.undecidedKeys.join(",")}` : "";
   return `seed ${report.seed}: ${verdict}: ${stats.requests} requests (${stats.succeeded} ok, ${stats.failed} failed, ${stats.unknown} unknown), `
-    + `${stats.crashes} crashes, ${stats.pauses} pauses, ${stats.cuts} cuts, ${stats.impostors} impostors, ${stats.simulatedMs} ms simulated, ${stats.events} events${undecided}`;
+    + `${stats.crashes} crashes (${stats.aimedCrashes} aimed), ${stats.stalls} disk stalls, ${stats.pauses} pauses, ${stats.cuts} cuts, ${stats.impostors} impostors, ${stats.simulatedMs} ms simulated, ${stats.events} events${undecided}`;
 }
 
 /** The failures of a run, each on its own line, then the replay command. */

@@ -46,9 +46,22 @@ test("a calm run: every request answered, nothing lost, all checks pass", () => 
 });
 
 test("pinned faults are the plan's, the rest drawn from the seed", () => {
-  const report = runSimulation(options(3, { faults: { dropRate: 0.2, crashesPerSecond: 0 } }));
+  const report = runSimulation(options(3, { faults: { dropRate: 0.2, crashesPerSecond: 0, aimedCrashesPerSecond: 0 } }));
   assert.equal(report.plan.dropRate, 0.2);
   assert.equal(report.plan.crashesPerSecond, 0);
   assert.equal(report.stats.crashes, 0);
   assert.equal(report.plan.dupRate, runSimulation(options(3)).plan.dupRate);
+});
+
+test("aimed coordinator crashes and disk stalls strike, show in the trace, and are counted", () => {
+  const report = runSimulation(options(5, { traceLinesKept: 10_000_000, faults: { aimedCrashesPerSecond: 3, aimedInquiryShare: 0.5, stallsPerSecond: 1, dropRate: 0.05 } }));
+  assert.deepEqual(report.failures, []);
+  const lines = report.traceLines.map((line) => line.text);
+  const crashes = lines.filter((text) => /^! coordinator crash #\d+: (while a decision record synced|just after an inquiry arrived)$/.test(text));
+  assert.ok(crashes.length > 0, "an aimed crash struck");
+  assert.equal(report.stats.aimedCrashes, crashes.length);
+  assert.ok(lines.some((text) => /crash #\d+: while a decision record synced/.test(text)), "one struck while a decision synced");
+  assert.ok(lines.some((text) => /crash #\d+: just after an inquiry arrived/.test(text)), "one struck just after an inquiry");
+  assert.equal(lines.filter((text) => /^! \S+ disk stalls for \d+ ms$/.test(text)).length, report.stats.stalls);
+  assert.ok(report.stats.stalls > 0);
 });

@@ -100,6 +100,8 @@ export interface SimReport {
     pauses: number;
     cuts: number;
     impostors: number;
+    aimedCrashes: number;
+    stalls: number;
   };
 }
 
@@ -194,7 +196,7 @@ class Run {
       return this.#client(`c${index + 1}`, requests, CLIENT_RETRIES_MAX, (value) => nextOp(workload, space, value));
     });
     for (const client of clients) client.start();
-    const nemesis = new Nemesis(cluster.scheduler, Prng.derive(options.seed, "nemesis"), this.plan, nemesisTargets(cluster));
+    const nemesis = new Nemesis(cluster.scheduler, Prng.derive(options.seed, "nemesis"), this.plan, nemesisTargets(cluster), Prng.derive(options.seed, "nemesis:aimed"));
     nemesis.start();
     const allDone = (): boolean => clients.every((client) => client.done);
     cluster.scheduler.runUntil(options.activeMaxMs * 1000, () => cluster.halted || allDone());
@@ -296,6 +298,8 @@ function nemesisTargets(cluster: SimCluster): ConstructorParameters<typeof Nemes
     cut: (node, cut) => cluster.cut(node, cut),
     heal: (node) => cluster.heal(node),
     impostor: (node) => cluster.impostor(node),
+    aimCoordinatorCrash: (window, untilUs) => cluster.aimCoordinatorCrash(window, untilUs),
+    stallDisk: (name, untilUs) => cluster.stallDisk(name, untilUs),
   };
 }
 

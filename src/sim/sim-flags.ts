@@ -39,12 +39,16 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { name: "survive", description: "chance each unsynced batch survives a crash anyway (0..1)", target: { fault: "unsyncedSurviveRate", scale: 1 } },
   { name: "skew", description: "most a process clock's rate differs from 1 (0..0.5)", target: { fault: "clockSkew", scale: 1 } },
   { name: "impostor-rate", description: "connections per second claiming a member's id without the secret", target: { fault: "impostorsPerSecond", scale: 1 } },
+  { name: "aimed-crash-rate", description: "coordinator crashes per second aimed at a decision's or inSync record's sync, or just after an inquiry", target: { fault: "aimedCrashesPerSecond", scale: 1 } },
+  { name: "inquiry-share", description: "share of aimed crashes that strike just after an inquiry arrives (0..1)", target: { fault: "aimedInquiryShare", scale: 1 } },
+  { name: "stall-rate", description: "disk stalls per second (every sync of one process held back)", target: { fault: "stallsPerSecond", scale: 1 } },
+  { name: "stall-ms", description: "mean length of a disk stall", target: { fault: "stallMeanMs", scale: 1 } },
 ];
 
 /** The faults `--calm` pins: none at all. */
 export const CALM_FAULTS: Partial<FaultPlan> = {
   dropRate: 0, dupRate: 0, reorderRate: 0, partitionsPerSecond: 0, crashesPerSecond: 0, pausesPerSecond: 0,
-  unsyncedSurviveRate: 0, clockSkew: 0, impostorsPerSecond: 0, latencyMeanUs: CALM_PLAN.latencyMeanUs, syncLatencyMeanUs: CALM_PLAN.syncLatencyMeanUs,
+  unsyncedSurviveRate: 0, clockSkew: 0, impostorsPerSecond: 0, aimedCrashesPerSecond: 0, stallsPerSecond: 0, latencyMeanUs: CALM_PLAN.latencyMeanUs, syncLatencyMeanUs: CALM_PLAN.syncLatencyMeanUs,
 };
 
 /** Sets what `--name raw` asks for on `options`; throws an Error saying what is wrong with `raw`. */
