@@ -45,6 +45,7 @@ export function registerSimCommand(program: Command, output: CommandOutput = CON
     .option("--plant <name>", "plant a known bug (see --list-plants), to see the checkers catch it")
     .option("--list-plants", "list the plants and exit")
     .option("--calm", "no faults at all (the flags below still pin single faults)")
+    .option("--check-availability", "fail the run when writes were not available in the outage phase's windows (see --outage-ms)")
     .option("--trace", "on failure, print the trace lines around it")
     .option("--history <file>", "write the run's history as JSONL (the format `ringkv check` reads)");
   for (const flag of SIM_FLAGS) command.option(`--${flag.name} <value>`, flag.description);
@@ -78,6 +79,7 @@ export function simOptionsFromFlags(flags: SimFlags): SimOptions {
   if (options.minInSync > options.replicas) throw new Error(`--min-in-sync (${options.minInSync}) cannot exceed --replicas (${options.replicas})`);
   if (options.registerKeys + options.groups === 0) throw new Error("--keys and --groups cannot both be 0: the clients need keys");
   if (typeof flags.plant === "string") options.plant = findPlant(flags.plant).name;
+  if (flags.checkAvailability === true) options.checkAvailability = true;
   return options;
 }
 

@@ -48,6 +48,11 @@ export interface FaultPlan {
   /** Disk stalls per second (one process's syncs all held back: an fsync that hangs) and how long they last. */
   stallsPerSecond: number;
   stallMeanMs: number;
+  /**
+   * After the work is healed, R − W storage nodes (one at least) stay down this long while clients
+   * write; then they return and catch up, and another replica dies (outage-phase.ts). 0: no outage phase.
+   */
+  outageMs: number;
 }
 
 /** Every fault off: a calm network and disk, no crashes; for tests that want the happy path. */
@@ -77,6 +82,7 @@ export const CALM_PLAN: Readonly<FaultPlan> = Object.freeze({
   aimedInquiryShare: 0,
   stallsPerSecond: 0,
   stallMeanMs: 0,
+  outageMs: 0,
 });
 
 export const FAULT_NAMES = Object.keys(CALM_PLAN) as Array<keyof FaultPlan>;
@@ -111,6 +117,7 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     aimedInquiry: uniform(0.2, 0.8),
     stalls: on(0.3) ? uniform(0.05, 0.4) : 0,
     stallMs: uniform(1_000, 4_000),
+    outageMs: on(0.5) ? uniform(6_000, 12_000) : 0,
   };
   const plan: FaultPlan = {
     latencyMinUs: 50,
@@ -138,6 +145,7 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     aimedInquiryShare: drawn.aimedInquiry,
     stallsPerSecond: drawn.stalls,
     stallMeanMs: drawn.stallMs,
+    outageMs: drawn.outageMs,
   };
   return checkedPlan({ ...plan, ...overrides });
 }
@@ -172,6 +180,7 @@ export function describePlan(plan: FaultPlan): string {
     `impostors/s ${round(plan.impostorsPerSecond)}`,
     `aimed crashes/s ${round(plan.aimedCrashesPerSecond)} (inquiry share ${round(plan.aimedInquiryShare)})`,
     `stalls/s ${round(plan.stallsPerSecond)} of ${round(plan.stallMeanMs)}ms`,
+    `outage ${round(plan.outageMs)}ms`,
   ];
   return parts.join(", ");
 }

@@ -80,6 +80,16 @@ export class Prng {
     return items[Math.floor(this.float() * items.length)]!;
   }
 
+  /** A copy of `items` in random order (Fisher-Yates, from the last element down). */
+  shuffled<T>(items: readonly T[]): T[] {
+    const copy = [...items];
+    for (let index = copy.length - 1; index > 0; index -= 1) {
+      const other = this.int(0, index);
+      [copy[index], copy[other]] = [copy[other]!, copy[index]!];
+    }
+    return copy;
+  }
+
   /** An exponentially distributed draw with the given mean: the gap between Poisson events. */
   exponential(mean: number): number {
     return -Math.log(1 - this.float()) * mean;

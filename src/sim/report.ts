@@ -1,6 +1,7 @@
 // What a person reads after a run: a one-line summary with the trace fingerprint, the failures with
 // the command that replays them, and the part of the trace around a failure.
 
+import { describeMeasure } from "./availability.js";
 import { describePlan } from "./faults.js";
 import type { SimFailure, SimOptions, SimReport } from "./run.js";
 import { replayCommand } from "./sim-flags.js";
@@ -10,8 +11,10 @@ export function summaryLine(report: SimReport): string {
   const { stats } = report;
   const verdict = report.ok ? "ok" : `FAILED (${report.failures.length} problems)`;
   const undecided = report.undecidedKeys.length > 0 ? `, linearizability undecided on ${report.undecidedKeys.join(",")}` : "";
+  const measures = report.availability.map(describeMeasure).join("; ");
+  const outage = stats.outages > 0 ? `, ${stats.outages} nodes down for long${measures === "" ? "" : ` (${measures})`}` : "";
   return `seed ${report.seed}: ${verdict}: ${stats.requests} requests (${stats.succeeded} ok, ${stats.failed} failed, ${stats.unknown} unknown), `
-    + `${stats.crashes} crashes (${stats.aimedCrashes} aimed), ${stats.stalls} disk stalls, ${stats.pauses} pauses, ${stats.cuts} cuts, ${stats.impostors} impostors, ${stats.simulatedMs} ms simulated, ${stats.events} events${undecided}`;
+    + `${stats.crashes} crashes (${stats.aimedCrashes} aimed), ${stats.stalls} disk stalls, ${stats.pauses} pauses, ${stats.cuts} cuts, ${stats.impostors} impostors${outage}, ${stats.simulatedMs} ms simulated, ${stats.events} events${undecided}`;
 }
 
 /** The failures of a run, each on its own line, then the replay command. */

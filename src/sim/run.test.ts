@@ -46,7 +46,7 @@ test("a calm run: every request answered, nothing lost, all checks pass", () => 
 });
 
 test("pinned faults are the plan's, the rest drawn from the seed", () => {
-  const report = runSimulation(options(3, { faults: { dropRate: 0.2, crashesPerSecond: 0, aimedCrashesPerSecond: 0 } }));
+  const report = runSimulation(options(3, { faults: { dropRate: 0.2, crashesPerSecond: 0, aimedCrashesPerSecond: 0, outageMs: 0 } }));
   assert.equal(report.plan.dropRate, 0.2);
   assert.equal(report.plan.crashesPerSecond, 0);
   assert.equal(report.stats.crashes, 0);
@@ -54,14 +54,17 @@ test("pinned faults are the plan's, the rest drawn from the seed", () => {
 });
 
 test("aimed coordinator crashes and disk stalls strike, show in the trace, and are counted", () => {
-  const report = runSimulation(options(5, { traceLinesKept: 10_000_000, faults: { aimedCrashesPerSecond: 3, aimedInquiryShare: 0.5, stallsPerSecond: 1, dropRate: 0.05 } }));
-  assert.deepEqual(report.failures, []);
-  const lines = report.traceLines.map((line) => line.text);
-  const crashes = lines.filter((text) => /^! coordinator crash #\d+: (while a decision record synced|just after an inquiry arrived)$/.test(text));
-  assert.ok(crashes.length > 0, "an aimed crash struck");
-  assert.equal(report.stats.aimedCrashes, crashes.length);
-  assert.ok(lines.some((text) => /crash #\d+: while a decision record synced/.test(text)), "one struck while a decision synced");
-  assert.ok(lines.some((text) => /crash #\d+: just after an inquiry arrived/.test(text)), "one struck just after an inquiry");
-  assert.equal(lines.filter((text) => /^! \S+ disk stalls for \d+ ms$/.test(text)).length, report.stats.stalls);
-  assert.ok(report.stats.stalls > 0);
+  const struck = new Set<string>();
+  for (let seed = 1; seed <= 10 && struck.size < 2; seed += 1) {
+    const faults = { aimedCrashesPerSecond: 3, aimedInquiryShare: 0.5, stallsPerSecond: 1, dropRate: 0.05, outageMs: 0 };
+    const report = runSimulation(options(seed, { traceLinesKept: 10_000_000, faults }));
+    assert.deepEqual(report.failures, [], `seed ${seed}`);
+    const lines = report.traceLines.map((line) => line.text);
+    const crashes = lines.map((text) => /^! coordinator crash #\d+: (while a decision record synced|just after an inquiry arrived)$/.exec(text)?.[1]);
+    for (const window of crashes) if (window !== undefined) struck.add(window);
+    assert.equal(report.stats.aimedCrashes, crashes.filter((window) => window !== undefined).length, `seed ${seed}`);
+    assert.equal(lines.filter((text) => /^! \S+ disk stalls for \d+ ms$/.test(text)).length, report.stats.stalls, `seed ${seed}`);
+    assert.ok(report.stats.stalls > 0, `seed ${seed}`);
+  }
+  assert.deepEqual([...struck].sort(), ["just after an inquiry arrived", "while a decision record synced"]);
 });

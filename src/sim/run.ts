@@ -1,15 +1,19 @@
 // One simulated run from a seed: start the cluster, let the clients work while the nemesis breaks
-// things, heal everything and let it settle, read every key through the coordinator, then check
-// the history (linearizability, atomicity) and the disks (convergence). Same seed and options, same
-// run: the trace fingerprint proves it.
+// things, heal everything and let it settle; when the plan has one, an outage phase (long outage,
+// catch-up, another replica's death: outage-phase.ts) and another heal; read every key through the
+// coordinator, then check the history (linearizability, atomicity, availability in the outage's
+// windows), placement all along, and the disks (convergence). Same seed and options, same run: the
+// trace fingerprint proves it.
 
 import { checkAtomicity } from "./atomicity.js";
+import { availabilityProblem, measureAvailability, type AvailabilityMeasure, type AvailabilityWindow } from "./availability.js";
 import { SimCluster } from "./cluster.js";
 import { checkConvergence } from "./convergence.js";
 import { drawFaultPlan, type FaultPlan } from "./faults.js";
 import { HistoryRecorder, type HistoryEntry, type HistoryOp } from "./history.js";
 import { checkLinearizability, DEFAULT_LINEARIZABILITY_STEPS_MAX } from "./linearizability.js";
 import { Nemesis } from "./nemesis.js";
+import { OutagePhase } from "./outage-phase.js";
 import { PlacementMonitor, type Membership } from "./placement.js";
 import { findPlant } from "./plants.js";
 import { Prng } from "./prng.js";
@@ -43,7 +47,16 @@ export interface SimOptions {
   activeMaxMs: number;
   settleMaxMs: number;
   linearizabilityStepsMax: number;
+  /** Fail the run when writes were not available in the outage phase's windows (measured either way). */
+  checkAvailability: boolean;
 }
+
+/**
+ * Whether runs check availability by default. Off until the coordinator shrinks in-sync sets (issue 9,
+ * in-sync replicas): before that, a dead replica makes writes to its partitions fail for as long as it
+ * is down, and every outage phase would fail the check. `--check-availability` turns it on for a run.
+ */
+export const AVAILABILITY_CHECKED_BY_DEFAULT = false;
 
 export const DEFAULT_SIM_OPTIONS: Readonly<Omit<SimOptions, "seed">> = Object.freeze({
   nodes: 3,
@@ -65,6 +78,7 @@ export const DEFAULT_SIM_OPTIONS: Readonly<Omit<SimOptions, "seed">> = Object.fr
   activeMaxMs: 600_000,
   settleMaxMs: 60_000,
   linearizabilityStepsMax: DEFAULT_LINEARIZABILITY_STEPS_MAX,
+  checkAvailability: AVAILABILITY_CHECKED_BY_DEFAULT,
 });
 
 export type Checker = "linearizability" | "atomicity" | "convergence" | "liveness" | "admission" | "placement" | "availability";
@@ -88,6 +102,8 @@ export interface SimReport {
   traceLines: TraceLine[];
   plan: FaultPlan;
   history: HistoryEntry[];
+  /** Writes in the outage phase's windows, failed and in all (checked when checkAvailability). */
+  availability: AvailabilityMeasure[];
   stats: {
     requests: number;
     succeeded: number;
@@ -102,11 +118,18 @@ export interface SimReport {
     impostors: number;
     aimedCrashes: number;
     stalls: number;
+    /** Storage nodes the outage phase took down for long. */
+    outages: number;
   };
 }
 
 /** Extra attempts of a client request after TRYAGAIN; the final reads try harder, the cluster being healed. */
 const CLIENT_RETRIES_MAX = 5;
+/** The outage phase's load: a few clients, slower than the work's, for many seconds. */
+const OUTAGE_CLIENTS = 3;
+const OUTAGE_THINK_MAX_US = 150_000;
+/** Far above what the outage phase's load makes (a few thousand attempts, retries included). */
+const OUTAGE_HISTORY_MAX = 30_000;
 const FINAL_READ_RETRIES_MAX = 50;
 const SETTLE_STEP_US = 50_000;
 /** How often the placement monitor looks at the coordinator's partitions (besides every acknowledgement). */
@@ -128,6 +151,8 @@ class Run {
   readonly finalValues = new Map<string, string | null>();
   readonly placement: PlacementMonitor;
   undecidedKeys: string[] = [];
+  availability: AvailabilityMeasure[] = [];
+  outages = 0;
 
   constructor(private readonly options: SimOptions) {
     this.plan = drawFaultPlan(Prng.derive(options.seed, "plan"), options.faults);
@@ -137,7 +162,7 @@ class Run {
       plan: this.plan, plant: options.plant === undefined ? undefined : findPlant(options.plant), traceLinesKept: options.traceLinesKept,
       bounds: CLUSTER_BOUNDS,
     });
-    this.history = new HistoryRecorder(Math.max(10_000, options.ops * (CLIENT_RETRIES_MAX + 2) + 10 * FINAL_READ_RETRIES_MAX));
+    this.history = new HistoryRecorder(Math.max(10_000, options.ops * (CLIENT_RETRIES_MAX + 2) + 10 * FINAL_READ_RETRIES_MAX) + OUTAGE_HISTORY_MAX);
     this.keys = allKeys(makeKeySpace(options));
     this.placement = new PlacementMonitor(minInSyncOf(options));
   }
@@ -146,11 +171,19 @@ class Run {
     this.#watchPlacement();
     this.cluster.startAll();
     this.#workUnderFaults();
-    const settled = !this.cluster.halted && this.#healAndSettle();
+    let settled = !this.cluster.halted && this.#healAndSettle();
+    if (settled && this.plan.outageMs > 0) {
+      const windows = this.#outage();
+      settled = !this.cluster.halted && this.#healAndSettle();
+      this.availability = windows.map((window) => measureAvailability(this.history.entries, window));
+    }
     const settledAtUs = this.cluster.scheduler.nowUs;
     if (settled) this.#readEveryKey();
     this.#check(settled, settledAtUs);
-    return report(this.options.seed, this.plan, this.cluster, this.history.entries, this.failures, this.undecidedKeys);
+    return {
+      ...report(this.options.seed, this.plan, this.cluster, this.history.entries, this.failures, this.undecidedKeys, this.outages),
+      availability: this.availability,
+    };
   }
 
   #fail(checker: Checker, message: string, keys: string[] = [], fromUs = this.cluster.scheduler.nowUs, toUs = fromUs): void {
@@ -180,10 +213,10 @@ class Run {
     };
   }
 
-  #client(name: string, requests: number, retriesMax: number, nextOp: ConstructorParameters<typeof SimClient>[6]): SimClient {
+  #client(name: string, requests: number, retriesMax: number, nextOp: ConstructorParameters<typeof SimClient>[6], thinkMaxUs = this.options.thinkMaxMs * 1000): SimClient {
     const { options, cluster } = this;
     return new SimClient(name, cluster.scheduler, Prng.derive(options.seed, `client:${name}`), cluster.clients, this.history, {
-      requests, retriesMax, thinkMaxUs: options.thinkMaxMs * 1000, backoffMaxUs: 100_000, timeoutUs: clientTimeoutUs(options, this.plan),
+      requests, retriesMax, thinkMaxUs, backoffMaxUs: 100_000, timeoutUs: clientTimeoutUs(options, this.plan),
     }, nextOp);
   }
 
@@ -204,6 +237,34 @@ class Run {
     if (!cluster.halted && !allDone()) this.#fail("liveness", `the clients had not finished after ${options.activeMaxMs} ms`);
   }
 
+  /** The outage phase, with the run's workload as its load (reads too: they must see every acknowledged write). */
+  #outage(): AvailabilityWindow[] {
+    const { options, cluster } = this;
+    const space = makeKeySpace(options);
+    const phase = new OutagePhase(
+      { replicas: options.replicas, minInSync: minInSyncOf(options), outageMs: this.plan.outageMs, clockSkew: this.plan.clockSkew },
+      {
+        cluster,
+        prng: Prng.derive(options.seed, "outage"),
+        startLoad: () => {
+          let running = true;
+          const clients = Array.from({ length: OUTAGE_CLIENTS }, (_, index) => {
+            const workload = Prng.derive(options.seed, `outage:o${index + 1}`);
+            return this.#client(`o${index + 1}`, Number.MAX_SAFE_INTEGER, CLIENT_RETRIES_MAX, (value) => (running ? nextOp(workload, space, value) : undefined),
+              OUTAGE_THINK_MAX_US);
+          });
+          for (const client of clients) client.start();
+          return { stop: () => (running = false), done: () => clients.every((client) => client.done) };
+        },
+        readEveryKey: (times) => this.#readKeys("degraded", times),
+        failLiveness: (message) => this.#fail("liveness", message),
+      },
+    );
+    const windows = phase.run();
+    this.outages = phase.outages;
+    return windows;
+  }
+
   #healAndSettle(): boolean {
     this.cluster.healAll();
     return settle(this.cluster, this.options.settleMaxMs, (message) => this.#fail("liveness", message));
@@ -211,15 +272,21 @@ class Run {
 
   /** Durability: every key read through the coordinator of the healed cluster, into the history. */
   #readEveryKey(): void {
-    const { keys, cluster, history } = this;
-    const reader = this.#client("final", keys.length, FINAL_READ_RETRIES_MAX, (_value, index) => ({ f: "get", keys: [keys[index]!] }));
+    const { keys, history } = this;
     const firstFinal = history.entries.length;
-    reader.start();
-    cluster.scheduler.runUntil(cluster.scheduler.nowUs + this.options.settleMaxMs * 1000, () => cluster.halted || reader.done);
+    this.#readKeys("final", 1);
     for (const entry of history.entries.slice(firstFinal)) {
       if (entry.op.f === "get" && entry.result.type === "values") this.finalValues.set(entry.op.keys[0]!, entry.result.values[0] ?? null);
     }
     for (const key of keys) if (!this.finalValues.has(key)) this.#fail("liveness", `the final read of ${key} never succeeded on the healed cluster`, [key]);
+  }
+
+  /** Every key read `times` times, one key per request, by client `name`; the answers go into the history. */
+  #readKeys(name: string, times: number): void {
+    const { keys, cluster } = this;
+    const reader = this.#client(name, keys.length * times, FINAL_READ_RETRIES_MAX, (_value, index) => ({ f: "get", keys: [keys[index % keys.length]!] }));
+    reader.start();
+    cluster.scheduler.runUntil(cluster.scheduler.nowUs + this.options.settleMaxMs * 1000, () => cluster.halted || reader.done);
   }
 
   #check(settled: boolean, settledAtUs: number): void {
@@ -234,6 +301,10 @@ class Run {
       this.#fail("linearizability", verdict.detail!, [verdict.key], invoke, complete ?? settledAtUs);
     }
     this.undecidedKeys = linearizability.keys.filter((key) => key.verdict === "unknown").map((key) => key.key);
+    for (const measure of this.options.checkAvailability ? this.availability : []) {
+      const problem = availabilityProblem(measure);
+      if (problem !== undefined) this.#fail("availability", problem, [], measure.window.fromUs, measure.window.toUs);
+    }
     for (const violation of checkAtomicity(history.entries)) {
       this.#fail("atomicity", violation.detail, violation.group, violation.read.invoke, violation.read.complete ?? violation.read.invoke);
     }
@@ -304,8 +375,8 @@ function nemesisTargets(cluster: SimCluster): ConstructorParameters<typeof Nemes
 }
 
 function report(
-  seed: number, plan: FaultPlan, cluster: SimCluster, history: HistoryEntry[], failures: SimFailure[], undecidedKeys: string[],
-): SimReport {
+  seed: number, plan: FaultPlan, cluster: SimCluster, history: HistoryEntry[], failures: SimFailure[], undecidedKeys: string[], outages: number,
+): Omit<SimReport, "availability"> {
   const count = (type: string): number => history.filter((entry) => entry.result.type === type).length;
   const unknown = count("unknown");
   const failed = count("error");
@@ -326,6 +397,7 @@ function report(
       simulatedMs: Math.round(cluster.scheduler.nowUs / 1000),
       events: cluster.trace.count,
       ...cluster.stats,
+      outages,
     },
   };
 }

@@ -43,12 +43,13 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { name: "inquiry-share", description: "share of aimed crashes that strike just after an inquiry arrives (0..1)", target: { fault: "aimedInquiryShare", scale: 1 } },
   { name: "stall-rate", description: "disk stalls per second (every sync of one process held back)", target: { fault: "stallsPerSecond", scale: 1 } },
   { name: "stall-ms", description: "mean length of a disk stall", target: { fault: "stallMeanMs", scale: 1 } },
+  { name: "outage-ms", description: "after the healed work, R - W nodes down this long under writes, then their catch-up, then another replica's death (0: none)", target: { fault: "outageMs", scale: 1 } },
 ];
 
 /** The faults `--calm` pins: none at all. */
 export const CALM_FAULTS: Partial<FaultPlan> = {
   dropRate: 0, dupRate: 0, reorderRate: 0, partitionsPerSecond: 0, crashesPerSecond: 0, pausesPerSecond: 0,
-  unsyncedSurviveRate: 0, clockSkew: 0, impostorsPerSecond: 0, aimedCrashesPerSecond: 0, stallsPerSecond: 0, latencyMeanUs: CALM_PLAN.latencyMeanUs, syncLatencyMeanUs: CALM_PLAN.syncLatencyMeanUs,
+  unsyncedSurviveRate: 0, clockSkew: 0, impostorsPerSecond: 0, aimedCrashesPerSecond: 0, stallsPerSecond: 0, outageMs: 0, latencyMeanUs: CALM_PLAN.latencyMeanUs, syncLatencyMeanUs: CALM_PLAN.syncLatencyMeanUs,
 };
 
 /** Sets what `--name raw` asks for on `options`; throws an Error saying what is wrong with `raw`. */
@@ -81,6 +82,7 @@ export function replayCommand(options: SimOptions, defaults: Omit<SimOptions, "s
       if (pinned !== undefined) parts.push(`--${flag.name}`, String(pinned / target.scale));
     }
   }
+  if (options.checkAvailability && !defaults.checkAvailability) parts.push("--check-availability");
   if (options.plant !== undefined) parts.push("--plant", options.plant);
   return parts.join(" ");
 }

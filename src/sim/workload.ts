@@ -73,10 +73,5 @@ function ifAny<T>(items: T[], make: (items: T[]) => HistoryOp): HistoryOp | unde
 
 /** Two or more distinct keys in random order (fewer if there are fewer keys). */
 function someOf(prng: Prng, keys: string[]): string[] {
-  const shuffled = [...keys];
-  for (let index = shuffled.length - 1; index > 0; index -= 1) {
-    const other = prng.int(0, index);
-    [shuffled[index], shuffled[other]] = [shuffled[other]!, shuffled[index]!];
-  }
-  return shuffled.slice(0, Math.min(keys.length, prng.int(2, 3)));
+  return prng.shuffled(keys).slice(0, Math.min(keys.length, prng.int(2, 3)));
 }
