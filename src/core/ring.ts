@@ -73,6 +73,14 @@ interface Token {
  * simulator and the tests compare a ring with its successor. A membership change rebuilds the
  * placement (O(N·V log(N·V) + P log(N·V))), which is rare next to lookups.
  */
+/** The partition of P (a power of two) that a key falls in: the top bits of its hash. */
+export function partitionOf(key: Uint8Array | string, partitions: number): number {
+  const hash = typeof key === "string" ? murmur3String(key) : murmur3(key);
+  // Division rather than `hash >>> (32 - log2 P)`: JavaScript takes shift counts mod 32, so
+  // P = 1 would shift by 0. The span is a power of two, so the division is exact.
+  return Math.floor(hash / (HASH_SPACE / partitions));
+}
+
 export class Ring {
   readonly partitions: number;
   readonly vnodesPerNode: number;
@@ -119,10 +127,7 @@ export class Ring {
 
   /** The partition a key falls in (step 2 of the placement function). */
   partitionOfKey(key: Uint8Array | string): number {
-    const hash = typeof key === "string" ? murmur3String(key) : murmur3(key);
-    // Division rather than `hash >>> (32 - log2 P)`: JavaScript takes shift counts mod 32, so
-    // P = 1 would shift by 0. The span is a power of two, so the division is exact.
-    return Math.floor(hash / this.#partitionSpan);
+    return partitionOf(key, this.partitions);
   }
 
   /** The replicas of a key, primary first; a cached frozen array, empty when the ring is. */

@@ -17,7 +17,7 @@ import type { Logger } from "./logger.js";
 import { signalParent } from "./parent-signal.js";
 import { Ticker, writeLog } from "./machine-io.js";
 import { settleNodeId } from "./node-identity.js";
-import { participantStoreWrites, readParticipantState } from "./records.js";
+import { backfillVersions, participantStoreWrites, readParticipantState, scanEntries, storedVersion } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
@@ -44,6 +44,8 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
   });
   const { nodeId, incarnation } = await settleNodeId(store, settings.nodeId);
   const logger = settings.logger.child({ nodeId });
+  const backfilled = await backfillVersions(store);
+  if (backfilled > 0) logger.info({ keys: backfilled }, "gave the keys stored before versions were kept the oldest version");
   // Writes drop their keys from the node's cache instead of filling it, and a prepare's look at
   // the keys it is about to replace does not fill it either: only the coordinator's replica reads
   // do. Copying every written value into the cache (and every overwritten one, at prepare) was a
@@ -54,6 +56,8 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     get: (key) => engine.get(Buffer.from(key.buffer, key.byteOffset, key.byteLength)),
     peek: (key) => engine.peek(Buffer.from(key.buffer, key.byteOffset, key.byteLength)),
     count: () => engine.count(),
+    version: (key) => storedVersion(store, key),
+    scan: (after, wanted, bytesMax) => scanEntries(store, after, wanted, bytesMax),
   });
 
   const server = await startRespServer({

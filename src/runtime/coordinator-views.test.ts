@@ -5,7 +5,7 @@ import { clusterCommands } from "./coordinator-views.js";
 
 test("RINGKV NODES lists the storage nodes by id, numbers compared as numbers", async () => {
   const machine = new CoordinatorMachine({ replicas: 2 });
-  const [epoch] = machine.step({ kind: "recovered", epoch: 1, members: [], sealed: false, decisions: [] });
+  const [epoch] = machine.step({ kind: "recovered", epoch: 1, members: [], sealed: false, decisions: [], inSync: [] });
   assert.ok(epoch?.kind === "persist");
   machine.step({ kind: "persisted", token: epoch.token });
   ["node-10", "node-2", "node-1"].forEach((id, connection) => {

@@ -1,13 +1,16 @@
 // Where the machines' durable state lives in a KVStore, and how it is read back at recovery: the
 // layout only. What each record means (which state it changes) is the core's (core/cluster/durable.ts);
-// here its primitive changes become store writes. Sub-databases: "data" holds user keys; "txn" holds
-// 2PC records keyed by txid (a participant's prepared writes, or the coordinator's commit
-// decisions); "meta" holds the coordinator's epoch and membership, and a node's id and incarnation.
+// here its primitive changes become store writes. Sub-databases: "data" holds user keys' values;
+// "versions" a cluster node's version of each key it holds or deleted (a tombstone: a version and
+// no value); "txn" holds 2PC records keyed by txid (a participant's prepared writes, or the
+// coordinator's commit decisions); "meta" holds the coordinator's epoch and membership, and a
+// node's id and incarnation.
 
 import { Packr } from "msgpackr";
 import { writeCoordinatorRecords, writeParticipantRecords } from "../core/cluster/durable.js";
 import type {
-  CoordinatorDurableState, CoordinatorRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement, TxnId, TxnWrite,
+  CoordinatorDurableState, CoordinatorRecord, InSyncRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement, TxnId, TxnWrite,
+  VersionedEntry,
 } from "../core/cluster/types.js";
 import type { KVStore, StoreWrite } from "../storage/kv-store.js";
 import type { DataWrite } from "../storage/storage-engine.js";
@@ -19,6 +22,13 @@ const META_MEMBERS = Buffer.from("members");
 const META_NODE_ID = Buffer.from("node-id");
 const META_INCARNATION = Buffer.from("incarnation");
 
+/** Meta keys of the partitions' in-sync records: a prefix, then the partition number. */
+const META_IN_SYNC_PREFIX = "in-sync:";
+
+function inSyncKey(partition: number): Buffer {
+  return Buffer.from(`${META_IN_SYNC_PREFIX}${partition}`, "utf8");
+}
+
 function txnKey(txid: TxnId): Buffer {
   return Buffer.from(txid, "utf8");
 }
@@ -28,11 +38,65 @@ export function participantStoreWrites(records: readonly ParticipantRecord[]): {
   const data: DataWrite[] = [];
   const extra: StoreWrite[] = [];
   writeParticipantRecords(records, {
-    putData: (key, value) => data.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) }),
+    putEntry: (key, version, value) => {
+      data.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
+      extra.push({ db: "versions", key: Buffer.from(key), value: Buffer.from(version, "utf8") });
+    },
     putPrepared: (txid, writes) => extra.push({ db: "txn", key: txnKey(txid), value: packr.pack(writes) }),
     deletePrepared: (txid) => extra.push({ db: "txn", key: txnKey(txid), value: null }),
   });
   return { data, extra };
+}
+
+/** The version a node holds of `key` (a tombstone's included). */
+export function storedVersion(store: KVStore, key: Uint8Array): TxnId | undefined {
+  return store.get("versions", key)?.toString("utf8");
+}
+
+/** Keys examined by one scan at most, whether they are wanted or not: one step stays short. */
+const SCAN_KEYS_EXAMINED_MAX = 20_000;
+
+/** A node's entries (tombstones included) in key order after `after`, for catch-up (DataView.scan). */
+export function scanEntries(
+  store: KVStore, after: Uint8Array | null, wanted: (key: Uint8Array) => boolean, bytesMax: number,
+): { entries: VersionedEntry[]; next: Uint8Array | null } {
+  const entries: VersionedEntry[] = [];
+  let bytes = 0;
+  let examined = 0;
+  for (const [key, version] of store.entries("versions", after ?? undefined)) {
+    examined += 1;
+    if (wanted(key)) {
+      const value = store.get("data", key) ?? null;
+      entries.push({ key, version: version.toString("utf8"), value });
+      bytes += key.length + version.length + (value?.length ?? 0);
+    }
+    if (bytes >= bytesMax || examined >= SCAN_KEYS_EXAMINED_MAX) return { entries, next: key };
+  }
+  return { entries, next: null };
+}
+
+/** The version of data stored before versions were kept: older than any transaction's. */
+const UNVERSIONED = "0.0";
+const BACKFILL_BATCH_KEYS = 10_000;
+
+/**
+ * A data directory from before versions were kept holds values without versions: give each one the
+ * oldest version, so that catch-up scans see it and any later write replaces it.
+ */
+export async function backfillVersions(store: KVStore): Promise<number> {
+  if (store.count("versions") > 0 || store.count("data") === 0) return 0;
+  let batch: StoreWrite[] = [];
+  let count = 0;
+  for (const [key] of store.entries("data")) {
+    batch.push({ db: "versions", key, value: Buffer.from(UNVERSIONED, "utf8") });
+    count += 1;
+    if (batch.length >= BACKFILL_BATCH_KEYS) {
+      await store.write(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await store.write(batch);
+  return count;
 }
 
 export function readParticipantState(store: KVStore): ParticipantDurableState {
@@ -48,6 +112,7 @@ export function coordinatorStoreWrites(records: readonly CoordinatorRecord[]): S
     setMembership: (membership) => writes.push({ db: "meta", key: META_MEMBERS, value: packr.pack(membership) }),
     putDecision: (txid, decision) => writes.push({ db: "txn", key: txnKey(txid), value: packr.pack(decision) }),
     deleteDecision: (txid) => writes.push({ db: "txn", key: txnKey(txid), value: null }),
+    setInSync: (record) => writes.push({ db: "meta", key: inSyncKey(record.partition), value: packr.pack(record) }),
   });
   return writes;
 }
@@ -66,7 +131,12 @@ export function readCoordinatorState(store: KVStore): CoordinatorDurableState {
     const decision = packr.unpack(value) as { participants: NodeId[]; writes: TxnWrite[] };
     return { txid: key.toString("utf8"), ...decision };
   });
-  return { epoch: epoch === undefined ? 0 : (packr.unpack(epoch) as number), ...membership, decisions };
+  const inSync: InSyncRecord[] = [];
+  for (const [key, value] of store.entries("meta", Buffer.from(META_IN_SYNC_PREFIX, "utf8"))) {
+    if (!key.toString("utf8").startsWith(META_IN_SYNC_PREFIX)) break;
+    inSync.push(packr.unpack(value) as InSyncRecord);
+  }
+  return { epoch: epoch === undefined ? 0 : (packr.unpack(epoch) as number), ...membership, decisions, inSync };
 }
 
 /** A storage node's id and the incarnation of its data directory, as far as they are stored. */

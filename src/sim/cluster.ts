@@ -5,7 +5,6 @@
 // its randomness comes from streams derived from the seed.
 
 import { CoordinatorMachine } from "../core/cluster/coordinator.js";
-import { keyString } from "../core/cluster/key-string.js";
 import { ParticipantMachine } from "../core/cluster/participant.js";
 import type {
   ConnectionId, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorToNode, NodeId, NodeToCoordinator, ParticipantEffect,
@@ -19,8 +18,8 @@ import type { Plant } from "./plants.js";
 import { Prng } from "./prng.js";
 import { Scheduler } from "./scheduler.js";
 import {
-  SimDisk, applyCoordinatorRecords, applyParticipantRecords, emptyCoordinatorDurable, emptyParticipantDurable, recoveredCoordinatorState,
-  recoveredParticipantState, type CoordinatorDurable, type ParticipantDurable,
+  SimDisk, applyCoordinatorRecords, applyParticipantRecords, emptyCoordinatorDurable, emptyParticipantDurable, participantDataView,
+  recoveredCoordinatorState, recoveredParticipantState, type CoordinatorDurable, type ParticipantDurable,
 } from "./sim-disk.js";
 import { COORDINATOR, SimNetwork } from "./sim-network.js";
 import { SimProcess } from "./sim-process.js";
@@ -311,9 +310,10 @@ export class SimCluster {
     else {
       const view = machine.view();
       if (view.state !== "serving") problems.push(`the coordinator is ${view.state}`);
-      for (const name of ["transactionsInFlight", "decisionsUnacknowledged", "lockedKeys", "readsInFlight"] as const) {
+      for (const name of ["transactionsInFlight", "decisionsUnacknowledged", "lockedKeys", "readsInFlight", "underReplicatedPartitions"] as const) {
         if (view[name] > 0) problems.push(`the coordinator has ${name} ${view[name]}`);
       }
+      for (const catchUp of view.catchUps) problems.push(`${catchUp.node} is catching up (${catchUp.streamed} of ${catchUp.partitions} partitions streamed)`);
     }
     if (this.coordinatorDisk.pendingBatches > 0) problems.push("the coordinator's disk has unsynced batches");
     for (const node of this.nodes.values()) {
@@ -362,11 +362,8 @@ export class SimCluster {
 
   #startNode(node: NodeHandle): void {
     this.options.plant?.hooks.participantRestart?.(node.disk.durable);
-    const data = node.disk.durable.data;
-    node.machine = new ParticipantMachine({ nodeId: node.id, ticksPerSecond: Math.round(1000 / this.options.tickMs) }, {
-      get: (key) => data.get(keyString(key)),
-      count: () => data.size,
-    });
+    node.machine = new ParticipantMachine({ nodeId: node.id, ticksPerSecond: Math.round(1000 / this.options.tickMs) },
+      participantDataView(node.disk.durable));
     node.process.start(node.machine, { kind: "recovered", ...recoveredParticipantState(node.disk.durable) });
     this.network.processStarted(node.id);
   }
@@ -530,6 +527,12 @@ function impostorAnswer(message: CoordinatorToNode): NodeToCoordinator | null {
       return { type: "readReply", readId: message.readId, values: message.keys.map(() => null) };
     case "count":
       return { type: "countReply", countId: message.countId, keys: 0 };
+    case "apply":
+      return { type: "applied", txid: message.txid };
+    case "scan":
+      return { type: "scanChunk", scanId: message.scanId, entries: [], next: null };
+    case "catchUp":
+      return { type: "caughtUp", catchUpId: message.catchUpId };
     case "ping":
       return { type: "pong", tick: message.tick };
   }

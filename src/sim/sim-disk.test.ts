@@ -39,6 +39,8 @@ test("committed applies writes and drops the prepared record in one batch; abort
   disk.sync(2);
   assert.deepEqual(disk.durable.data.get(key("a")), bytes("x"));
   assert.equal(disk.durable.data.has(key("b")), false);
+  assert.equal(disk.durable.versions.get(key("a")), "1.1", "a write keeps its version");
+  assert.equal(disk.durable.versions.get(key("b")), "1.1", "a deletion leaves a tombstone: its version");
   assert.equal(disk.durable.prepared.size, 0);
   assert.equal(disk.durable.overwritten.get(key("a")), undefined);
   assert.deepEqual(disk.durable.overwritten.get(key("b")), bytes("old"));
@@ -84,4 +86,16 @@ test("too many unsynced batches is a runaway", () => {
   const disk = new SimDisk(emptyCoordinatorDurable(), applyCoordinatorRecords, 1);
   disk.write(1, [], 0, 1);
   assert.throws(() => disk.write(2, [], 0, 1), /more than 1 batches/);
+});
+
+test("a deletion keeps its version; entries put values and tombstones at their versions", () => {
+  const disk = participantDisk();
+  disk.write(1, [{ type: "committed", txid: "2.1", writes: [{ key: bytes("a"), value: null }] }], 0, 1);
+  disk.write(2, [{ type: "entries", entries: [{ key: bytes("b"), version: "1.9", value: bytes("v") }, { key: bytes("c"), version: "1.8", value: null }] }], 0, 1);
+  disk.sync(1);
+  disk.sync(2);
+  assert.equal(disk.durable.versions.get(key("a")), "2.1");
+  assert.equal(disk.durable.data.has(key("a")), false);
+  assert.deepEqual(disk.durable.data.get(key("b")), bytes("v"));
+  assert.deepEqual([disk.durable.versions.get(key("c")), disk.durable.data.has(key("c"))], ["1.8", false]);
 });

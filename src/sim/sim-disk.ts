@@ -11,8 +11,8 @@ import { writeCoordinatorRecords, writeParticipantRecords } from "../core/cluste
 import { keyString } from "../core/cluster/key-string.js";
 import { deepCopy } from "./copy.js";
 import type {
-  Bytes, CoordinatorDurableState, CoordinatorRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement, TxnId,
-  TxnWrite,
+  Bytes, CoordinatorDurableState, CoordinatorRecord, DataView, InSyncRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement,
+  TxnId, TxnWrite, VersionedEntry,
 } from "../core/cluster/types.js";
 
 interface PendingBatch<DiskRecord> {
@@ -80,6 +80,8 @@ export class SimDisk<DiskRecord, State> {
 export interface ParticipantDurable {
   /** The data, by keyString(key). */
   data: Map<string, Bytes>;
+  /** Every key's latest version, by keyString(key): a key with a version and no data is a tombstone. */
+  versions: Map<string, TxnId>;
   /** Prepared transactions not yet committed or aborted, in the order they were prepared. */
   prepared: Map<TxnId, TxnWrite[]>;
   /** Each key's value before its latest committed write (absent: it did not exist); plants read it. */
@@ -87,20 +89,50 @@ export interface ParticipantDurable {
 }
 
 export function emptyParticipantDurable(): ParticipantDurable {
-  return { data: new Map(), prepared: new Map(), overwritten: new Map() };
+  return { data: new Map(), versions: new Map(), prepared: new Map(), overwritten: new Map() };
 }
 
 export function applyParticipantRecords(state: ParticipantDurable, records: readonly ParticipantRecord[]): void {
   writeParticipantRecords(records, {
-    putData: (keyBytes, value) => {
+    putEntry: (keyBytes, version, value) => {
       const key = keyString(keyBytes);
       state.overwritten.set(key, state.data.get(key));
       if (value === null) state.data.delete(key);
       else state.data.set(key, value);
+      state.versions.set(key, version);
     },
     putPrepared: (txid, writes) => state.prepared.set(txid, writes),
     deletePrepared: (txid) => state.prepared.delete(txid),
   });
+}
+
+/** A participant's synchronous view of its simulated disk's durable state. */
+export function participantDataView(state: ParticipantDurable): DataView {
+  return {
+    get: (key) => state.data.get(keyString(key)),
+    count: () => state.data.size,
+    version: (key) => state.versions.get(keyString(key)),
+    scan: (after, wanted, bytesMax) => {
+      const from = after === null ? undefined : keyString(after);
+      const names = [...state.versions.keys()].filter((name) => from === undefined || name > from).sort();
+      const entries: VersionedEntry[] = [];
+      let bytes = 0;
+      for (const name of names) {
+        const key = keyBytes(name);
+        if (!wanted(key)) continue;
+        const value = state.data.get(name) ?? null;
+        entries.push({ key, version: state.versions.get(name)!, value });
+        bytes += key.length + (value?.length ?? 0);
+        if (bytes >= bytesMax) return { entries, next: key };
+      }
+      return { entries, next: null };
+    },
+  };
+}
+
+/** The bytes a keyString() came from (one byte per code unit). */
+function keyBytes(name: string): Bytes {
+  return Uint8Array.from(name, (char) => char.charCodeAt(0));
 }
 
 /** What a participant starts from after a crash (copied: the machine may keep what it is given). */
@@ -118,10 +150,12 @@ export interface CoordinatorDurable {
   placement?: Placement;
   /** Commit decisions not yet forgotten, in the order they were logged. */
   decisions: Map<TxnId, { participants: NodeId[]; writes: TxnWrite[] }>;
+  /** Partitions' in-sync records, by partition. */
+  inSync: Map<number, InSyncRecord>;
 }
 
 export function emptyCoordinatorDurable(): CoordinatorDurable {
-  return { epoch: 0, members: [], sealed: false, decisions: new Map() };
+  return { epoch: 0, members: [], sealed: false, decisions: new Map(), inSync: new Map() };
 }
 
 export function applyCoordinatorRecords(state: CoordinatorDurable, records: readonly CoordinatorRecord[]): void {
@@ -132,13 +166,15 @@ export function applyCoordinatorRecords(state: CoordinatorDurable, records: read
     setMembership: ({ members, sealed, placement }) => Object.assign(state, { members, sealed, placement }),
     putDecision: (txid, decision) => state.decisions.set(txid, decision),
     deleteDecision: (txid) => state.decisions.delete(txid),
+    setInSync: (record) => state.inSync.set(record.partition, record),
   });
 }
 
 /** What a coordinator starts from after a crash (copied: the machine may keep what it is given). */
 export function recoveredCoordinatorState(state: CoordinatorDurable): CoordinatorDurableState {
   const decisions = [...state.decisions].map(([txid, decision]) => ({ txid, ...deepCopy(decision) }));
-  const recovered: CoordinatorDurableState = { epoch: state.epoch, members: deepCopy(state.members), sealed: state.sealed, decisions };
+  const inSync = deepCopy([...state.inSync.values()]);
+  const recovered: CoordinatorDurableState = { epoch: state.epoch, members: deepCopy(state.members), sealed: state.sealed, decisions, inSync };
   if (state.placement !== undefined) recovered.placement = { ...state.placement };
   return recovered;
 }

@@ -24,8 +24,9 @@ import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { checkLmdbFile } from "./lmdb-file-check.js";
 
 /** data: user keys; meta: this process's own state (node id, epoch...); txn: 2PC records. */
-export type SubDb = "data" | "meta" | "txn";
-export const SUB_DBS: readonly SubDb[] = ["data", "meta", "txn"];
+/** "versions": a cluster node's version of every key it holds or deleted (PROTOCOL.md, catch-up). */
+export type SubDb = "data" | "meta" | "txn" | "versions";
+export const SUB_DBS: readonly SubDb[] = ["data", "meta", "txn", "versions"];
 
 /** One operation of a write() batch; a null value deletes the key. */
 export interface StoreWrite {
@@ -152,10 +153,14 @@ export class KVStore {
     return lmdbStats(this.dbs[db]).entryCount;
   }
 
-  /** Every [key, value] of DB in key order, from one read snapshot; lazy. */
-  *entries(db: SubDb): Iterable<[Buffer, Buffer]> {
+  /** Every [key, value] of DB in key order (after AFTER, when given), from one read snapshot; lazy. */
+  *entries(db: SubDb, after?: Uint8Array): Iterable<[Buffer, Buffer]> {
     this.assertOpen();
-    for (const { key, value } of this.dbs[db].getRange({})) yield [key.subarray(1), value];
+    const start = after === undefined ? undefined : storedKey(after);
+    for (const { key, value } of this.dbs[db].getRange(start === undefined ? {} : { start })) {
+      if (start !== undefined && key.equals(start)) continue;
+      yield [key.subarray(1), value];
+    }
   }
 
   /**
@@ -259,7 +264,7 @@ function openLmdb(path: string, mapSizeBytes: number): OpenedLmdb {
     root = open({ path, overlappingSync: false, maxDbs: SUB_DBS.length, mapSize: mapSizeBytes });
     const opened = root;
     const openSubDb = (name: SubDb) => opened.openDB<Buffer, Buffer>(name, { encoding: "binary", keyEncoding: "binary" });
-    const dbs = { data: openSubDb("data"), meta: openSubDb("meta"), txn: openSubDb("txn") };
+    const dbs = { data: openSubDb("data"), meta: openSubDb("meta"), txn: openSubDb("txn"), versions: openSubDb("versions") };
     // lmdb-js sets maxKeySize on every store it opens; it is not in its type declarations.
     const lmdbKeyBytesMax = (root as unknown as { maxKeySize: number }).maxKeySize;
     return { root, dbs, keyBytesMax: lmdbKeyBytesMax - 1 };

@@ -15,7 +15,8 @@ import type {
 } from "../../src/core/cluster/types.js";
 import { Driver } from "../../src/core/driver.js";
 import {
-  applyCoordinatorRecords, applyParticipantRecords, emptyCoordinatorDurable, emptyParticipantDurable, recoveredCoordinatorState,
+  applyCoordinatorRecords, applyParticipantRecords, emptyCoordinatorDurable, emptyParticipantDurable, participantDataView,
+  recoveredCoordinatorState,
   recoveredParticipantState, type CoordinatorDurable, type ParticipantDurable,
 } from "../../src/sim/sim-disk.js";
 
@@ -299,10 +300,7 @@ export class ClusterHarness {
   }
 
   #newParticipant(id: NodeId, disk: ParticipantDurable): ParticipantMachine {
-    return new ParticipantMachine({ nodeId: id, ...this.options.participant }, {
-      get: (key) => disk.data.get(keyString(key)),
-      count: () => disk.data.size,
-    });
+    return new ParticipantMachine({ nodeId: id, ...this.options.participant }, participantDataView(disk));
   }
 
   #coordinatorDriverFor(machine: CoordinatorMachine): Driver<CoordinatorEvent, CoordinatorEffect, CoordinatorRecord> {

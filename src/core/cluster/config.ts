@@ -23,6 +23,10 @@ export interface CoordinatorConfig {
   minInSync: number;
   /** A replica down this long leaves the in-sync sets of its partitions (while at least minInSync remain). */
   replicaTimeoutTicks: number;
+  /** Catch-up: bytes of entries forwarded to learners per second, at most (a chunk may overshoot it once). */
+  catchUpBytesPerSecond: number;
+  /** Catch-up: the size of one scanned chunk, about. */
+  catchUpChunkBytes: number;
   vnodesPerNode: number;
   /** Ring partitions (a power of two). */
   partitions: number;
@@ -57,7 +61,12 @@ export interface ParticipantConfig {
   ticksPerSecond: number;
   /** A prepared transaction undecided for this long makes the participant inquire. */
   inquireTicks: number;
-  /** Most prepared transactions held at once; a prepare beyond it votes no. */
+  /**
+   * A prepare that meets a key locked by another transaction waits this long for it to end (an
+   * abort or commit being written, or an in-doubt transaction being asked about) before voting no.
+   */
+  prepareWaitTicks: number;
+  /** Most prepared transactions held at once, and most prepares waiting for a lock; more vote no. */
   preparedMax: number;
   /**
    * How many finished txids are remembered, to refuse a duplicated prepare that arrives after its
@@ -78,8 +87,15 @@ const DEFAULT_TIMEOUTS_MS = {
   heartbeat: 200,
   nodeDown: 2_000,
   inquire: 1_000,
+  // Under the coordinator's prepare timeout, so that a vote (no) still arrives in time.
+  prepareWait: 800,
   replicaTimeout: 3_000,
 };
+
+export const DEFAULT_CATCH_UP = Object.freeze({
+  catchUpBytesPerSecond: 32 * 1024 * 1024,
+  catchUpChunkBytes: 256 * 1024,
+});
 
 export const DEFAULT_COORDINATOR_BOUNDS = Object.freeze({
   membersMax: 256,
@@ -102,6 +118,7 @@ export function makeCoordinatorConfig(options: CoordinatorOptions = {}): Coordin
     replicas,
     minInSync: replicas,
     replicaTimeoutTicks: ticks(DEFAULT_TIMEOUTS_MS.replicaTimeout),
+    ...DEFAULT_CATCH_UP,
     vnodesPerNode: RING_DEFAULTS.vnodesPerNode,
     partitions: RING_DEFAULTS.partitions,
     minNodes: replicas,
@@ -142,6 +159,7 @@ export function makeParticipantConfig(options: ParticipantOptions = {}): Partici
     nodeId: "",
     ticksPerSecond,
     inquireTicks: ticksFor(DEFAULT_TIMEOUTS_MS.inquire, ticksPerSecond),
+    prepareWaitTicks: ticksFor(DEFAULT_TIMEOUTS_MS.prepareWait, ticksPerSecond),
     ...DEFAULT_PARTICIPANT_BOUNDS,
     ...withoutUndefined(options),
   };

@@ -1,6 +1,6 @@
 // Linearizable reads through the coordinator (PROTOCOL.md, Reads). Per key: the value of a
 // decided write not yet applied everywhere; else the coordinator's cache; else a read from a live
-// replica, retried on the next one after readTimeoutTicks or when the node goes down.
+// in-sync replica, retried on the next one after readTimeoutTicks or when the node goes down.
 // A decision that becomes durable while a request is in flight sets the request's value of every
 // key it writes, answered or not (a replica's answer for such a key comes too late and is ignored).
 // So a request answers every key as of the moment it completes: an MGET never sees an MSET half
@@ -198,7 +198,9 @@ export class ReadCoordinator {
       request.values[index] = local;
       return;
     }
-    const replicas = rotate(this.context.membership.ring.replicasForKey(key), request.requestId);
+    // Only in-sync replicas answer reads: one that missed writes (a learner) never does.
+    const { membership, inSync } = this.context;
+    const replicas = rotate(inSync.members(membership.ring.partitionOfKey(key)), request.requestId);
     request.pending.set(text, { request, key, keyString: text, indices: [index], replicas, attempts: 0, currentReadId: -1 });
   }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compareTxids, decideOutcome, planWrite, type WriteOp } from "./coordinator-txn.js";
+import { decideOutcome, planWrite, type WriteOp } from "./coordinator-txn.js";
+import { compareTxids } from "./txid.js";
 
 const b = (text: string) => new TextEncoder().encode(text);
 const t = (value: Uint8Array | null | undefined) => (value === null || value === undefined ? value : new TextDecoder().decode(value));

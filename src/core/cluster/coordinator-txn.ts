@@ -3,7 +3,7 @@
 // told. Pure functions; coordinator-writes.ts runs the transaction around them.
 
 import { keyString } from "./key-string.js";
-import type { ClientOp, ClientResult, PreviousValue, TxnId, TxnWrite } from "./types.js";
+import type { ClientOp, ClientResult, PreviousValue, TxnWrite } from "./types.js";
 
 export type WriteOp = Extract<ClientOp, { kind: "set" | "mset" | "del" }>;
 export type ReadOp = Extract<ClientOp, { kind: "get" | "exists" }>;
@@ -57,25 +57,4 @@ export function decideOutcome(op: WriteOp, previous: readonly PreviousValue[]): 
   if (op.returnPrevious !== true) return { commit: written, result: { kind: "set", written } };
   const before = seen.exists ? seen.value! : null;
   return { commit: written, result: { kind: "set", written, previous: before } };
-}
-
-export function formatTxid(epoch: number, seq: number): TxnId {
-  return `${epoch}.${seq}`;
-}
-
-/** Orders txids by (epoch, seq): the order in which the coordinator created them. */
-export function compareTxids(a: TxnId, b: TxnId): number {
-  const [epochA, seqA] = parseTxid(a);
-  const [epochB, seqB] = parseTxid(b);
-  return epochA - epochB || seqA - seqB;
-}
-
-function parseTxid(txid: TxnId): [number, number] {
-  const dot = txid.indexOf(".");
-  const epoch = Number(txid.slice(0, dot));
-  const seq = Number(txid.slice(dot + 1));
-  if (dot < 0 || !Number.isSafeInteger(epoch) || !Number.isSafeInteger(seq)) {
-    throw new RangeError(`a txid must be "epoch.seq", got ${JSON.stringify(txid)}`);
-  }
-  return [epoch, seq];
 }

@@ -8,8 +8,10 @@
 import { deadlinePassed, tryAgain } from "./client-errors.js";
 import { LockTable } from "./coordinator-locks.js";
 import type { CoordinatorContext } from "./coordinator-context.js";
-import { compareTxids, decideOutcome, formatTxid, planWrite, type WriteOp, type WritePlan } from "./coordinator-txn.js";
+import { decideOutcome, planWrite, type WriteOp, type WritePlan } from "./coordinator-txn.js";
+import { compareTxids, formatTxid } from "./txid.js";
 import { DecidedValues } from "./decided-values.js";
+import { LearnerApplies } from "./learner-applies.js";
 import { describeKey, keyString } from "./key-string.js";
 import { TickTimers } from "./tick-timers.js";
 import { checkVote, findDisagreement } from "./vote-checks.js";
@@ -26,6 +28,8 @@ interface Transaction {
   requestId: number | null;
   readonly deadlineTick: number;
   phase: Phase;
+  /** Each write's partition, aligned with the plan's writes. */
+  readonly keyPartitions: number[];
   participants: NodeId[];
   /** Each participant's part of the writes (set when it starts preparing). */
   shares: Map<NodeId, TxnWrite[]>;
@@ -33,6 +37,8 @@ interface Transaction {
   primaries: Array<{ node: NodeId; index: number }>;
   votes: Map<NodeId, PreviousValue[]>;
   acked: Set<NodeId>;
+  /** Participants that left the in-sync sets of the keys they hold: no longer waited for (they catch up). */
+  excused: Set<NodeId>;
   prepareTimeoutTick: number;
   resendTick: number;
 }
@@ -52,12 +58,15 @@ export class WriteCoordinator {
   #seq = 0;
   #admitted = 0;
 
+  readonly learners: LearnerApplies;
+
   constructor(
     private readonly context: CoordinatorContext,
     /** Called when a decision becomes durable (after the cache dropped its keys): reads in flight take its values. */
     private readonly onDecided: (writes: readonly TxnWrite[], keyStrings: readonly string[]) => void,
   ) {
     this.#locks = new LockTable(context.config.lockQueueMax);
+    this.learners = new LearnerApplies(context);
   }
 
   /** Re-locks the keys of recovered decisions (oldest first) and resumes their phase 2. */
@@ -67,6 +76,7 @@ export class WriteCoordinator {
       const plan: WritePlan = { writes: decision.writes, keyStrings: decision.writes.map((write) => keyString(write.key)), wantValues: false };
       const txn = this.#newTxn(decision.txid, null, plan, null, Infinity);
       txn.participants = [...decision.participants];
+      for (const node of txn.participants) if (!this.#stillInSync(txn, node)) txn.excused.add(node);
       if (this.#locks.enqueue(txn.txid, plan.keyStrings) !== null) throw new Error(`recovered decision ${txn.txid} overflows a lock queue`);
       this.#decided.add(txn.txid, plan.writes, plan.keyStrings);
     }
@@ -117,7 +127,26 @@ export class WriteCoordinator {
     const txn = this.#txns.get(txid);
     if (txn === undefined || txn.phase !== "committing" || !txn.participants.includes(from)) return;
     txn.acked.add(from);
-    if (txn.acked.size < txn.participants.length) return;
+    this.#forgetIfDone(txn);
+  }
+
+  /**
+   * `nodeId` left the in-sync sets of `partitions` (durably): decided transactions stop waiting for
+   * its ack where it no longer holds any key in sync; it gets their writes by catching up.
+   */
+  excuse(nodeId: NodeId): void {
+    for (const txn of [...this.#txns.values()]) {
+      if (txn.phase !== "committing" || !txn.participants.includes(nodeId) || txn.acked.has(nodeId)) continue;
+      if (this.#stillInSync(txn, nodeId)) continue;
+      txn.excused.add(nodeId);
+      this.#forgetIfDone(txn);
+    }
+  }
+
+  /** Every participant acknowledged (or was excused): persist `forget`, then free the keys. */
+  #forgetIfDone(txn: Transaction): void {
+    if (txn.participants.some((node) => !txn.acked.has(node) && !txn.excused.has(node))) return;
+    const { txid } = txn;
     txn.phase = "forgetting";
     this.#timers.cancel(txid);
     // The keys stay locked until `forget` is durable: then no decision that could be recovered
@@ -129,7 +158,7 @@ export class WriteCoordinator {
   inquire(from: NodeId, txid: TxnId): void {
     const txn = this.#txns.get(txid);
     if (txn === undefined) this.#send(from, { type: "abort", txid });
-    else if (txn.phase === "committing" || txn.phase === "forgetting") this.#send(from, { type: "commit", txid });
+    else if (txn.phase === "committing" || txn.phase === "forgetting") this.#send(from, { type: "commit", txid: txn.txid });
   }
 
   /**
@@ -163,6 +192,29 @@ export class WriteCoordinator {
       const txn = this.#txns.get(txid);
       if (txn !== undefined) this.#wake(txn);
     }
+    this.learners.tick();
+  }
+
+  /** A learner starts on `partitions`: it gets the writes there of every decided transaction not yet forgotten. */
+  feedNewLearner(nodeId: NodeId, partitions: ReadonlySet<number>): void {
+    for (const txn of this.#txns.values()) {
+      if (txn.phase !== "committing" && txn.phase !== "forgetting") continue;
+      if (!txn.keyPartitions.some((partition) => partitions.has(partition))) continue;
+      this.learners.feed(txn.txid, txn.plan.writes, txn.keyPartitions, nodeId);
+    }
+  }
+
+  /** True while a transaction touching `partition` has started and is not yet decided. */
+  undecidedOn(partition: number): boolean {
+    for (const txn of this.#txns.values()) {
+      if ((txn.phase === "preparing" || txn.phase === "deciding") && txn.keyPartitions.includes(partition)) return true;
+    }
+    return false;
+  }
+
+  /** Queued transactions may start now (a fence lifted). */
+  startQueued(): void {
+    this.#startReady([...this.#txns.values()].filter((txn) => txn.phase === "queued").map((txn) => txn.txid));
   }
 
   /** The pending decided value of a key (null: deleted); undefined when none is pending. */
@@ -216,26 +268,44 @@ export class WriteCoordinator {
     if (this.#admitted >= config.transactionsInFlightMax) {
       return tryAgain(`too many writes in flight: ${this.#admitted} (limit transactionsInFlightMax ${config.transactionsInFlightMax})`);
     }
-    return this.#downReplica(plan);
+    return this.#downReplica(plan, this.#partitionsOf(plan));
   }
 
-  /** TRYAGAIN naming the first replica of the plan's keys that is down, or null. */
-  #downReplica(plan: WritePlan): ClientError | null {
-    const { membership } = this.context;
-    for (const write of plan.writes) {
-      for (const node of membership.ring.replicasForKey(write.key)) {
-        if (!membership.isUp(node)) {
-          return tryAgain(`replica ${this.#describe(node)} of key ${describeKey(write.key)} is down; the write was not applied`);
-        }
-      }
+  #partitionsOf(plan: WritePlan): number[] {
+    return plan.writes.map((write) => this.context.membership.ring.partitionOfKey(write.key));
+  }
+
+  /**
+   * TRYAGAIN for the first key of the plan whose partition has an in-sync replica down, naming the
+   * partition, the replicas down and W, or null when every in-sync replica of every key is up.
+   */
+  #downReplica(plan: WritePlan, keyPartitions: readonly number[]): ClientError | null {
+    const { membership, inSync, config } = this.context;
+    for (const [index, partition] of keyPartitions.entries()) {
+      const members = inSync.members(partition);
+      const down = members.filter((node) => !membership.isUp(node));
+      if (down.length === 0) continue;
+      const key = describeKey(plan.writes[index]!.key);
+      const names = down.map((node) => this.#describe(node)).join(", ");
+      const left = members.length - down.length;
+      const when = left >= config.minInSync
+        ? `writes to it resume when ${down.length === 1 ? "it returns or leaves" : "they return or leave"} the in-sync set (after the replica timeout)`
+        : `only ${left} in-sync replica${left === 1 ? "" : "s"} would remain, fewer than the ${config.minInSync} required (--min-in-sync); writes to it wait for a replica to return`;
+      return tryAgain(`partition ${partition} of key ${key}: in-sync replica ${names} is down; ${when}; the write was not applied`);
     }
     return null;
   }
 
+  /** A participant still holds some key of the transaction in sync (its ack is needed). */
+  #stillInSync(txn: Transaction, nodeId: NodeId): boolean {
+    return txn.keyPartitions.some((partition) => this.context.inSync.has(partition, nodeId));
+  }
+
+
   #newTxn(txid: TxnId, op: WriteOp | null, plan: WritePlan, requestId: number | null, deadlineTick: number): Transaction {
     const txn: Transaction = {
-      txid, op, plan, requestId, deadlineTick, phase: "queued", participants: [], shares: new Map(), primaries: [],
-      votes: new Map(), acked: new Set(), prepareTimeoutTick: Infinity, resendTick: Infinity,
+      txid, op, plan, requestId, deadlineTick, phase: "queued", keyPartitions: this.#partitionsOf(plan), participants: [], shares: new Map(),
+      primaries: [], votes: new Map(), acked: new Set(), excused: new Set(), prepareTimeoutTick: Infinity, resendTick: Infinity,
     };
     this.#txns.set(txid, txn);
     this.#schedule(txn);
@@ -248,6 +318,8 @@ export class WriteCoordinator {
     while (work.length > 0) {
       const txn = this.#txns.get(work.pop()!);
       if (txn === undefined || txn.phase !== "queued" || !this.#locks.holdsAll(txn.txid, txn.plan.keyStrings)) continue;
+      // A learner is joining one of its partitions: it waits (queued) until the fence lifts.
+      if (txn.op !== null && txn.keyPartitions.some((partition) => this.context.inSync.isFenced(partition))) continue;
       work.push(...this.#start(txn));
     }
   }
@@ -257,9 +329,10 @@ export class WriteCoordinator {
     if (txn.op === null) {
       txn.phase = "committing";
       this.#sendCommits(txn);
+      this.#forgetIfDone(txn);
       return [];
     }
-    const down = this.#downReplica(txn.plan);
+    const down = this.#downReplica(txn.plan, txn.keyPartitions);
     if (down !== null) return this.#fail(txn, down);
     this.#assignShares(txn);
     txn.phase = "preparing";
@@ -268,17 +341,17 @@ export class WriteCoordinator {
     return [];
   }
 
+  /** Each in-sync replica of each key's partition prepares that key; the first of them is its primary. */
   #assignShares(txn: Transaction): void {
-    const { ring } = this.context.membership;
-    for (const write of txn.plan.writes) {
-      const replicas = ring.replicasForKey(write.key);
+    txn.plan.writes.forEach((write, index) => {
+      const replicas = this.context.inSync.members(txn.keyPartitions[index]!);
       for (const node of replicas) {
         let share = txn.shares.get(node);
         if (share === undefined) txn.shares.set(node, (share = []));
         share.push(write);
         if (node === replicas[0]) txn.primaries.push({ node, index: share.length - 1 });
       }
-    }
+    });
     txn.participants = [...txn.shares.keys()];
   }
 
@@ -316,6 +389,7 @@ export class WriteCoordinator {
     for (const write of txn.plan.writes) this.context.cache.invalidate(write.key);
     this.onDecided(txn.plan.writes, txn.plan.keyStrings);
     this.#sendCommits(txn);
+    this.learners.feed(txn.txid, txn.plan.writes, txn.keyPartitions);
   }
 
   // ------------------------------------------------------------ ending
@@ -405,7 +479,7 @@ export class WriteCoordinator {
   #sendCommits(txn: Transaction): void {
     if (txn.phase !== "committing") throw new Error(`invariant: commit of ${txn.txid} sent in phase ${txn.phase}`);
     for (const node of txn.participants) {
-      if (!txn.acked.has(node) && this.context.membership.isUp(node)) this.#send(node, { type: "commit", txid: txn.txid });
+      if (!txn.acked.has(node) && !txn.excused.has(node) && this.context.membership.isUp(node)) this.#send(node, { type: "commit", txid: txn.txid });
     }
     txn.resendTick = this.context.clock.now + this.context.config.resendTicks;
     this.#schedule(txn);

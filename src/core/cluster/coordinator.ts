@@ -3,6 +3,7 @@
 // runtime (src/runtime) and the simulator (src/sim) feed the same events and carry out the same
 // effects. The parts live in membership.ts, coordinator-writes.ts and coordinator-reads.ts.
 
+import { CatchUpCoordinator } from "./catch-up.js";
 import { clusterDown } from "./client-errors.js";
 import { KeyCounter } from "./coordinator-counts.js";
 import { makeCoordinatorConfig, type CoordinatorConfig, type CoordinatorOptions } from "./config.js";
@@ -10,6 +11,7 @@ import type { CoordinatorContext } from "./coordinator-context.js";
 import { ReadCoordinator } from "./coordinator-reads.js";
 import { isWriteOp } from "./coordinator-txn.js";
 import { WriteCoordinator } from "./coordinator-writes.js";
+import { InSyncSets } from "./in-sync.js";
 import { Membership } from "./membership.js";
 import { Outbox } from "./outbox.js";
 import { ReadCache } from "./read-cache.js";
@@ -24,6 +26,8 @@ interface Running {
   readonly writes: WriteCoordinator;
   readonly reads: ReadCoordinator;
   readonly counts: KeyCounter;
+  readonly inSync: InSyncSets;
+  readonly catchUp: CatchUpCoordinator;
 }
 
 export interface KeyLocation {
@@ -71,7 +75,13 @@ export class CoordinatorMachine {
       sealed: running?.membership.sealed ?? false,
       placement: running?.membership.placement ?? { replicas, partitions, vnodesPerNode },
       minNodes: this.config.minNodes,
-      members: running?.membership.members() ?? [],
+      members: (running?.membership.members() ?? []).map((member) => {
+        const counts = running!.inSync.nodeCounts(member.id);
+        return { ...member, inSyncPartitions: counts.inSync, learningPartitions: counts.learning };
+      }),
+      minInSync: this.config.minInSync,
+      underReplicatedPartitions: running?.inSync.underReplicated() ?? 0,
+      catchUps: running?.catchUp.views() ?? [],
       ...writes,
       readsInFlight: (running?.reads.inFlight ?? 0) + (running?.counts.inFlight ?? 0),
       cache: this.#cache.stats(),
@@ -89,13 +99,7 @@ export class CoordinatorMachine {
 
   /** Every partition's replicas, in-sync members and learners (none before recovery). */
   partitionStates(): PartitionState[] {
-    const membership = this.#running?.membership;
-    if (membership === undefined) return [];
-    const { ring } = membership;
-    return Array.from({ length: membership.placement.partitions }, (_, partition) => {
-      const replicas = [...ring.replicasOfPartition(partition)];
-      return { partition, replicas, inSync: [...replicas], epoch: 0, learners: [] };
-    });
+    return this.#running?.inSync.states() ?? [];
   }
 
   /** Throws when internal state is inconsistent (a bug); for tests and the simulator. */
@@ -119,14 +123,16 @@ export class CoordinatorMachine {
   #start(recovered: CoordinatorDurableState): void {
     this.#booting = null;
     const membership = new Membership(this.config, this.#outbox, recovered);
+    const inSync = new InSyncSets(this.config, this.#outbox, membership, recovered.inSync);
     const context: CoordinatorContext = {
-      config: this.config, outbox: this.#outbox, membership, cache: this.#cache, clock: this.#clock, epoch: recovered.epoch,
+      config: this.config, outbox: this.#outbox, membership, inSync, cache: this.#cache, clock: this.#clock, epoch: recovered.epoch,
     };
     // The reads learn of decisions from the writes, the writes answer reads' decided values.
     let reads: ReadCoordinator | null = null;
     const writes = new WriteCoordinator(context, (decided, keyStrings) => reads!.decided(decided, keyStrings));
     reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString));
-    this.#running = { context, membership, writes, reads, counts: new KeyCounter(context) };
+    const catchUp = new CatchUpCoordinator(context, writes);
+    this.#running = { context, membership, writes, reads, counts: new KeyCounter(context), inSync, catchUp };
     writes.recover(recovered.decisions);
     this.#outbox.log("info", "coordinator recovered", {
       epoch: recovered.epoch, members: recovered.members.length, sealed: recovered.sealed, decisionsToFinish: recovered.decisions.length,
@@ -163,11 +169,14 @@ export class CoordinatorMachine {
     if (admission.outcome !== "member") return;
     running.reads.nodeDown(admission.nodeId);
     running.counts.nodeDown(admission.nodeId);
+    running.catchUp.nodeDown(admission.nodeId);
+    running.writes.learners.dropNode(admission.nodeId);
     running.writes.nodeUp(admission.nodeId);
+    running.catchUp.nodeUp(admission.nodeId);
   }
 
   #connectionClosed(running: Running, connection: ConnectionId): void {
-    const closed = running.membership.connectionClosed(connection);
+    const closed = running.membership.connectionClosed(connection, this.#clock.now);
     if (closed === null || !closed.wasUp) return;
     this.#nodeDown(running, closed.nodeId);
   }
@@ -176,13 +185,17 @@ export class CoordinatorMachine {
     running.writes.nodeDown(nodeId);
     running.reads.nodeDown(nodeId);
     running.counts.nodeDown(nodeId);
+    running.catchUp.nodeDown(nodeId);
   }
 
   #message(running: Running, connection: ConnectionId, message: NodeToCoordinator): void {
     // Only a member's current connection speaks for it (not a refused or replaced one).
     const from = running.membership.nodeOf(connection);
     if (from === undefined) return;
-    if (running.membership.heard(from, this.#clock.now)) running.writes.nodeUp(from);
+    if (running.membership.heard(from, this.#clock.now)) {
+      running.writes.nodeUp(from);
+      running.catchUp.nodeUp(from);
+    }
     switch (message.type) {
       case "vote":
         return running.writes.vote(from, message.txid, message);
@@ -194,6 +207,12 @@ export class CoordinatorMachine {
         return running.reads.readReply(from, message.readId, message.values);
       case "countReply":
         return running.counts.countReply(from, message.countId, message.keys);
+      case "applied":
+        return running.writes.learners.applied(from, message.txid);
+      case "scanChunk":
+        return running.catchUp.scanChunk(from, message.scanId, message.entries, message.next);
+      case "caughtUp":
+        return running.catchUp.caughtUp(from, message.catchUpId);
       case "pong":
         return;
     }
@@ -205,6 +224,8 @@ export class CoordinatorMachine {
     const running = this.#running;
     if (running === null) return;
     for (const nodeId of running.membership.tick(tick)) this.#nodeDown(running, nodeId);
+    running.inSync.shrink(tick, (nodeId) => running.writes.excuse(nodeId));
+    running.catchUp.tick();
     running.writes.tick();
     running.reads.tick();
     running.counts.tick();

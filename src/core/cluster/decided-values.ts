@@ -3,7 +3,7 @@
 // return the value from before it, so reads of those keys are answered from here (PROTOCOL.md,
 // Reads, step 1). When decisions overlap on a key, the newest (by txid) is the value.
 
-import { compareTxids } from "./coordinator-txn.js";
+import { compareTxids } from "./txid.js";
 import type { Bytes, TxnId, TxnWrite } from "./types.js";
 
 interface Decided {

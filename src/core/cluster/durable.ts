@@ -5,7 +5,7 @@
 // core decides what a record does.
 
 import type {
-  Bytes, CoordinatorDurableState, CoordinatorRecord, MemberInfo, NodeId, ParticipantRecord, Placement, TxnId, TxnWrite,
+  Bytes, CoordinatorDurableState, CoordinatorRecord, InSyncRecord, MemberInfo, NodeId, ParticipantRecord, Placement, TxnId, TxnWrite,
 } from "./types.js";
 
 /** The primitive changes a coordinator's records make; one persist's changes are applied atomically. */
@@ -14,12 +14,13 @@ export interface CoordinatorDurableWriter {
   setMembership(membership: { members: MemberInfo[]; sealed: boolean; placement: Placement }): void;
   putDecision(txid: TxnId, decision: { participants: NodeId[]; writes: TxnWrite[] }): void;
   deleteDecision(txid: TxnId): void;
+  setInSync(record: InSyncRecord): void;
 }
 
 /** The primitive changes a participant's records make; one persist's changes are applied atomically. */
 export interface ParticipantDurableWriter {
-  /** null deletes the key. */
-  putData(key: Bytes, value: Bytes | null): void;
+  /** The key's value and version; a null value deletes the value and keeps the version (a tombstone). */
+  putEntry(key: Bytes, version: TxnId, value: Bytes | null): void;
   putPrepared(txid: TxnId, writes: TxnWrite[]): void;
   deletePrepared(txid: TxnId): void;
 }
@@ -39,6 +40,9 @@ export function writeCoordinatorRecords(records: readonly CoordinatorRecord[], w
       case "forget":
         writer.deleteDecision(record.txid);
         break;
+      case "inSync":
+        for (const partition of record.partitions) writer.setInSync(partition);
+        break;
     }
   }
 }
@@ -51,16 +55,19 @@ export function writeParticipantRecords(records: readonly ParticipantRecord[], w
         break;
       case "committed":
         // The writes and the end of the prepared record in one atomic write: never one without the other.
-        for (const write of record.writes) writer.putData(write.key, write.value);
+        for (const write of record.writes) writer.putEntry(write.key, record.txid, write.value);
         writer.deletePrepared(record.txid);
         break;
       case "aborted":
         writer.deletePrepared(record.txid);
+        break;
+      case "entries":
+        for (const entry of record.entries) writer.putEntry(entry.key, entry.version, entry.value);
         break;
     }
   }
 }
 
 export function emptyCoordinatorState(): CoordinatorDurableState {
-  return { epoch: 0, members: [], sealed: false, decisions: [] };
+  return { epoch: 0, members: [], sealed: false, decisions: [], inSync: [] };
 }

@@ -26,6 +26,8 @@ interface Member {
   /** The connection that speaks for it (null: none open). */
   connection: ConnectionId | null;
   lastHeardTick: number;
+  /** When it last stopped being up (silent or closed); null while up. */
+  downSinceTick: number | null;
 }
 
 export type Admission = { nodeId: NodeId; outcome: "member" | "joining" } | { nodeId: NodeId | null; outcome: "refused" };
@@ -47,7 +49,7 @@ export class Membership {
     recovered: { members: MemberInfo[]; sealed: boolean; placement?: Placement },
   ) {
     this.placement = choosePlacement(config, recovered, outbox);
-    for (const info of recovered.members) this.#members.set(info.id, { info, joined: true, link: "closed", connection: null, lastHeardTick: 0 });
+    for (const info of recovered.members) this.#members.set(info.id, { info, joined: true, link: "closed", connection: null, lastHeardTick: 0, downSinceTick: 0 });
     this.#sealed = recovered.sealed;
     this.#sealDurable = recovered.sealed;
     this.#ring = new Ring(this.placement, recovered.members.map((member) => member.id));
@@ -77,6 +79,15 @@ export class Membership {
 
   isUp(nodeId: NodeId): boolean {
     return this.#members.get(nodeId)?.link === "up";
+  }
+
+  /** Joined members down for at least `ticks` (silent or without a connection), as of `now`. */
+  downFor(ticks: number, now: number): NodeId[] {
+    const down: NodeId[] = [];
+    for (const [nodeId, member] of this.#members) {
+      if (member.joined && member.downSinceTick !== null && now - member.downSinceTick >= ticks) down.push(nodeId);
+    }
+    return down;
   }
 
   /** The address a member registered with, if it is a member. */
@@ -112,12 +123,13 @@ export class Membership {
   }
 
   /** A connection closed. Returns the member it spoke for and whether that member was up, or null. */
-  connectionClosed(connection: ConnectionId): { nodeId: NodeId; wasUp: boolean } | null {
+  connectionClosed(connection: ConnectionId, now: number): { nodeId: NodeId; wasUp: boolean } | null {
     const nodeId = this.#byConnection.get(connection);
     if (nodeId === undefined) return null;
     this.#byConnection.delete(connection);
     const member = this.#members.get(nodeId)!;
     const wasUp = member.link === "up";
+    if (wasUp) member.downSinceTick = now;
     member.link = "closed";
     member.connection = null;
     if (wasUp) this.outbox.log("warn", "storage node down: connection closed", { nodeId });
@@ -137,6 +149,7 @@ export class Membership {
     member.lastHeardTick = now;
     if (member.link === "up") return false;
     member.link = "up";
+    member.downSinceTick = null;
     this.outbox.log("info", "storage node up again: heard from it", { nodeId });
     return member.joined;
   }
@@ -147,6 +160,7 @@ export class Membership {
     for (const [nodeId, member] of this.#members) {
       if (member.link === "up" && now - member.lastHeardTick >= this.config.nodeDownTicks) {
         member.link = "silent";
+        member.downSinceTick = now;
         silenced.push(nodeId);
         this.outbox.log("warn", "storage node down: silent", { nodeId, silentTicks: now - member.lastHeardTick });
       }
@@ -175,7 +189,7 @@ export class Membership {
     this.#sealDurable = true;
   }
 
-  members(): MemberView[] {
+  members(): Array<Omit<MemberView, "inSyncPartitions" | "learningPartitions">> {
     const loads = this.#ring.loadByNode();
     return [...this.#members.values()].map((member) => ({
       ...member.info,
@@ -189,7 +203,7 @@ export class Membership {
   #newNode(connection: ConnectionId, info: MemberInfo, now: number): Admission {
     const refusal = this.#refusal(info.id);
     if (refusal !== null) return this.#refuse(connection, info, refusal);
-    const member: Member = { info, joined: false, link: "closed", connection: null, lastHeardTick: now };
+    const member: Member = { info, joined: false, link: "closed", connection: null, lastHeardTick: now, downSinceTick: now };
     this.#members.set(info.id, member);
     this.#markUp(connection, member, info, now);
     this.#persistJoin(info.id, "storage node joined");
@@ -234,6 +248,7 @@ export class Membership {
     }
     member.info = info;
     member.link = "up";
+    member.downSinceTick = null;
     member.connection = connection;
     member.lastHeardTick = now;
     this.#byConnection.set(connection, info.id);

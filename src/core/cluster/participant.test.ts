@@ -2,13 +2,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ParticipantMachine } from "./participant.js";
 import { keyString } from "./key-string.js";
-import type { Bytes, ParticipantEffect, TxnWrite } from "./types.js";
+import type { Bytes, DataView, ParticipantEffect, TxnWrite } from "./types.js";
 
 const b = (text: string) => new TextEncoder().encode(text);
 
+/** A DataView over values only (no versions kept: every write is newer). */
+function dataView(get: (key: Bytes) => Bytes | undefined, count = 0, peek?: (key: Bytes) => Bytes | undefined): DataView {
+  return { get, ...(peek ? { peek } : {}), count: () => count, version: () => undefined, scan: () => ({ entries: [], next: null }) };
+}
+
 function participant(data: Record<string, string> = {}, options = {}) {
   const store = new Map<string, Bytes>(Object.entries(data).map(([key, value]) => [keyString(b(key)), b(value)]));
-  const machine = new ParticipantMachine({ nodeId: "n1", inquireTicks: 10, ...options }, { get: (key) => store.get(keyString(key)), count: () => store.size });
+  const machine = new ParticipantMachine({ nodeId: "n1", inquireTicks: 10, ...options }, { ...dataView((key) => store.get(keyString(key))), count: () => store.size });
   machine.step({ kind: "recovered", prepared: [] });
   return machine;
 }
@@ -18,7 +23,7 @@ const persists = (effects: ParticipantEffect[]) => effects.flatMap((e) => (e.kin
 const prepare = (txid: string, writes: TxnWrite[], wantValues = false) => ({ kind: "message" as const, message: { type: "prepare" as const, txid, writes, wantValues } });
 
 test("events before recovered are bugs", () => {
-  const machine = new ParticipantMachine({}, { get: () => undefined, count: () => 0 });
+  const machine = new ParticipantMachine({}, dataView(() => undefined));
   assert.throws(() => machine.step({ kind: "connected" }), /before recovered/);
 });
 
@@ -35,11 +40,7 @@ test("a yes vote comes only after the prepared record is durable, with what the 
 test("a prepare looks at the keys it replaces with peek(), a replica read with get()", () => {
   const calls: string[] = [];
   const value = b("v");
-  const machine = new ParticipantMachine({ nodeId: "n1" }, {
-    get: () => (calls.push("get"), value),
-    peek: () => (calls.push("peek"), value),
-    count: () => 1,
-  });
+  const machine = new ParticipantMachine({ nodeId: "n1" }, dataView(() => (calls.push("get"), value), 1, () => (calls.push("peek"), value)));
   machine.step({ kind: "recovered", prepared: [] });
   const [persist] = persists(machine.step(prepare("1.1", [{ key: b("a"), value: b("x") }])));
   const [vote] = sends(machine.step({ kind: "persisted", token: persist!.token }));
@@ -49,14 +50,28 @@ test("a prepare looks at the keys it replaces with peek(), a replica read with g
   assert.deepEqual(calls, ["peek", "get"]);
 });
 
-test("a prepare for a locked key votes no and asks about the transaction holding it", () => {
+test("a prepare for a locked key waits for the holder (asking about it, in doubt) and goes ahead when it ends", () => {
   const machine = participant();
   const [persist] = persists(machine.step(prepare("1.1", [{ key: b("a"), value: b("x") }])));
   machine.step({ kind: "persisted", token: persist!.token });
-  const refused = sends(machine.step(prepare("1.2", [{ key: b("a"), value: b("y") }])));
-  assert.equal(refused.length, 2);
-  assert.ok(refused[0]!.type === "vote" && !refused[0]!.yes && /1\.1/.test(refused[0]!.reason));
-  assert.deepEqual(refused[1], { type: "inquire", txid: "1.1" });
+  const waiting = machine.step(prepare("1.2", [{ key: b("a"), value: b("y") }]));
+  assert.deepEqual(sends(waiting), [{ type: "inquire", txid: "1.1" }], "no vote yet: it waits");
+  assert.deepEqual(persists(waiting), []);
+  assert.deepEqual(machine.step(prepare("1.2", [{ key: b("a"), value: b("y") }])), [], "a resend of a waiting prepare changes nothing");
+  const [aborted] = persists(machine.step({ kind: "message", message: { type: "abort", txid: "1.1" } }));
+  const freed = machine.step({ kind: "persisted", token: aborted!.token });
+  assert.deepEqual(sends(freed), [{ type: "ack", txid: "1.1" }]);
+  assert.deepEqual(persists(freed).map((p) => p.records[0]), [{ type: "prepared", txid: "1.2", writes: [{ key: b("a"), value: b("y") }] }]);
+});
+
+test("a prepare that waits longer than prepareWaitTicks votes no, naming the transaction that holds the key", () => {
+  const machine = participant({}, { prepareWaitTicks: 5 });
+  const [persist] = persists(machine.step(prepare("1.1", [{ key: b("a"), value: b("x") }])));
+  machine.step({ kind: "persisted", token: persist!.token });
+  machine.step(prepare("1.2", [{ key: b("a"), value: b("y") }]));
+  assert.deepEqual(sends(machine.step({ kind: "tick", tick: 4 })), []);
+  const [vote] = sends(machine.step({ kind: "tick", tick: 5 }));
+  assert.ok(vote?.type === "vote" && !vote.yes && /locked by transaction 1\.1, still in doubt here after waiting 50 ms/.test(vote.reason), JSON.stringify(vote));
 });
 
 test("a prepare naming a key twice votes no", () => {
@@ -114,16 +129,16 @@ test("in doubt: it inquires every inquireTicks, and on every reconnect", () => {
 });
 
 test("recovered prepared records lock their keys and are in doubt", () => {
-  const machine = new ParticipantMachine({}, { get: () => undefined, count: () => 0 });
+  const machine = new ParticipantMachine({}, dataView(() => undefined));
   machine.step({ kind: "recovered", prepared: [{ txid: "1.1", writes: [{ key: b("a"), value: b("x") }] }] });
   assert.equal(machine.preparedCount, 1);
   assert.deepEqual(sends(machine.step({ kind: "connected" })), [{ type: "inquire", txid: "1.1" }]);
-  const refused = sends(machine.step(prepare("2.1", [{ key: b("a"), value: b("y") }])));
-  assert.ok(refused[0]?.type === "vote" && !refused[0].yes);
+  const waiting = sends(machine.step(prepare("2.1", [{ key: b("a"), value: b("y") }])));
+  assert.deepEqual(waiting, [{ type: "inquire", txid: "1.1" }], "a prepare on its key waits for it");
   const revote = sends(machine.step(prepare("1.1", [{ key: b("a"), value: b("x") }])));
   assert.deepEqual(revote, [{ type: "vote", txid: "1.1", yes: true, previous: [{ exists: false }] }], "a re-sent prepare gets its vote");
   assert.throws(
-    () => new ParticipantMachine({}, { get: () => undefined, count: () => 0 }).step({ kind: "recovered", prepared: [
+    () => new ParticipantMachine({}, dataView(() => undefined)).step({ kind: "recovered", prepared: [
       { txid: "1.1", writes: [{ key: b("a"), value: null }] }, { txid: "1.2", writes: [{ key: b("a"), value: null }] },
     ] }),
     /overlaps/,
@@ -141,4 +156,28 @@ test("reads and pings are answered from durable data", () => {
 test("a count message is answered with how many keys the node holds", () => {
   const machine = participant({ a: "1", b: "2" });
   assert.deepEqual(sends(machine.step({ kind: "message", message: { type: "count", countId: 9 } })), [{ type: "countReply", countId: 9, keys: 2 }]);
+});
+
+test("writes replace only older versions: a commit over a newer caught-up entry leaves the newer one", () => {
+  const versions = new Map<string, string>();
+  const view: DataView = { ...dataView(() => undefined), version: (key) => versions.get(keyString(key)) };
+  const machine = new ParticipantMachine({ nodeId: "n1" }, view);
+  machine.step({ kind: "recovered", prepared: [] });
+  const [prepared] = persists(machine.step(prepare("1.5", [{ key: b("a"), value: b("old") }, { key: b("z"), value: b("z") }])));
+  machine.step({ kind: "persisted", token: prepared!.token });
+  // A catch-up entry of a later transaction arrives first (the node was out of sync).
+  const [entries] = persists(machine.step({ kind: "message", message: { type: "catchUp", catchUpId: 7, entries: [{ key: b("a"), version: "1.9", value: b("new") }] } }));
+  assert.deepEqual(entries!.records, [{ type: "entries", entries: [{ key: b("a"), version: "1.9", value: b("new") }] }]);
+  const [committed] = persists(machine.step({ kind: "message", message: { type: "commit", txid: "1.5" } }));
+  assert.deepEqual(committed!.records, [{ type: "committed", txid: "1.5", writes: [{ key: b("z"), value: b("z") }] }], "a stays at 1.9");
+  assert.deepEqual(sends(machine.step({ kind: "persisted", token: entries!.token })), [{ type: "caughtUp", catchUpId: 7 }]);
+});
+
+test("a learner's apply is acknowledged only once durable; a resend meanwhile waits for it", () => {
+  const machine = participant();
+  const apply = { kind: "message" as const, message: { type: "apply" as const, txid: "3.1", writes: [{ key: b("k"), value: null }] } };
+  const [written] = persists(machine.step(apply));
+  assert.deepEqual(written!.records, [{ type: "entries", entries: [{ key: b("k"), version: "3.1", value: null }] }], "a deletion is a tombstone");
+  assert.deepEqual(machine.step(apply), []);
+  assert.deepEqual(sends(machine.step({ kind: "persisted", token: written!.token })), [{ type: "applied", txid: "3.1" }]);
 });

@@ -1,10 +1,14 @@
 // A storage node's side of two-phase commit (PROTOCOL.md, Writes 3, 5, 6, 7). A prepared
 // transaction locks its keys here until its outcome is applied; the participant votes yes only after
 // its `prepared` record is durable, applies a commit as one atomic `committed` record, and acks only
-// after that is durable. In doubt (prepared, no outcome yet) it inquires. It also answers reads and
-// pings. Deterministic: the driver feeds events and carries out effects.
+// after that is durable. In doubt (prepared, no outcome yet) it inquires. A prepare that meets a
+// lock held by another transaction waits for it, within prepareWaitTicks, rather than failing. It
+// also answers reads, counts and pings, and takes part in catch-up (catch-up.ts): every write it
+// stores carries its version, and only a newer version replaces what it holds. Deterministic: the
+// driver feeds events and carries out effects.
 
 import { BoundedSet } from "./bounded-set.js";
+import { CatchUpParticipant } from "./catch-up-participant.js";
 import { makeParticipantConfig, type ParticipantConfig, type ParticipantOptions } from "./config.js";
 import { keyString } from "./key-string.js";
 import { Outbox } from "./outbox.js";
@@ -13,6 +17,7 @@ import type {
   Bytes, CoordinatorToNode, DataView, NodeToCoordinator, ParticipantEffect, ParticipantEvent, ParticipantRecord,
   PreviousValue, TxnId, TxnWrite,
 } from "./types.js";
+import { VersionGate } from "./version-gate.js";
 
 /**
  * persisting: the prepared record is on its way to disk (no vote yet). prepared: durable, voted
@@ -32,6 +37,12 @@ interface Prepared {
 
 type PrepareMessage = Extract<CoordinatorToNode, { type: "prepare" }>;
 
+/** A prepare that met a locked key, waiting for the lock's transaction to end. */
+interface WaitingPrepare {
+  readonly message: PrepareMessage;
+  readonly untilTick: number;
+}
+
 export class ParticipantMachine {
   readonly config: ParticipantConfig;
   readonly #outbox = new Outbox<ParticipantRecord, ParticipantEffect>();
@@ -41,6 +52,10 @@ export class ParticipantMachine {
   readonly #finished: BoundedSet<TxnId>;
   /** When each in-doubt transaction next inquires. */
   readonly #inquiries = new TickTimers<TxnId>();
+  /** Prepares waiting for a lock, in arrival order. */
+  #waiting: WaitingPrepare[] = [];
+  readonly #versions: VersionGate;
+  readonly #catchUp: CatchUpParticipant;
   #now = 0;
   #recovered = false;
 
@@ -50,6 +65,8 @@ export class ParticipantMachine {
   ) {
     this.config = makeParticipantConfig(options);
     this.#finished = new BoundedSet(this.config.finishedTxidsMax);
+    this.#versions = new VersionGate(data);
+    this.#catchUp = new CatchUpParticipant(data, this.#versions, this.#outbox);
   }
 
   step(event: ParticipantEvent): ParticipantEffect[] {
@@ -104,6 +121,10 @@ export class ParticipantMachine {
         return this.#abort(message.txid);
       case "read":
         return this.#send({ type: "readReply", readId: message.readId, values: message.keys.map((key) => this.data.get(key) ?? null) });
+      case "apply":
+      case "scan":
+      case "catchUp":
+        return this.#catchUp.message(message);
       case "count":
         return this.#send({ type: "countReply", countId: message.countId, keys: this.data.count() });
       case "ping":
@@ -127,8 +148,34 @@ export class ParticipantMachine {
     const keyStrings = message.writes.map((write) => keyString(write.key));
     if (new Set(keyStrings).size !== keyStrings.length) return this.#voteNo(txid, "the prepare names a key twice");
     const txn = this.#hold(txid, message.writes, message.wantValues);
-    if (txn === null) return this.#refuseLocked(txid, keyStrings);
+    if (txn === null) return this.#wait(message, keyStrings);
     this.#outbox.persist([{ type: "prepared", txid, writes: message.writes }], () => this.#preparedDurable(txn));
+  }
+
+  /**
+   * A key is locked by another transaction: the prepare waits for it to end (an abort or commit on
+   * its way to disk, or an in-doubt one, which is asked about at once), within prepareWaitTicks.
+   */
+  #wait(message: PrepareMessage, keyStrings: string[]): void {
+    const { txid } = message;
+    if (this.#waiting.some((waiting) => waiting.message.txid === txid)) return; // a resend of one already waiting
+    const blocker = keyStrings.map((key) => this.#locks.get(key)).find((holder) => holder !== undefined)!;
+    if (this.#waiting.length >= this.config.preparedMax) {
+      return this.#voteNo(txid, `a key is locked by transaction ${blocker}, and ${this.#waiting.length} prepares already wait (limit preparedMax ${this.config.preparedMax})`);
+    }
+    this.#waiting.push({ message, untilTick: this.#now + this.config.prepareWaitTicks });
+    if (this.#prepared.get(blocker)?.phase === "prepared") this.#inquire(this.#prepared.get(blocker)!);
+  }
+
+  /** Locks were freed: waiting prepares whose keys are all free now go ahead, in arrival order. */
+  #wakeWaiting(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const entry of waiting) {
+      const free = entry.message.writes.every((write) => !this.#locks.has(keyString(write.key)));
+      if (free) this.#prepare(entry.message);
+      else this.#waiting.push(entry);
+    }
   }
 
   /** Locks the keys for a new prepared transaction; null (and nothing locked) if one is taken. */
@@ -139,13 +186,6 @@ export class ParticipantMachine {
     for (const key of keyStrings) this.#locks.set(key, txid);
     this.#prepared.set(txid, txn);
     return txn;
-  }
-
-  /** A key is locked by another (in-doubt) transaction: vote no, and ask about the blocker. */
-  #refuseLocked(txid: TxnId, keyStrings: string[]): void {
-    const blocker = keyStrings.map((key) => this.#locks.get(key)).find((holder) => holder !== undefined)!;
-    this.#voteNo(txid, `a key is locked by transaction ${blocker}, still in doubt here`);
-    if (this.#prepared.get(blocker)?.phase === "prepared") this.#send({ type: "inquire", txid: blocker });
   }
 
   /** The prepared record is on disk: now, and only now, the vote can be yes. */
@@ -189,7 +229,12 @@ export class ParticipantMachine {
     if (txn.phase === "committing") return;
     txn.phase = "committing";
     this.#inquiries.cancel(txid);
-    this.#outbox.persist([{ type: "committed", txid, writes: txn.writes }], () => this.#finish(txn));
+    // Only writes newer than what the node holds: one that caught up meanwhile may hold later ones.
+    const writes = txn.writes.filter((write) => this.#versions.claim(write.key, txid));
+    this.#outbox.persist([{ type: "committed", txid, writes }], () => {
+      this.#versions.settle(writes.map((write) => ({ key: write.key, version: txid })));
+      this.#finish(txn);
+    });
   }
 
   #abort(txid: TxnId): void {
@@ -210,12 +255,13 @@ export class ParticipantMachine {
     this.#outbox.persist([{ type: "aborted", txid }], () => this.#finish(txn));
   }
 
-  /** The outcome is durable: free the keys, remember the txid, acknowledge. */
+  /** The outcome is durable: free the keys, remember the txid, acknowledge; prepares waiting on them go on. */
   #finish(txn: Prepared): void {
     for (const key of txn.keyStrings) this.#locks.delete(key);
     this.#prepared.delete(txn.txid);
     this.#finished.add(txn.txid);
     this.#send({ type: "ack", txid: txn.txid });
+    this.#wakeWaiting();
   }
 
   #inquireAll(): void {
@@ -235,6 +281,18 @@ export class ParticipantMachine {
     for (const txid of this.#inquiries.due(tick)) {
       const txn = this.#prepared.get(txid);
       if (txn?.phase === "prepared") this.#inquire(txn);
+    }
+    if (this.#waiting.some((waiting) => waiting.untilTick <= tick)) this.#giveUpWaiting(tick);
+  }
+
+  /** Prepares that waited their time for a lock vote no, naming the transaction that holds it. */
+  #giveUpWaiting(tick: number): void {
+    const waiting = this.#waiting;
+    this.#waiting = waiting.filter((entry) => entry.untilTick > tick);
+    for (const { message } of waiting.filter((entry) => entry.untilTick <= tick)) {
+      const blocker = message.writes.map((write) => this.#locks.get(keyString(write.key))).find((holder) => holder !== undefined);
+      const waitedMs = Math.round((this.config.prepareWaitTicks * 1000) / this.config.ticksPerSecond);
+      this.#voteNo(message.txid, `a key is locked by transaction ${blocker ?? "(gone)"}, still in doubt here after waiting ${waitedMs} ms`);
     }
   }
 

@@ -19,7 +19,7 @@ test("before recovered the coordinator answers CLUSTERDOWN; other events then ar
 
 test("a new epoch is durable before anything is served; a node that connects meanwhile is asked to come back", () => {
   const machine = new CoordinatorMachine({ replicas: 1 });
-  const [epoch] = machine.step({ kind: "recovered", epoch: 41, members: [], sealed: false, decisions: [] });
+  const [epoch] = machine.step({ kind: "recovered", epoch: 41, members: [], sealed: false, decisions: [], inSync: [] });
   assert.deepEqual(epoch?.kind === "persist" && epoch.records, [{ type: "epoch", epoch: 42 }]);
   const early = machine.step({ kind: "hello", connection: 1, hello: hello("n1"), proofValid: true });
   assert.deepEqual(early.map((e) => e.kind), ["closeConnection"], "closed, not refused: the node redials");
@@ -115,7 +115,7 @@ test("a sealed cluster keeps the placement its data was written with", () => {
   c.settle();
   const disk = c.coordinatorDisk;
   const machine = new CoordinatorMachine({ replicas: 3, partitions: 256, vnodesPerNode: 16 });
-  const [epoch] = machine.step({ kind: "recovered", epoch: disk.epoch, members: disk.members, sealed: true, placement: disk.placement!, decisions: [] });
+  const [epoch] = machine.step({ kind: "recovered", epoch: disk.epoch, members: disk.members, sealed: true, placement: disk.placement!, decisions: [], inSync: [] });
   const effects = machine.step({ kind: "persisted", token: epoch?.kind === "persist" ? epoch.token : -1 });
   assert.deepEqual(machine.view().placement, { partitions: 64, vnodesPerNode: 16, replicas: 2 });
   assert.ok(effects.some((e) => e.kind === "log" && e.level === "warn" && /placement/.test(e.message)));

@@ -47,6 +47,16 @@ export interface TxnWrite {
   value: Bytes | null;
 }
 
+/**
+ * A key's state on a replica with its version, the txid that wrote it (txid.ts): what catch-up
+ * carries. A null value is a deletion kept as a tombstone, so that an older value cannot come back.
+ */
+export interface VersionedEntry {
+  key: Bytes;
+  version: TxnId;
+  value: Bytes | null;
+}
+
 /** What a participant saw of a key when it prepared: for NX/XX, SET ... GET and DEL counts. */
 export interface PreviousValue {
   exists: boolean;
@@ -60,6 +70,12 @@ export type CoordinatorToNode =
   | { type: "abort"; txid: TxnId }
   | { type: "read"; readId: number; keys: Bytes[] }
   | { type: "count"; countId: number } // how many keys the node holds
+  // Catch-up (PROTOCOL.md, In-sync replicas). To a learner: a committed transaction's writes.
+  | { type: "apply"; txid: TxnId; writes: TxnWrite[] }
+  // To an in-sync replica: its entries of `partitions` (of `partitionCount`) after key `after`, in key order.
+  | { type: "scan"; scanId: number; partitions: number[]; partitionCount: number; after: Bytes | null; bytesMax: number }
+  // To a learner: entries another replica holds.
+  | { type: "catchUp"; catchUpId: number; entries: VersionedEntry[] }
   | { type: "ping"; tick: number };
 
 export type NodeToCoordinator =
@@ -69,6 +85,10 @@ export type NodeToCoordinator =
   | { type: "inquire"; txid: TxnId } // an in-doubt participant asks for the outcome
   | { type: "readReply"; readId: number; values: Array<Bytes | null> }
   | { type: "countReply"; countId: number; keys: number }
+  | { type: "applied"; txid: TxnId } // a learner's apply is durable
+  // `next`: the last key looked at, to scan on from; null when the scan is complete.
+  | { type: "scanChunk"; scanId: number; entries: VersionedEntry[]; next: Bytes | null }
+  | { type: "caughtUp"; catchUpId: number } // a learner's catchUp entries are durable
   | { type: "pong"; tick: number };
 
 // ---------------------------------------------------------------- durable records
@@ -80,7 +100,16 @@ export type CoordinatorRecord =
   // ring was built with: once sealed, data sits where they put it, so a restart keeps them.
   | { type: "members"; members: MemberInfo[]; sealed: boolean; placement: Placement }
   | { type: "decision"; txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }
-  | { type: "forget"; txid: TxnId }; // every participant acknowledged the decision
+  | { type: "forget"; txid: TxnId } // every participant acknowledged the decision
+  // Partitions whose in-sync set changed, with their new epoch and members (the latest record of a partition wins).
+  | { type: "inSync"; partitions: InSyncRecord[] };
+
+/** A partition's in-sync set as the coordinator keeps it. */
+export interface InSyncRecord {
+  partition: number;
+  epoch: number;
+  members: NodeId[];
+}
 
 /** The ring's parameters (src/core/ring.ts): with the member ids, all that data placement depends on. */
 export interface Placement {
@@ -104,9 +133,13 @@ export interface MemberInfo {
 /** What a storage node keeps on disk besides its data. */
 export type ParticipantRecord =
   | { type: "prepared"; txid: TxnId; writes: TxnWrite[] }
-  // Applies the writes and drops the prepared record in ONE atomic write.
+  // Applies the writes (at version txid; only those newer than the node held) and drops the prepared
+  // record in ONE atomic write. A deletion leaves a tombstone (its version, no value): a replica that
+  // missed it learns it by catch-up, which carries only what the in-sync replicas hold.
   | { type: "committed"; txid: TxnId; writes: TxnWrite[] }
-  | { type: "aborted"; txid: TxnId };
+  | { type: "aborted"; txid: TxnId }
+  // Entries a learner takes (an apply or a catchUp), each newer than what it held; null values are tombstones.
+  | { type: "entries"; entries: VersionedEntry[] };
 
 // ---------------------------------------------------------------- machine I/O
 
@@ -147,6 +180,8 @@ export interface CoordinatorDurableState {
   placement?: Placement;
   /** Commit decisions not yet forgotten, oldest first. */
   decisions: Array<{ txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }>;
+  /** Partitions whose in-sync set is not simply their replicas (absent: every replica is in sync). */
+  inSync: InSyncRecord[];
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -182,8 +217,16 @@ export interface DataView {
    * keys it is about to replace — so the runtime may leave its cache alone. Defaults to get().
    */
   peek?(key: Bytes): Bytes | undefined;
-  /** How many keys the node holds (for the cluster's DBSIZE). */
+  /** How many keys the node holds (for the cluster's DBSIZE); tombstones are not keys. */
   count(): number;
+  /** The version the node holds of `key`, a tombstone's included; undefined when it has none. */
+  version(key: Bytes): TxnId | undefined;
+  /**
+   * Entries (tombstones included) of keys that `wanted` accepts, in key order after `after`, up to
+   * about `bytesMax` bytes; `next` is the last key looked at (null once every key was), so that a
+   * scan of a large store that returns nothing yet still moves on.
+   */
+  scan(after: Bytes | null, wanted: (key: Bytes) => boolean, bytesMax: number): { entries: VersionedEntry[]; next: Bytes | null };
 }
 
 /** What a participant recovers from besides its data: prepared transactions still in doubt, oldest first. */
@@ -238,6 +281,12 @@ export interface CoordinatorView {
   decisionsUnacknowledged: number;
   readsInFlight: number;
   lockedKeys: number;
+  /** W: the fewest in-sync replicas a partition keeps. */
+  minInSync: number;
+  /** Partitions with a replica out of sync. */
+  underReplicatedPartitions: number;
+  /** Replicas catching up, with their progress. */
+  catchUps: Array<{ node: NodeId; partitions: number; streamed: number; keys: number; bytes: number }>;
   /** The coordinator's read cache (KVCache.stats()). */
   cache: { hits: number; misses: number; evictions: number; entries: number; bytes: number; bytesMax: number };
 }
@@ -248,4 +297,7 @@ export interface MemberView extends MemberInfo {
   joined: boolean;
   primaryPartitions: number;
   replicaPartitions: number;
+  /** Partitions it replicates and is in sync for, and those it is catching up on. */
+  inSyncPartitions: number;
+  learningPartitions: number;
 }

@@ -1,0 +1,62 @@
+// A storage node's part in catch-up (PROTOCOL.md, In-sync replicas): as an in-sync replica it
+// answers scans of the partitions a learner needs; as a learner it takes new commits (`apply`) and
+// another replica's entries (`catchUp`), each only where newer than what it holds, and says so only
+// once they are durable. A resend that arrives while the first is being written waits for it.
+
+import { partitionOf } from "../ring.js";
+import type { Outbox } from "./outbox.js";
+import type {
+  CoordinatorToNode, DataView, NodeToCoordinator, ParticipantEffect, ParticipantRecord, TxnWrite, VersionedEntry,
+} from "./types.js";
+import type { VersionGate } from "./version-gate.js";
+
+type CatchUpMessage = Extract<CoordinatorToNode, { type: "apply" | "scan" | "catchUp" }>;
+
+/** The most a scan answers with, whatever it is asked: one chunk must stay a small message. */
+export const SCAN_CHUNK_BYTES_MAX = 1024 * 1024;
+
+export class CatchUpParticipant {
+  /** Applies and catch-ups being written ("apply:txid", "catchUp:id"): a resend of one waits for it. */
+  readonly #writing = new Set<string>();
+
+  constructor(
+    private readonly data: DataView,
+    private readonly versions: VersionGate,
+    private readonly outbox: Outbox<ParticipantRecord, ParticipantEffect>,
+  ) {}
+
+  message(message: CatchUpMessage): void {
+    switch (message.type) {
+      case "apply":
+        return this.#take(`apply:${message.txid}`, entriesOf(message.txid, message.writes), { type: "applied", txid: message.txid });
+      case "catchUp":
+        return this.#take(`catchUp:${message.catchUpId}`, message.entries, { type: "caughtUp", catchUpId: message.catchUpId });
+      case "scan": {
+        const wanted = new Set(message.partitions);
+        const bytesMax = Math.min(message.bytesMax, SCAN_CHUNK_BYTES_MAX);
+        const { entries, next } = this.data.scan(message.after, (key) => wanted.has(partitionOf(key, message.partitionCount)), bytesMax);
+        return this.#send({ type: "scanChunk", scanId: message.scanId, entries, next });
+      }
+    }
+  }
+
+  /** Writes the entries newer than what the node holds (possibly none: the reply still follows a durable write). */
+  #take(name: string, offered: readonly VersionedEntry[], reply: NodeToCoordinator): void {
+    if (this.#writing.has(name)) return;
+    this.#writing.add(name);
+    const entries = offered.filter((entry) => this.versions.claim(entry.key, entry.version));
+    this.outbox.persist([{ type: "entries", entries }], () => {
+      this.#writing.delete(name);
+      this.versions.settle(entries);
+      this.#send(reply);
+    });
+  }
+
+  #send(message: NodeToCoordinator): void {
+    this.outbox.push({ kind: "send", message });
+  }
+}
+
+function entriesOf(version: string, writes: readonly TxnWrite[]): VersionedEntry[] {
+  return writes.map((write) => ({ key: write.key, version, value: write.value }));
+}
