@@ -30,19 +30,16 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "$1" >&2; exit 1; }
 
-RINGKV_PORT=16480; ETCD_PORT=16490; REDIS_PORT=16495
-for port in $RINGKV_PORT 7001 7002 7003 $ETCD_PORT $((ETCD_PORT + 1)) $REDIS_PORT; do
-  ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || fail "port $port is in use; stop what listens there"
-done
+# Free ports, so that a run never meets another server (the storage nodes pick their own).
+read -r RINGKV_PORT ETCD_PORT ETCD_PEER_PORT REDIS_PORT < <(node scripts/free-ports.js 4)
 node bin/ringkv.js start --data "$WORK/ringkv" --port $RINGKV_PORT --log-level warn >"$WORK/ringkv.out" 2>&1 & PIDS+=($!)
 etcd --name bench --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
-  --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
-  --initial-cluster "bench=http://127.0.0.1:$((ETCD_PORT + 1))" --log-level error >"$WORK/etcd.out" 2>&1 & PIDS+=($!)
+  --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-cluster "bench=http://127.0.0.1:$ETCD_PEER_PORT" --log-level error >"$WORK/etcd.out" 2>&1 & PIDS+=($!)
 redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$WORK" --daemonize no --logfile "$WORK/redis.log" & PIDS+=($!)
 
 # Ready: the cluster accepts a write (its nodes have joined), etcd answers a put, redis a ping.
-# (A port already taken by another server would also answer: the ports are checked free first.)
 ready() { for _ in $(seq 300); do eval "$2" >/dev/null 2>&1 && return 0; sleep 0.1; done; fail "$1 did not start"; }
 ready ringkv '[ "$(redis-cli -p $RINGKV_PORT set bench:ready 1)" = OK ]'
 ready etcd 'ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$ETCD_PORT" put bench:ready 1'

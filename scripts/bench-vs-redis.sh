@@ -15,7 +15,8 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-RINGKV_PORT=16380; REDIS_MEM_PORT=16381; REDIS_AOF_PORT=16382
+# Free ports, so that a run never meets another server.
+read -r RINGKV_PORT REDIS_MEM_PORT REDIS_AOF_PORT < <(node scripts/free-ports.js 3)
 node bin/ringkv.js node --port $RINGKV_PORT --data "$WORK/ringkv" --log-level warn & PIDS+=($!)
 redis-server --port $REDIS_MEM_PORT --save '' --appendonly no --dir "$WORK" --daemonize no --logfile "$WORK/mem.log" & PIDS+=($!)
 mkdir -p "$WORK/aof"

@@ -6,8 +6,6 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startTestServer, type TestServer } from "../../test/support/server.js";
 
-const PORT = 17330;
-const GUARDED_PORT = 17331;
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const BENCH_MODULE = new URL("./bench-command.js", import.meta.url).href;
 const ENTRY = `import { Command } from "commander";
@@ -29,8 +27,8 @@ describe("ringkv bench (process)", () => {
   let server: TestServer;
   let guarded: TestServer;
   before(async () => {
-    server = await startTestServer(PORT);
-    guarded = await startTestServer(GUARDED_PORT, { password: "pw" });
+    server = await startTestServer(0);
+    guarded = await startTestServer(0, { password: "pw" });
   });
   after(async () => {
     await server.server.close();
@@ -38,7 +36,7 @@ describe("ringkv bench (process)", () => {
   });
 
   it("preloads, runs a mixed load and prints one JSON object", async () => {
-    const run = await runBench(["--port", String(PORT), "--workload", "mixed", "--read-ratio", "0.5", "--clients", "4",
+    const run = await runBench(["--port", String(server.port), "--workload", "mixed", "--read-ratio", "0.5", "--clients", "4",
       "--pipeline", "4", "--keyspace", "300", "--value-size", "10", "--requests", "3000", "--preload", "--json"]);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
@@ -52,20 +50,20 @@ describe("ringkv bench (process)", () => {
   });
 
   it("prints a text report with errors by code when the server refuses", async () => {
-    const run = await runBench(["--port", String(GUARDED_PORT), "--clients", "2", "--requests", "50"]);
-    assert.match(run.stdout, /set against 127\.0\.0\.1:17331: 2 clients, pipeline 1/);
+    const run = await runBench(["--port", String(guarded.port), "--clients", "2", "--requests", "50"]);
+    assert.match(run.stdout, new RegExp(`set against 127\\.0\\.0\\.1:${guarded.port}: 2 clients, pipeline 1`));
     assert.match(run.stdout, /errors {6}50 \(NOAUTH 50\)/);
     assert.equal(run.code, 1, "no request succeeded");
   });
 
   it("authenticates with --password", async () => {
-    const run = await runBench(["--port", String(GUARDED_PORT), "--password", "pw", "--clients", "2", "--requests", "100", "--json"]);
+    const run = await runBench(["--port", String(guarded.port), "--password", "pw", "--clients", "2", "--requests", "100", "--json"]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).requests, 100);
   });
 
   it("refuses bad settings before connecting", async () => {
-    const run = await runBench(["--port", String(PORT), "--workload", "scan"]);
+    const run = await runBench(["--port", String(server.port), "--workload", "scan"]);
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /--workload must be one of set, get, mixed, got "scan"/);
   });

@@ -5,12 +5,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../test/support/ports.js";
 import { MemoryBackend, startTestServer, type TestServer } from "../../test/support/server.js";
 
-const PORT = 17320;
-const RESTART_PORT = 17321;
-const CLOSED_PORT = 17329;
-const REDIS_PORT = 17340;
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI_MODULE = new URL("./cli-command.js", import.meta.url).href;
 // Registers only this command on a program of its own, so the test does not depend on main.ts.
@@ -46,7 +43,7 @@ function runCli(args: string[], input = ""): Promise<Run> {
 describe("ringkv cli (process, piped stdin)", () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer(PORT);
+    server = await startTestServer(0);
   });
   after(() => server.server.close());
 
@@ -65,7 +62,7 @@ describe("ringkv cli (process, piped stdin)", () => {
       "get bin",
       "ping",
     ].join("\n");
-    const run = await runCli(["--port", String(PORT), "--no-raw"], `${input}\n`);
+    const run = await runCli(["--port", String(server.port), "--no-raw"], `${input}\n`);
     assert.equal(run.stdout, [
       "OK", '"hello world"', "OK", '"v"', "(integer) 1", "(nil)", "OK",
       '1) "1"\n2) "2"\n3) (nil)', "(integer) 2", "OK", '"a\\x00\\n"', "PONG", "",
@@ -75,27 +72,28 @@ describe("ringkv cli (process, piped stdin)", () => {
 
   it("prints errors in line, keeps going, and exits 2", async () => {
     const input = ["put k", "frobnicate x", "get k \"open", "nodes", "get greeting", "help get"].join("\n");
-    const run = await runCli(["--port", String(PORT), "--no-raw"], input);
+    const run = await runCli(["--port", String(server.port), "--no-raw"], input);
     const lines = run.stdout.split("\n");
     assert.equal(lines[0], "(error) wrong number of arguments (1) for put; usage: put <key> <value> [NX|XX]");
     assert.match(lines[1]!, /^\(error\) ERR unknown command 'frobnicate'/);
     assert.match(lines[2]!, /^\(error\) unbalanced quotes/);
-    assert.match(lines[3]!, /^\(error\) RINGKV NODES is answered by a ringkv coordinator only, and 127\.0\.0\.1:17320 is not one/);
+    assert.match(lines[3]!, new RegExp(`^\\(error\\) RINGKV NODES is answered by a ringkv coordinator only, and 127\\.0\\.0\\.1:${server.port} is not one`));
     assert.equal(lines[4], '"hello world"');
     assert.equal(lines[5], "get <key>");
     assert.equal(run.code, 2);
   });
 
   it("prints values raw when stdout is not a terminal, and stops at exit", async () => {
-    const run = await runCli(["--port", String(PORT)], "get greeting\nexists greeting\nexit\nget greeting\n");
+    const run = await runCli(["--port", String(server.port)], "get greeting\nexists greeting\nexit\nget greeting\n");
     assert.equal(run.stdout, "hello world\n1\n");
     assert.equal(run.code, 0);
   });
 
   it("reconnects after the server restarts, and says so", async () => {
     const backend = new MemoryBackend();
-    let restarting = await startTestServer(RESTART_PORT, { backend });
-    const child = startCli(["--port", String(RESTART_PORT)]);
+    let restarting = await startTestServer(0, { backend });
+    const port = restarting.port;
+    const child = startCli(["--port", String(port)]);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
@@ -106,12 +104,12 @@ describe("ringkv cli (process, piped stdin)", () => {
       await waitFor(() => stdout === "OK\n", () => stdout + stderr);
       await restarting.server.close();
       await waitFor(() => stderr.includes("lost"), () => stderr);
-      restarting = await startTestServer(RESTART_PORT, { backend });
+      restarting = await startTestServer(port, { backend });
       child.stdin.end("get k\n");
       assert.equal(await closed, 0, stderr);
       assert.equal(stdout, "OK\nkept\n");
-      assert.match(stderr, /\(connection to 127\.0\.0\.1:17321 lost: .*; the next command reconnects\)/);
-      assert.match(stderr, /\(reconnected to 127\.0\.0\.1:17321\)/);
+      assert.match(stderr, new RegExp(`\\(connection to 127\\.0\\.0\\.1:${port} lost: .*; the next command reconnects\\)`));
+      assert.match(stderr, new RegExp(`\\(reconnected to 127\\.0\\.0\\.1:${port}\\)`));
     } finally {
       child.kill();
       await restarting.server.close();
@@ -121,12 +119,13 @@ describe("ringkv cli (process, piped stdin)", () => {
 
 describe("ringkv cli (process, one-shot)", () => {
   let server: TestServer;
+  let port: string;
   before(async () => {
-    server = await startTestServer(PORT + 2);
+    server = await startTestServer(0);
+    port = String(server.port);
     server.backend.data.set("k", Buffer.from("value one"));
   });
   after(() => server.server.close());
-  const port = String(PORT + 2);
 
   it("prints a value and exits 0", async () => {
     assert.deepEqual(await runCli(["--port", port, "get", "k"]), { code: 0, stdout: "value one\n", stderr: "" });
@@ -149,9 +148,10 @@ describe("ringkv cli (process, one-shot)", () => {
   });
 
   it("exits 2 with a clear message when nothing listens", async () => {
-    const run = await runCli(["--port", String(CLOSED_PORT), "get", "k"]);
+    const closedPort = await freePort();
+    const run = await runCli(["--port", String(closedPort), "get", "k"]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /\(error\) cannot connect to 127\.0\.0\.1:17329 after \d+ tries: .*ECONNREFUSED/);
+    assert.match(run.stderr, new RegExp(`\\(error\\) cannot connect to 127\\.0\\.0\\.1:${closedPort} after \\d+ tries: .*ECONNREFUSED`));
   });
 
   it("shows its usage with --help", async () => {
@@ -166,16 +166,18 @@ const redisServer = spawnSync("redis-server", ["--version"]).status === 0;
 
 describe("ringkv cli against redis-server", { skip: redisServer ? false : "redis-server is not installed (apt-get install redis-server)" }, () => {
   let redis: ChildProcessWithoutNullStreams;
+  let redisPort: number;
   before(async () => {
-    redis = spawn("redis-server", ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
-    const ping = async (): Promise<boolean> => (await runCli(["--port", String(REDIS_PORT), "ping"])).stdout === "PONG\n";
+    redisPort = await freePort();
+    redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+    const ping = async (): Promise<boolean> => (await runCli(["--port", String(redisPort), "ping"])).stdout === "PONG\n";
     for (let i = 0; i < 50 && !(await ping()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   });
   after(() => redis.kill());
 
   it("speaks to redis-server, raw commands included", async () => {
     const input = ["put counter 41", "incr counter", "get counter", "del counter", "lpush list a b", "lrange list 0 -1", "locate k"].join("\n");
-    const run = await runCli(["--port", String(REDIS_PORT), "--no-raw"], input);
+    const run = await runCli(["--port", String(redisPort), "--no-raw"], input);
     const lines = run.stdout.split("\n");
     assert.deepEqual(lines.slice(0, 7), ["OK", "(integer) 42", '"42"', "(integer) 1", "(integer) 2", '1) "b"', '2) "a"']);
     assert.match(lines[7]!, /^\(error\) RINGKV LOCATE is answered by a ringkv coordinator only/);

@@ -1,9 +1,10 @@
 // `ringkv start` (and `npm start`): a local cluster with one command — a coordinator and N
 // storage nodes, each a real process on 127.0.0.1. Running it again on the same --data brings the
-// same cluster back with its data.
+// same cluster back with its data, on the same ports.
 
 import type { Command } from "commander";
 import { launchCluster, type ClusterLaunch, type LaunchedCluster } from "../runtime/launcher.js";
+import { NODE_PORTS_FILE } from "../runtime/node-ports.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { gatherOptions, integerOption, logLevelOption, portOption, stringOption, type RawOptions } from "./settings.js";
 
@@ -13,24 +14,27 @@ export function registerStartCommand(program: Command): void {
     .description("run a local cluster: a coordinator and N storage nodes, each its own process on 127.0.0.1")
     .option("--nodes <n>", `storage nodes (default ${DEFAULTS.localNodes})`)
     .option("--replicas <r>", `replicas of every key (default ${DEFAULTS.replicas}: any one node can die and every key stays readable)`)
-    .option("--port <port>", `coordinator (client) port (default ${DEFAULTS.coordinatorPort}; 0 picks free ports for all)`)
+    .option("--port <port>", `coordinator (client) port (default ${DEFAULTS.coordinatorPort}; 0 picks a free one)`)
+    .option("--node-port <port>", `first storage node's port, node i on it + i - 1 (default: free ports, kept in DATA/${NODE_PORTS_FILE} for the next start)`)
     .option("--data <dir>", `data directory: DATA/coordinator, DATA/node-1 ... (default ${DEFAULTS.dataDir})`)
     .option("--log-level <level>", `log level of every process (default ${DEFAULTS.logLevel}); logs go to DATA/<name>.log`)
     .addHelpText("after", `
+Two clusters on one machine need only their own --port and --data; the storage nodes' ports never
+collide unless --node-port says so.
+
 Examples:
   ringkv start
-  ringkv start --nodes 5 --replicas 3 --data /tmp/cluster
+  ringkv start --nodes 5 --replicas 3 --port 6390 --data /tmp/cluster
 Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run cli`)
     .action(async (flags: RawOptions) => {
       const options = gatherOptions(flags, {});
       const nodes = integerOption(options, "nodes", DEFAULTS.localNodes, 1, 64);
-      const port = portOption(options, "port", DEFAULTS.coordinatorPort);
       const launch = launchCluster({
         dataDir: stringOption(options, "data", DEFAULTS.dataDir),
         nodes,
         replicas: integerOption(options, "replicas", Math.min(DEFAULTS.replicas, nodes), 1, nodes),
-        port,
-        basePort: port === 0 ? 0 : DEFAULTS.nodePort,
+        port: portOption(options, "port", DEFAULTS.coordinatorPort),
+        nodePort: options.nodePort === undefined ? undefined : integerOption(options, "nodePort", 1, 1, 65536 - nodes),
         logLevel: logLevelOption(options),
       });
       stopClusterOnSignals(launch);
@@ -41,7 +45,7 @@ Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run c
 }
 
 function printCluster(cluster: LaunchedCluster): void {
-  const rows = cluster.processes.map((p) => [p.name, p.role, String(p.child.pid), `127.0.0.1:${p.port}`, p.dataDir]);
+  const rows = cluster.processes.map((p) => [p.name, p.role, String(p.process!.pid), `${DEFAULTS.host}:${p.port}`, p.dataDir]);
   const header = ["name", "role", "pid", "address", "data"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ");
@@ -72,8 +76,8 @@ function stopClusterOnSignals(launch: ClusterLaunch): void {
 
 function reportUnexpectedExits(cluster: LaunchedCluster): void {
   for (const p of cluster.processes) {
-    p.child.on("exit", (code, signal) => {
-      if (code !== 0 && signal !== "SIGTERM") console.error(`${p.name} exited unexpectedly (${code ?? signal}); see ${p.logFile}`);
+    p.process!.on("exit", (code, signal) => {
+      if (code !== 0 && signal !== "SIGTERM") console.error(`${p.name} exited unexpectedly (${code ?? signal})${p.lastWords()}`);
     });
   }
 }

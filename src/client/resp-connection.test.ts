@@ -10,11 +10,12 @@ import { ReplyWriter } from "../codec/resp-encoder.js";
 import { DEFAULT_LIMITS } from "../shared/limits.js";
 import { ConnectionError, RetryableError, TimeoutError } from "./errors.js";
 import { RespConnection } from "./resp-connection.js";
+import { freePort } from "../../test/support/ports.js";
 
 const HOST = "127.0.0.1";
-const SCRIPTED_PORT = 17101;
-const UNUSED_PORT = 17102;
-const REDIS_PORT = 17110;
+// Ports are the system's picks, set as each server starts: two test runs can share a machine.
+let scriptedPort = 0;
+let redisPort = 0;
 const REDIS_SERVER = "/usr/bin/redis-server";
 
 /** A RESP server whose commands script what the connection must cope with. */
@@ -24,6 +25,10 @@ class ScriptedServer {
   private readonly sockets = new Set<Socket>();
 
   private constructor(private readonly server: Server) {}
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
+  }
 
   static start(port: number): Promise<ScriptedServer> {
     return new Promise((resolve, reject) => {
@@ -87,7 +92,7 @@ class ScriptedServer {
 }
 
 function connect(options: { pendingMax?: number; protocol?: 2 | 3 } = {}): Promise<RespConnection> {
-  return RespConnection.connect({ host: HOST, port: SCRIPTED_PORT, ...options });
+  return RespConnection.connect({ host: HOST, port: scriptedPort, ...options });
 }
 
 function closedOnce(connection: RespConnection): Promise<string> {
@@ -96,7 +101,10 @@ function closedOnce(connection: RespConnection): Promise<string> {
 
 describe("RespConnection against a scripted server", () => {
   let server: ScriptedServer;
-  before(async () => { server = await ScriptedServer.start(SCRIPTED_PORT); });
+  before(async () => {
+    server = await ScriptedServer.start(0);
+    scriptedPort = server.port;
+  });
   after(() => server.close());
 
   it("sends a command and resolves with its reply", async () => {
@@ -135,7 +143,7 @@ describe("RespConnection against a scripted server", () => {
     const results = await Promise.allSettled([
       connection.send(["HANG"]), connection.send(["PING"]), connection.send(["CLOSE"]),
     ]);
-    const expected = `connection to ${HOST}:${SCRIPTED_PORT} closed with 3 requests pending: the server closed the connection`;
+    const expected = `connection to ${HOST}:${scriptedPort} closed with 3 requests pending: the server closed the connection`;
     for (const result of results) {
       assert.equal(result.status, "rejected");
       assert.ok(result.reason instanceof ConnectionError);
@@ -145,7 +153,7 @@ describe("RespConnection against a scripted server", () => {
     assert.equal(await closed, "the server closed the connection");
     await assert.rejects(connection.send(["PING"]), {
       name: "ConnectionError",
-      message: `PING not sent: the connection to ${HOST}:${SCRIPTED_PORT} is closed (the server closed the connection)`,
+      message: `PING not sent: the connection to ${HOST}:${scriptedPort} is closed (the server closed the connection)`,
     });
   });
 
@@ -159,12 +167,12 @@ describe("RespConnection against a scripted server", () => {
       assert.equal(error.code, "TIMEOUT");
       assert.equal(error.outcomeUnknown, true);
       assert.equal(error.message,
-        `SET to ${HOST}:${SCRIPTED_PORT}: no reply within 50 ms; the outcome is unknown (it may or may not have been applied)`);
+        `SET to ${HOST}:${scriptedPort}: no reply within 50 ms; the outcome is unknown (it may or may not have been applied)`);
       return true;
     });
     await assert.rejects(hung, {
       name: "ConnectionError",
-      message: `connection to ${HOST}:${SCRIPTED_PORT} closed with 1 request pending: a SET got no reply within 50 ms`,
+      message: `connection to ${HOST}:${scriptedPort} closed with 1 request pending: a SET got no reply within 50 ms`,
     });
     assert.equal(await closed, "a SET got no reply within 50 ms");
   });
@@ -189,7 +197,7 @@ describe("RespConnection against a scripted server", () => {
     const connection = await connect();
     await assert.rejects(connection.send(["GARBAGE"]), {
       name: "ConnectionError",
-      message: `connection to ${HOST}:${SCRIPTED_PORT} closed with 1 request pending: ` +
+      message: `connection to ${HOST}:${scriptedPort} closed with 1 request pending: ` +
         "the server broke the protocol (Protocol error: unknown reply type '?')",
     });
     assert.equal(connection.closed, true);
@@ -210,9 +218,10 @@ describe("RespConnection against a scripted server", () => {
   });
 
   it("fails to connect where nothing listens, with a ConnectionError", async () => {
-    await assert.rejects(RespConnection.connect({ host: HOST, port: UNUSED_PORT }), {
+    const unusedPort = await freePort(HOST);
+    await assert.rejects(RespConnection.connect({ host: HOST, port: unusedPort }), {
       name: "ConnectionError",
-      message: `cannot connect to ${HOST}:${UNUSED_PORT}: connect ECONNREFUSED ${HOST}:${UNUSED_PORT}`,
+      message: `cannot connect to ${HOST}:${unusedPort}: connect ECONNREFUSED ${HOST}:${unusedPort}`,
     });
   });
 
@@ -246,7 +255,10 @@ const noRedis = existsSync(REDIS_SERVER) ? false : `${REDIS_SERVER} is not insta
 
 describe("RespConnection against redis-server", { skip: noRedis }, () => {
   let redis: ChildProcess;
-  before(async () => { redis = await startRedis(REDIS_PORT); });
+  before(async () => {
+    redisPort = await freePort(HOST);
+    redis = await startRedis(redisPort);
+  });
   after(async () => {
     if (redis.pid === undefined || redis.exitCode !== null) return;
     const exited = new Promise((resolve) => redis.once("exit", resolve));
@@ -255,7 +267,7 @@ describe("RespConnection against redis-server", { skip: noRedis }, () => {
   });
 
   it("sets and gets binary values", async () => {
-    const connection = await RespConnection.connect({ host: HOST, port: REDIS_PORT });
+    const connection = await RespConnection.connect({ host: HOST, port: redisPort });
     const value = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     assert.equal(await connection.send(["SET", "resp-connection:bin", value]), "OK");
     assert.deepEqual(await connection.send(["GET", "resp-connection:bin"]), value);
@@ -264,7 +276,7 @@ describe("RespConnection against redis-server", { skip: noRedis }, () => {
   });
 
   it("keeps 1000 pipelined INCRs in order", async () => {
-    const connection = await RespConnection.connect({ host: HOST, port: REDIS_PORT });
+    const connection = await RespConnection.connect({ host: HOST, port: redisPort });
     await connection.send(["DEL", "resp-connection:counter"]);
     const replies = await Promise.all(Array.from({ length: 1000 }, () => connection.send(["INCR", "resp-connection:counter"])));
     assert.deepEqual(replies, Array.from({ length: 1000 }, (_, i) => i + 1));
@@ -272,7 +284,7 @@ describe("RespConnection against redis-server", { skip: noRedis }, () => {
   });
 
   it("rejects Redis's error replies with their code", async () => {
-    const connection = await RespConnection.connect({ host: HOST, port: REDIS_PORT });
+    const connection = await RespConnection.connect({ host: HOST, port: redisPort });
     await connection.send(["SET", "resp-connection:text", "abc"]);
     await assert.rejects(connection.send(["INCR", "resp-connection:text"]), {
       name: "RespReplyError", code: "ERR", message: "ERR value is not an integer or out of range",
@@ -282,7 +294,7 @@ describe("RespConnection against redis-server", { skip: noRedis }, () => {
   });
 
   it("decodes RESP3 maps, doubles and nulls after HELLO 3", async () => {
-    const connection = await RespConnection.connect({ host: HOST, port: REDIS_PORT, protocol: 3 });
+    const connection = await RespConnection.connect({ host: HOST, port: redisPort, protocol: 3 });
     await connection.send(["DEL", "resp-connection:hash"]);
     await connection.send(["HSET", "resp-connection:hash", "f", "v"]);
     assert.deepEqual(await connection.send(["HGETALL", "resp-connection:hash"]), new Map([[Buffer.from("f"), Buffer.from("v")]]));
@@ -293,7 +305,7 @@ describe("RespConnection against redis-server", { skip: noRedis }, () => {
   });
 
   it("times out a blocked command as unknown", async () => {
-    const connection = await RespConnection.connect({ host: HOST, port: REDIS_PORT });
+    const connection = await RespConnection.connect({ host: HOST, port: redisPort });
     await assert.rejects(connection.send(["BLPOP", "resp-connection:empty", "2"], { timeoutMs: 100 }), {
       name: "TimeoutError", code: "TIMEOUT", outcomeUnknown: true,
     });
@@ -301,14 +313,14 @@ describe("RespConnection against redis-server", { skip: noRedis }, () => {
   });
 
   it("fails the requests pipelined after QUIT", async () => {
-    const connection = await RespConnection.connect({ host: HOST, port: REDIS_PORT });
+    const connection = await RespConnection.connect({ host: HOST, port: redisPort });
     const [quit, ...rest] = await Promise.allSettled([
       connection.send(["QUIT"]), connection.send(["PING"]), connection.send(["PING"]),
     ]);
     assert.deepEqual(quit, { status: "fulfilled", value: "OK" });
     for (const result of rest) {
       assert.equal(result.status, "rejected");
-      assert.match(String(result.reason), /connection to 127\.0\.0\.1:17110 closed with 2 requests pending: the server closed the connection/);
+      assert.match(String(result.reason), new RegExp(`connection to 127\\.0\\.0\\.1:${redisPort} closed with 2 requests pending: the server closed the connection`));
     }
   });
 });

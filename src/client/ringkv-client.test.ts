@@ -4,16 +4,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RingkvError } from "../shared/errors.js";
 import type { ExtraCommand, ReplyValue } from "../server/backend.js";
+import { freePort } from "../../test/support/ports.js";
 import { MemoryBackend, startTestServer, type TestServer } from "../../test/support/server.js";
 import { connect, createClient } from "./connect.js";
 import { AuthError, ConnectionError, NotCoordinatorError, RetryableError, TimeoutError } from "./errors.js";
 import type { ConnectionEvent } from "./session.js";
 
-const PORT = 17310;
-const PASSWORD_PORT = 17311;
-const RESTART_PORT = 17312;
-const COORDINATOR_PORT = 17313;
-const CLOSED_PORT = 17319;
 
 /** Answers RINGKV NODES and RINGKV LOCATE in the form src/runtime/coordinator-views.ts uses. */
 class CoordinatorLikeBackend extends MemoryBackend {
@@ -37,12 +33,12 @@ class CoordinatorLikeBackend extends MemoryBackend {
 describe("RingkvClient", () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer(PORT);
+    server = await startTestServer(0);
   });
   after(() => server.server.close());
 
   it("puts, gets, deletes and counts keys", async () => {
-    const db = await connect({ port: PORT });
+    const db = await connect({ port: server.port });
     try {
       assert.equal(await db.put("greeting", "hello world"), true);
       assert.deepEqual(await db.get("greeting"), Buffer.from("hello world"));
@@ -59,7 +55,7 @@ describe("RingkvClient", () => {
   });
 
   it("honours nx and xx, and refuses both at once", async () => {
-    const db = await connect({ port: PORT });
+    const db = await connect({ port: server.port });
     try {
       assert.equal(await db.put("nx-key", "1", { xx: true }), false);
       assert.equal(await db.put("nx-key", "1", { nx: true }), true);
@@ -73,7 +69,7 @@ describe("RingkvClient", () => {
   });
 
   it("keeps binary keys and values byte for byte", async () => {
-    const db = await connect({ port: PORT });
+    const db = await connect({ port: server.port });
     try {
       const key = Buffer.from([0, 255, 13, 10]);
       const value = Buffer.from([1, 2, 0, 200, 13, 10]);
@@ -85,7 +81,7 @@ describe("RingkvClient", () => {
   });
 
   it("sets and gets many keys from a record, a Map or pairs", async () => {
-    const db = await connect({ port: PORT });
+    const db = await connect({ port: server.port });
     try {
       await db.mset({ a: "1", b: "2" });
       await db.mset(new Map([["c", "3"]]));
@@ -100,7 +96,7 @@ describe("RingkvClient", () => {
   });
 
   it("pings, reads INFO by section, and sends raw commands", async () => {
-    const db = await connect({ port: PORT });
+    const db = await connect({ port: server.port });
     try {
       assert.equal(await db.ping(), "PONG");
       assert.equal(await db.ping("hi"), "hi");
@@ -113,8 +109,8 @@ describe("RingkvClient", () => {
   });
 
   it("answers nodes() and locate() from a coordinator, typed", async () => {
-    const coordinator = await startTestServer(COORDINATOR_PORT, { backend: new CoordinatorLikeBackend() });
-    const db = await connect({ port: COORDINATOR_PORT });
+    const coordinator = await startTestServer(0, { backend: new CoordinatorLikeBackend() });
+    const db = await connect({ port: coordinator.port });
     try {
       assert.deepEqual(await db.nodes(), [{ id: "n1", address: "127.0.0.1:7001", up: true, joined: true, primaryPartitions: 3, replicaPartitions: 5 }]);
       assert.deepEqual(await db.locate("k"), {
@@ -128,10 +124,10 @@ describe("RingkvClient", () => {
   });
 
   it("says clearly that nodes() and locate() need a coordinator", async () => {
-    const db = await connect({ port: PORT });
+    const db = await connect({ port: server.port });
     try {
       await assert.rejects(db.nodes(), (error: unknown) => error instanceof NotCoordinatorError && error.code === "NOTCOORDINATOR" &&
-        /RINGKV NODES is answered by a ringkv coordinator only, and 127\.0\.0\.1:17310 is not one \(it answered: ERR unknown command 'RINGKV'/.test(error.message));
+        new RegExp(`RINGKV NODES is answered by a ringkv coordinator only, and 127\\.0\\.0\\.1:${server.port} is not one \\(it answered: ERR unknown command 'RINGKV'`).test(error.message));
       await assert.rejects(db.locate("k"), NotCoordinatorError);
     } finally {
       await db.close();
@@ -139,7 +135,7 @@ describe("RingkvClient", () => {
   });
 
   it("retries a read on TRYAGAIN but hands a write's TRYAGAIN to the caller", async () => {
-    const db = await connect({ port: PORT });
+    const db = await connect({ port: server.port });
     try {
       await db.put("retry", "v");
       server.backend.failNext = new RingkvError("TRYAGAIN", "replica n2 is down");
@@ -153,7 +149,7 @@ describe("RingkvClient", () => {
   });
 
   it("times out a stuck write as outcome unknown, and a stuck read as a known outcome", async () => {
-    const db = await connect({ port: PORT, timeoutMs: 150, readRetriesMax: 0 });
+    const db = await connect({ port: server.port, timeoutMs: 150, readRetriesMax: 0 });
     const releaseWrites = server.backend.hold("writes");
     try {
       await assert.rejects(db.put("slow", "v"), (error: unknown) =>
@@ -171,14 +167,14 @@ describe("RingkvClient", () => {
   });
 
   it("authenticates with a password, and fails clearly without the right one", async () => {
-    const guarded = await startTestServer(PASSWORD_PORT, { password: "s3cret" });
+    const guarded = await startTestServer(0, { password: "s3cret" });
     try {
-      const good = await connect({ port: PASSWORD_PORT, password: "s3cret" });
+      const good = await connect({ port: guarded.port, password: "s3cret" });
       await good.put("k", "v");
       await good.close();
-      await assert.rejects(connect({ port: PASSWORD_PORT, password: "wrong" }), (error: unknown) =>
+      await assert.rejects(connect({ port: guarded.port, password: "wrong" }), (error: unknown) =>
         error instanceof AuthError && error.code === "WRONGPASS");
-      const none = await connect({ port: PASSWORD_PORT });
+      const none = await connect({ port: guarded.port });
       await assert.rejects(none.get("k"), (error: unknown) => error instanceof AuthError && error.code === "NOAUTH");
       await none.close();
     } finally {
@@ -187,21 +183,24 @@ describe("RingkvClient", () => {
   });
 
   it("fails fast with a ConnectionError when nothing listens, saying nothing was sent", async () => {
-    await assert.rejects(connect({ port: CLOSED_PORT, reconnectAttemptsMax: 2 }), (error: unknown) =>
-      error instanceof ConnectionError && error.code === "CONNECTION" && /cannot connect to 127\.0\.0\.1:17319 after 2 tries: .*nothing was sent/.test(error.message));
+    const closedPort = await freePort();
+    await assert.rejects(connect({ port: closedPort, reconnectAttemptsMax: 2 }), (error: unknown) =>
+      error instanceof ConnectionError && error.code === "CONNECTION" &&
+      new RegExp(`cannot connect to 127\\.0\\.0\\.1:${closedPort} after 2 tries: .*nothing was sent`).test(error.message));
   });
 
   it("reconnects on the next call after the server restarts, and reports both events", async () => {
     const backend = new MemoryBackend();
-    let restarting = await startTestServer(RESTART_PORT, { backend });
+    let restarting = await startTestServer(0, { backend });
+    const port = restarting.port;
     const events: ConnectionEvent[] = [];
-    const db = createClient({ port: RESTART_PORT, onConnectionEvent: (event) => events.push(event) });
+    const db = createClient({ port, onConnectionEvent: (event) => events.push(event) });
     try {
       await db.put("k", "before");
       await restarting.server.close();
       await waitFor(() => events.length > 0);
       assert.equal(events[0]?.type, "lost");
-      restarting = await startTestServer(RESTART_PORT, { backend });
+      restarting = await startTestServer(port, { backend });
       assert.equal(await db.getString("k"), "before");
       assert.deepEqual(events.at(-1), { type: "reconnected" });
     } finally {
@@ -211,7 +210,7 @@ describe("RingkvClient", () => {
   });
 
   it("refuses calls after close()", async () => {
-    const db = await connect({ port: PORT });
+    const db = await connect({ port: server.port });
     await db.close();
     await assert.rejects(db.get("k"), ConnectionError);
   });

@@ -3,13 +3,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { RawClient, bulk, startTestServer, type TestServer } from "../../test/support/server.js";
 
-const PORT = 17210;
 const PASSWORD = "s3cret pass";
 let ts: TestServer;
 const clients: RawClient[] = [];
 
 async function client(): Promise<RawClient> {
-  const opened = await RawClient.open(PORT);
+  const opened = await RawClient.open(ts.port);
   clients.push(opened);
   return opened;
 }
@@ -23,7 +22,7 @@ const NOAUTH = "-NOAUTH Authentication required.\r\n";
 const WRONGPASS = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
 
 before(async () => {
-  ts = await startTestServer(PORT, { password: PASSWORD });
+  ts = await startTestServer(0, { password: PASSWORD });
 });
 
 after(async () => {

@@ -6,15 +6,13 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { startTestServer, type TestServer } from "../../test/support/server.js";
 
-const PORT = 17220;
-const PASSWORD_PORT = 17221;
 const PASSWORD = "client-test-password";
 let ts: TestServer;
 let secured: TestServer;
 
 before(async () => {
-  ts = await startTestServer(PORT);
-  secured = await startTestServer(PASSWORD_PORT, { password: PASSWORD });
+  ts = await startTestServer(0);
+  secured = await startTestServer(0, { password: PASSWORD });
 });
 
 after(async () => {
@@ -26,7 +24,7 @@ for (const protocol of [2, 3] as const) {
   describe(`ioredis, RESP${protocol}`, () => {
     let redis: Redis;
     before(async () => {
-      redis = new Redis({ port: PORT, host: "127.0.0.1", protocol, connectionName: `ioredis-${protocol}`, lazyConnect: true });
+      redis = new Redis({ port: ts.port, host: "127.0.0.1", protocol, connectionName: `ioredis-${protocol}`, lazyConnect: true });
       await redis.connect(); // resolves after the ready check (INFO ... loading:0)
     });
     after(() => redis.disconnect());
@@ -80,7 +78,7 @@ for (const protocol of [2, 3] as const) {
 
 test("ioredis with a password authenticates on connect (HELLO 3 AUTH and RESP2 AUTH)", async () => {
   for (const protocol of [2, 3] as const) {
-    const good = new Redis({ port: PASSWORD_PORT, host: "127.0.0.1", password: PASSWORD, protocol, lazyConnect: true });
+    const good = new Redis({ port: secured.port, host: "127.0.0.1", password: PASSWORD, protocol, lazyConnect: true });
     await good.connect();
     assert.equal(await good.set(`authed${protocol}`, "yes"), "OK");
     assert.equal(await good.get(`authed${protocol}`), "yes");
@@ -89,7 +87,7 @@ test("ioredis with a password authenticates on connect (HELLO 3 AUTH and RESP2 A
 });
 
 test("ioredis without the password: NOAUTH on commands (RESP2), a failed handshake (RESP3)", async () => {
-  const options = { port: PASSWORD_PORT, host: "127.0.0.1", lazyConnect: true, enableReadyCheck: false,
+  const options = { port: secured.port, host: "127.0.0.1", lazyConnect: true, enableReadyCheck: false,
     maxRetriesPerRequest: 0, retryStrategy: () => null };
   const resp2 = new Redis({ ...options, protocol: 2 });
   await resp2.connect();
@@ -106,8 +104,11 @@ test("ioredis without the password: NOAUTH on commands (RESP2), a failed handsha
 
 for (const RESP of [2, 3] as const) {
   describe(`node-redis, RESP${RESP}`, () => {
-    const client = createClient({ socket: { port: PORT, host: "127.0.0.1" }, RESP, name: `node-redis-${RESP}` });
+    // Made once the server listens: its port is the system's pick.
+    const makeClient = () => createClient({ socket: { port: ts.port, host: "127.0.0.1" }, RESP, name: `node-redis-${RESP}` });
+    let client: ReturnType<typeof makeClient>;
     before(async () => {
+      client = makeClient();
       await client.connect();
     });
     after(async () => {
@@ -147,7 +148,7 @@ for (const RESP of [2, 3] as const) {
 }
 
 test("node-redis authenticates through HELLO 3 AUTH", async () => {
-  const client = createClient({ socket: { port: PASSWORD_PORT, host: "127.0.0.1" }, RESP: 3, password: PASSWORD });
+  const client = createClient({ socket: { port: secured.port, host: "127.0.0.1" }, RESP: 3, password: PASSWORD });
   await client.connect();
   assert.equal(await client.set("nr-authed", "1"), "OK");
   assert.equal(await client.get("nr-authed"), "1");

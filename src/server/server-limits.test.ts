@@ -8,11 +8,10 @@ import type { ExtraCommand } from "./backend.js";
 import type { ServerLogger } from "./context.js";
 import { MemoryBackend, RawClient, bulk, encodeCommand, startTestServer, type TestServer } from "../../test/support/server.js";
 
-let nextPort = 17240;
 const cleanups: Array<() => unknown> = [];
 
 async function server(options: Parameters<typeof startTestServer>[1] = {}): Promise<TestServer> {
-  const started = await startTestServer(nextPort++, options);
+  const started = await startTestServer(0, options);
   cleanups.push(() => started.server.close());
   return started;
 }
@@ -231,7 +230,7 @@ test("a backend's extra commands join the table: dispatch, arity, COMMAND INFO",
 });
 
 test("close() lets in-flight requests finish, then closes connections and stops accepting", async () => {
-  const ts = await startTestServer(nextPort++);
+  const ts = await startTestServer(0);
   const release = ts.backend.hold("writes");
   const c = await client(ts);
   const idle = await client(ts);

@@ -4,12 +4,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { RawClient, bulk, encodeCommand, startTestServer, type TestServer } from "../../test/support/server.js";
 
-const PORT = 17200;
 let ts: TestServer;
 const clients: RawClient[] = [];
 
 async function client(): Promise<RawClient> {
-  const opened = await RawClient.open(PORT);
+  const opened = await RawClient.open(ts.port);
   clients.push(opened);
   return opened;
 }
@@ -21,7 +20,7 @@ async function roundTrip(c: RawClient, command: string[], expected: string): Pro
 }
 
 before(async () => {
-  ts = await startTestServer(PORT);
+  ts = await startTestServer(0);
 });
 
 after(async () => {
@@ -196,7 +195,7 @@ test("CLIENT SETNAME, GETNAME, SETINFO and INFO", async () => {
   await roundTrip(c, ["CLIENT", "SETINFO", "lib-ver", "1.2.3"], "+OK\r\n");
   c.sendCommands(["CLIENT", "INFO"]);
   const info = await c.bulkPayload();
-  assert.match(info, /^id=\d+ addr=127\.0\.0\.1:\d+ laddr=127\.0\.0\.1:17200 name=app-1 .*lib-name=mylib lib-ver=1\.2\.3 resp=2\n$/);
+  assert.match(info, new RegExp(`^id=\\d+ addr=127\\.0\\.0\\.1:\\d+ laddr=127\\.0\\.0\\.1:${ts.port} name=app-1 .*lib-name=mylib lib-ver=1\\.2\\.3 resp=2\\n$`));
 });
 
 test("QUIT answers +OK, closes, and runs nothing sent after it", async () => {

@@ -8,18 +8,17 @@ import { promisify } from "node:util";
 import { startTestServer, type TestServer } from "../../test/support/server.js";
 
 const REDIS_CLI = "/usr/bin/redis-cli";
-const PORT = 17230;
 const skip = existsSync(REDIS_CLI) ? false : `${REDIS_CLI} is not installed`;
 const run = promisify(execFile);
 let ts: TestServer;
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(REDIS_CLI, ["-h", "127.0.0.1", "-p", String(PORT), ...args], { timeout: 10_000 });
+  const { stdout } = await run(REDIS_CLI, ["-h", "127.0.0.1", "-p", String(ts.port), ...args], { timeout: 10_000 });
   return stdout;
 }
 
 before(async () => {
-  ts = await startTestServer(PORT);
+  ts = await startTestServer(0);
 });
 
 after(async () => {
@@ -42,7 +41,7 @@ test("redis-cli -3 (RESP3) shows nulls and maps", { skip }, async () => {
 });
 
 test("redis-cli reads commands from stdin and pipes replies in order", { skip }, async () => {
-  const child = execFile(REDIS_CLI, ["-h", "127.0.0.1", "-p", String(PORT)], { timeout: 10_000 });
+  const child = execFile(REDIS_CLI, ["-h", "127.0.0.1", "-p", String(ts.port)], { timeout: 10_000 });
   let stdout = "";
   child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stdin?.end("set piped 1\nget piped\nping\n");

@@ -1,56 +1,26 @@
-// `ringkv start --port 0`: one command brings up a coordinator and three storage nodes, prints a
-// table of their pids and addresses, serves redis-cli and ioredis, and on SIGTERM stops every
-// child (no child pid survives the launcher).
+// `ringkv start`: one command brings up a coordinator and three storage nodes, prints a table of
+// their pids and addresses once the coordinator says it serves with every node, serves redis-cli
+// and ioredis, and on SIGTERM stops every child (no child pid survives the launcher). Two
+// clusters run side by side with only --port and --data different; a child that cannot start
+// has its reason printed.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { connectClient, nodesView, pidAlive, waitUntil } from "../support/cluster.js";
+import { killLeftovers, processesNaming, spawnLauncher, startLauncher, type Launcher } from "../support/launcher.js";
+import { freePorts } from "../support/ports.js";
 import { tempDir } from "../support/ringkv-process.js";
 
-const BIN = new URL("../../../bin/ringkv.js", import.meta.url).pathname;
-const READY_TIMEOUT_MS = 30_000;
-
-interface TableRow {
-  name: string;
-  role: string;
-  pid: number;
-  port: number;
-  data: string;
-}
-
-/** Rows of the launcher's table: "name  role  pid  127.0.0.1:port  data" ("storage node" has a space). */
-function parseRow(line: string): TableRow | undefined {
-  const match = /^(\S+)\s+(coordinator|storage node)\s+(\d+)\s+127\.0\.0\.1:(\d+)\s+(\S+)\s*$/.exec(line);
-  if (match === null) return undefined;
-  return { name: match[1]!, role: match[2]!, pid: Number(match[3]), port: Number(match[4]), data: match[5]! };
-}
-
-test("ringkv start --port 0 runs a cluster, prints its table, serves clients, and SIGTERM stops every child", { timeout: 55_000 }, async () => {
+test("ringkv start --port 0 runs a cluster, prints its table, serves clients, and SIGTERM stops every child", { timeout: 60_000 }, async () => {
   const dir = tempDir("launcher");
-  const launcher = spawn(process.execPath, [BIN, "start", "--port", "0", "--data", dir.path], { stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise<number | string>((resolve) => launcher.on("exit", (code, signal) => resolve(code ?? signal ?? -1)));
-  const output: string[] = [];
-  const rows: TableRow[] = [];
+  let launcher: Launcher | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no cluster after ${READY_TIMEOUT_MS} ms:\n${output.join("\n")}`)), READY_TIMEOUT_MS);
-      void exited.then((code) => reject(new Error(`the launcher exited (${code}) while starting:\n${output.join("\n")}`)));
-      createInterface({ input: launcher.stderr }).on("line", (line) => output.push(line));
-      createInterface({ input: launcher.stdout }).on("line", (line) => {
-        output.push(line);
-        const row = parseRow(line);
-        if (row !== undefined) rows.push(row);
-        if (line.includes("Ctrl-C stops the cluster")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-
+    launcher = await startLauncher(["--port", "0", "--data", dir.path]);
+    const { rows, output } = launcher;
     assert.deepEqual(rows.map((row) => [row.name, row.role]), [
       ["coordinator", "coordinator"], ["node-1", "storage node"], ["node-2", "storage node"], ["node-3", "storage node"],
     ]);
@@ -61,9 +31,18 @@ test("ringkv start --port 0 runs a cluster, prints its table, serves clients, an
       assert.ok(existsSync(join(dir.path, `${row.name}.log`)), `${row.name} logs to its file`);
     }
     assert.equal(statSync(join(dir.path, "cluster.secret")).mode & 0o777, 0o600, "the secret file is private");
-    const port = rows[0]!.port;
+    const port = launcher.port;
     assert.ok(output.some((line) => line.includes(`redis-cli -p ${port}`)), "the launcher says how to connect");
 
+    // Ready means serving: the first write right after the table is accepted.
+    const client = connectClient(port);
+    await client.connect();
+    try {
+      assert.equal(await client.set("io", "ioredis"), "OK");
+      assert.equal(await client.get("io"), "ioredis");
+    } finally {
+      client.disconnect();
+    }
     const listed = await nodesView(port);
     assert.deepEqual(
       listed.map((node) => [node.id, node.address, node.state]).sort(),
@@ -75,21 +54,103 @@ test("ringkv start --port 0 runs a cluster, prints its table, serves clients, an
       assert.equal(cli("mget", "a", "b", "c", "nope"), "1\n2\n3");
       assert.match(cli("info", "cluster"), /storage_nodes_up:3/);
     }
-    const client = connectClient(port);
-    await client.connect();
-    try {
-      assert.equal(await client.set("io", "ioredis"), "OK");
-      assert.equal(await client.get("io"), "ioredis");
-    } finally {
-      client.disconnect();
-    }
 
-    launcher.kill("SIGTERM");
-    assert.equal(await exited, 0, "the launcher exits 0 after stopping the cluster");
+    assert.equal(await launcher.stop(), 0, "the launcher exits 0 after stopping the cluster");
     await waitUntil("every child to be gone", () => rows.every((row) => !pidAlive(row.pid)), 5_000);
   } finally {
-    if (launcher.exitCode === null && launcher.signalCode === null) launcher.kill("SIGKILL");
-    for (const row of rows) if (pidAlive(row.pid)) process.kill(row.pid, "SIGKILL");
+    await killLeftovers(launcher, launcher?.rows.map((row) => row.pid) ?? []);
     dir.remove();
+  }
+});
+
+test("two clusters run side by side with only --port and --data different, and a restart keeps every node's port", { timeout: 120_000 }, async () => {
+  const dirs = [tempDir("side-a"), tempDir("side-b")];
+  const ports = await freePorts(2);
+  const launchers: Launcher[] = [];
+  const pids = new Set<number>();
+  const start = async (i: number) => {
+    const launcher = await startLauncher(["--port", String(ports[i]), "--data", dirs[i]!.path]);
+    launchers.push(launcher);
+    for (const row of launcher.rows) pids.add(row.pid);
+    return launcher;
+  };
+  try {
+    const [a, b] = await Promise.all([start(0), start(1)]);
+    const nodePorts = (launcher: Launcher) => launcher.rows.filter((row) => row.role === "storage node").map((row) => row.port);
+    assert.equal(a!.port, ports[0]);
+    assert.equal(b!.port, ports[1]);
+    const taken = [...nodePorts(a!), ...nodePorts(b!), a!.port, b!.port];
+    assert.equal(new Set(taken).size, taken.length, `no port shared: ${taken.join(", ")}`);
+
+    // Each serves its own data.
+    for (const [launcher, value] of [[a!, "from a"], [b!, "from b"]] as const) {
+      const client = connectClient(launcher.port);
+      await client.connect();
+      try {
+        assert.equal(await client.set("whose", value), "OK");
+      } finally {
+        client.disconnect();
+      }
+    }
+    const read = async (launcher: Launcher) => {
+      const client = connectClient(launcher.port);
+      await client.connect();
+      try {
+        return await client.get("whose");
+      } finally {
+        client.disconnect();
+      }
+    };
+    assert.equal(await read(a!), "from a");
+    assert.equal(await read(b!), "from b");
+
+    // Cluster a again on its data directory: the same node ports, the same data.
+    const before = nodePorts(a!);
+    assert.equal(await a!.stop(), 0);
+    const again = await start(0);
+    assert.deepEqual(nodePorts(again), before, "the nodes are back on the ports they had");
+    assert.equal(await read(again), "from a");
+    assert.equal(await read(b!), "from b", "the other cluster never noticed");
+  } finally {
+    for (const launcher of launchers) await killLeftovers(launcher, []);
+    await killLeftovers(undefined, pids);
+    for (const dir of dirs) dir.remove();
+  }
+});
+
+/** Holds `port` on 127.0.0.1 as another program would, until closed. */
+function occupy(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}
+
+test("a process that cannot start has its reason on the launcher's terminal, and nothing is left running", { timeout: 60_000 }, async () => {
+  const [coordinatorPort, nodePort, takenPort] = await freePorts(3);
+  const dirs = [tempDir("taken-coordinator"), tempDir("taken-node")];
+  const blockers: Server[] = [];
+  try {
+    // The coordinator's port is taken.
+    blockers.push(await occupy(takenPort!));
+    const first = spawnLauncher(["--port", String(takenPort), "--data", dirs[0]!.path]);
+    assert.notEqual(await first.exited, 0);
+    const said = first.output.join("\n");
+    assert.match(said, /coordinator exited \(1\) while starting; the end of its log \(.*coordinator\.log\):/);
+    assert.match(said, new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${takenPort}`), "the reason itself, not only where the log is");
+    assert.deepEqual(processesNaming(dirs[0]!.path), []);
+
+    // node-2's port (--node-port B: node-1 on B, node-2 on B + 1) is taken: the others are stopped.
+    blockers.push(await occupy(nodePort! + 1));
+    const second = spawnLauncher(["--port", String(coordinatorPort), "--node-port", String(nodePort), "--data", dirs[1]!.path]);
+    assert.notEqual(await second.exited, 0);
+    const told = second.output.join("\n");
+    assert.match(told, /node-2 exited \(1\) while starting; the end of its log/);
+    assert.match(told, new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${nodePort! + 1}`));
+    assert.deepEqual(processesNaming(dirs[1]!.path), [], "the coordinator and the other nodes were stopped with the launcher");
+  } finally {
+    for (const blocker of blockers) blocker.close();
+    for (const dir of dirs) dir.remove();
   }
 });

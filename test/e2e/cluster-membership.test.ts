@@ -90,9 +90,6 @@ describe("joining a cluster", { timeout: 50_000 }, () => {
   });
 });
 
-// Fixed ports from this test's range: the coordinator on BASE_PORT, node-i on BASE_PORT + i.
-const BASE_PORT = 18400;
-
 describe("a member back on an empty data directory", { timeout: 60_000 }, () => {
   let cluster: TestCluster;
   let redis: Redis;
@@ -100,7 +97,7 @@ describe("a member back on an empty data directory", { timeout: 60_000 }, () => 
 
   before(async () => {
     // No coordinator cache: every read below is answered by a storage node.
-    cluster = await TestCluster.start({ nodes: 3, replicas: 2, basePort: BASE_PORT, coordinatorArgs: NO_CACHE_ARGS });
+    cluster = await TestCluster.start({ nodes: 3, replicas: 2, coordinatorArgs: NO_CACHE_ARGS });
     redis = cluster.client();
     await redis.connect();
   });
@@ -116,10 +113,12 @@ describe("a member back on an empty data directory", { timeout: 60_000 }, () => 
     assert.equal(await redis.set(key, "acknowledged"), "OK"); // the first write: the membership is sealed
     const node1 = (await nodesView(cluster.port)).find((row) => row.id === "node-1")!;
 
+    // The impostor below comes on node-1's own port, free once node-1 stops.
+    const node1Port = cluster.nodeProcess("node-1").port;
     await stopGracefully(cluster.nodeProcess("node-1"));
     await waitUntil("node-1 down", async () => (await nodesView(cluster.port)).some((row) => row.id === "node-1" && row.state === "down"), 10_000);
     const args = [
-      "node", "--join", `127.0.0.1:${cluster.port}`, "--port", String(cluster.nodePort("node-1")), "--data", join(fresh.path, "node-1"),
+      "node", "--join", `127.0.0.1:${cluster.port}`, "--port", String(node1Port), "--data", join(fresh.path, "node-1"),
       "--id", "node-1", "--log-level", "info",
     ];
     const result = await runRingkv(args, undefined, JOIN_TIMEOUT_MS, cluster.env);

@@ -13,8 +13,6 @@ export interface ClusterOptions {
   replicas: number;
   /** Extra flags for the coordinator, e.g. ["--cache-bytes", "524288"]. */
   coordinatorArgs?: string[];
-  /** The coordinator listens on basePort, node-i on basePort + i; by default the OS picks every port. */
-  basePort?: number;
 }
 
 /** One row of `RINGKV NODES`. */
@@ -52,7 +50,7 @@ export class TestCluster {
     const dir = tempDir("cluster");
     const cluster = new TestCluster(dir.path, randomBytes(16).toString("hex"), options, dir.remove);
     try {
-      await cluster.startCoordinator(options.basePort ?? 0);
+      await cluster.startCoordinator(0);
       await Promise.all(cluster.nodeIds().map((id) => cluster.startNode(id)));
       await cluster.waitForNodesUp();
       return cluster;
@@ -113,11 +111,6 @@ export class TestCluster {
     return connectClient(this.port);
   }
 
-  /** The port node `id` listens on: basePort + its number, or 0 (the OS picks). */
-  nodePort(id: string): number {
-    const { basePort } = this.options;
-    return basePort === undefined ? 0 : basePort + this.nodeIds().indexOf(id) + 1;
-  }
 
   /** Where node `id` keeps its data. */
   nodeDataDir(id: string): string {
@@ -155,7 +148,7 @@ export class TestCluster {
 
   private async startNode(id: string): Promise<void> {
     const args = [
-      "node", "--join", `127.0.0.1:${this.port}`, "--port", String(this.nodePort(id)), "--data", this.nodeDataDir(id), "--id", id, "--log-level", "info",
+      "node", "--join", `127.0.0.1:${this.port}`, "--port", "0", "--data", this.nodeDataDir(id), "--id", id, "--log-level", "info",
     ];
     this.nodes.set(id, await startRingkv(args, "storage node ready", START_TIMEOUT_MS, this.env));
   }

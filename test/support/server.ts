@@ -126,7 +126,7 @@ export async function startTestServer(
     backend,
     serverInfo: { mode: "standalone", version: "0.1.0-test" },
   });
-  return { server, backend, port };
+  return { server, backend, port: server.address().port };
 }
 
 /** A socket that collects everything the server sends, for exact-byte assertions. */

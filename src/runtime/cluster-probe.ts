@@ -1,0 +1,46 @@
+// How the launcher knows a local cluster is ready: it asks the coordinator, over RESP as any
+// client would, until the coordinator says it is serving and lists every storage node it
+// started as joined and up — then a write of any key would be accepted.
+
+import { createClient } from "../client/connect.js";
+import type { RingkvClient } from "../client/ringkv-client.js";
+import { DEFAULTS } from "../shared/defaults.js";
+
+const PROBE_INTERVAL_MS = 100;
+
+export interface ClusterProbe {
+  state: string;
+  /** Nodes started but not (yet) joined and up, by name. */
+  missing: string[];
+}
+
+/** Resolves once the coordinator on `port` serves with every one of `nodeNames` up; rejects at the deadline saying what was missing. */
+export async function waitUntilServing(port: number, nodeNames: readonly string[], timeoutMs: number, stopped: () => boolean): Promise<void> {
+  const client = createClient({ host: DEFAULTS.host, port, timeoutMs: 1_000, reconnectAttemptsMax: 1, readRetriesMax: 0 });
+  const deadline = Date.now() + timeoutMs;
+  let last: ClusterProbe | string;
+  try {
+    while (!stopped()) {
+      try {
+        last = await probe(client, nodeNames);
+        if (last.state === "serving" && last.missing.length === 0) return;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      if (Date.now() >= deadline) {
+        const detail = typeof last === "string" ? last : `state ${last.state}; not joined and up: ${last.missing.join(", ") || "none"}`;
+        throw new Error(`the cluster was not serving after ${timeoutMs} ms (the coordinator said: ${detail})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+    }
+    throw new Error("the cluster is stopping");
+  } finally {
+    await client.close();
+  }
+}
+
+async function probe(client: RingkvClient, nodeNames: readonly string[]): Promise<ClusterProbe> {
+  const state = (await client.info("cluster")).cluster?.cluster_state ?? "unknown";
+  const ready = new Set((await client.nodes()).filter((node) => node.up && node.joined !== false).map((node) => node.id));
+  return { state, missing: nodeNames.filter((name) => !ready.has(name)) };
+}
