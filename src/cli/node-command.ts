@@ -26,6 +26,8 @@ export function registerNodeCommand(program: Command): void {
     .option("--config <file>", "JSON file of settings (flags and RINGKV_* variables override it)")
     .option("--log-level <level>", `fatal, error, warn, info, debug, trace or silent (default ${DEFAULTS.logLevel})`)
     .option("--max-connections <n>", `most client connections at once (default ${DEFAULT_LIMITS.connectionsMax})`)
+    .option("--idle-timeout-ms <ms>", `close a client connection idle this long; 0: never (default ${DEFAULT_LIMITS.idleTimeoutMs})`)
+    .option("--client-buffers-bytes-max <n>", `bytes all client connections may hold together; past it the largest are disconnected (default ${DEFAULT_LIMITS.clientBuffersBytesMax / 2 ** 20} MiB)`)
     .option("--key-bytes-max <n>", `largest key in bytes (default ${DEFAULT_LIMITS.keyBytesMax})`)
     .option("--value-bytes-max <n>", `largest value in bytes (default ${DEFAULT_LIMITS.valueBytesMax})`)
     .option("--cache-sets <n>", "cache sets (default: as many as fill --cache-bytes)")

@@ -100,9 +100,11 @@ export function limitsOption(options: RawOptions): Limits {
     ["connectionsMax", "maxConnections"],
     ["pipelineDepthMax", "pipelineDepthMax"],
     ["requestTimeoutMs", "requestTimeoutMs"],
+    ["idleTimeoutMs", "idleTimeoutMs"],
+    ["clientBuffersBytesMax", "clientBuffersBytesMax"],
   ];
   for (const [limit, option] of names) {
-    if (options[option] !== undefined) overrides[limit] = integerOption(options, option, 1);
+    if (options[option] !== undefined) overrides[limit] = integerOption(options, option, 1, limit === "idleTimeoutMs" ? 0 : 1);
   }
   return makeLimits(overrides);
 }

@@ -21,35 +21,86 @@ export function encodeFrame(message: unknown): Buffer {
   return frame;
 }
 
-/** Splits a byte stream into messages; a frame over `frameBytesMax` is a fatal FrameError. */
+/**
+ * Splits a byte stream into messages; a frame over `frameBytesMax` is a fatal FrameError, thrown
+ * as soon as its header is read. Chunks are kept as they came until a frame is whole, then the
+ * frame is copied out once (a frame inside one chunk is not copied at all): a large frame that
+ * arrives in many chunks costs its own size, not a concatenation per chunk.
+ */
 export class FrameDecoder {
-  private buffered: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  /** Bytes in `chunks` (the first one starting at `offset`). */
+  private bufferedBytes = 0;
+  private offset = 0;
+  /** Body length of the frame being collected, once its header is read; -1 before. */
+  private bodyBytes = -1;
 
+  /** `frameBytesMax`: a number, or a function asked at each frame's header (a link reads
+   * small frames until its handshake is done). */
   constructor(
-    private readonly frameBytesMax: number,
+    private readonly frameBytesMax: number | (() => number),
     private readonly onMessage: (message: unknown) => void,
   ) {}
 
+  /** Bytes held for a frame not yet complete. */
+  get heldBytes(): number {
+    return this.bufferedBytes;
+  }
+
   /** Feeds bytes; calls onMessage for every whole frame. Throws FrameError on a bad frame. */
   write(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    let offset = 0;
-    while (this.buffered.length - offset >= HEADER_BYTES) {
-      const bodyBytes = this.buffered.readUInt32BE(offset);
-      if (bodyBytes > this.frameBytesMax) {
-        throw new FrameError(`frame of ${bodyBytes} bytes exceeds the limit of ${this.frameBytesMax} bytes`);
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.length;
+    for (;;) {
+      if (this.bodyBytes < 0) {
+        if (this.bufferedBytes < HEADER_BYTES) return;
+        this.bodyBytes = this.take(HEADER_BYTES).readUInt32BE(0);
+        const bytesMax = typeof this.frameBytesMax === "number" ? this.frameBytesMax : this.frameBytesMax();
+        if (this.bodyBytes > bytesMax) {
+          throw new FrameError(`frame of ${this.bodyBytes} bytes exceeds the limit of ${bytesMax} bytes`);
+        }
       }
-      if (this.buffered.length - offset - HEADER_BYTES < bodyBytes) break;
-      const body = this.buffered.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + bodyBytes);
-      offset += HEADER_BYTES + bodyBytes;
-      let message: unknown;
-      try {
-        message = packr.unpack(body);
-      } catch (error) {
-        throw new FrameError(`frame body is not valid msgpack: ${(error as Error).message}`);
-      }
-      this.onMessage(message);
+      if (this.bufferedBytes < this.bodyBytes) return;
+      const body = this.take(this.bodyBytes);
+      this.bodyBytes = -1;
+      this.onMessage(unpackBody(body));
     }
-    this.buffered = this.buffered.subarray(offset);
+  }
+
+  /** The next `bytes` bytes, a view when they lie in the first chunk, else one copy. */
+  private take(bytes: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    let taken: Buffer;
+    if (first.length - this.offset >= bytes) {
+      taken = first.subarray(this.offset, this.offset + bytes);
+      this.offset += bytes;
+    } else {
+      taken = Buffer.allocUnsafe(bytes);
+      let filled = 0;
+      while (filled < bytes) {
+        const chunk = this.chunks[0] as Buffer;
+        const copied = chunk.copy(taken, filled, this.offset, Math.min(chunk.length, this.offset + bytes - filled));
+        filled += copied;
+        this.offset += copied;
+        if (this.offset === chunk.length) this.dropFirst();
+      }
+    }
+    if (this.chunks.length > 0 && this.offset === (this.chunks[0] as Buffer).length) this.dropFirst();
+    this.bufferedBytes -= bytes;
+    return taken;
+  }
+
+  private dropFirst(): void {
+    this.chunks.shift();
+    this.offset = 0;
+  }
+}
+
+function unpackBody(body: Buffer): unknown {
+  try {
+    return packr.unpack(body);
+  } catch (error) {
+    throw new FrameError(`frame body is not valid msgpack: ${(error as Error).message}`);
   }
 }

@@ -28,6 +28,16 @@ export class RespDecoder {
       : new ReplyParser(options.limits ?? DEFAULT_REPLY_LIMITS, options);
   }
 
+  /** Request mode: true while a request has begun to arrive and is not complete. */
+  get midRequest(): boolean {
+    return this.parser instanceof RequestParser && this.parser.midRequest;
+  }
+
+  /** Request mode: bytes held for the request being read. */
+  get heldBytes(): number {
+    return this.parser instanceof RequestParser ? this.parser.heldBytes : 0;
+  }
+
   /** Parses what is complete in `chunk`; keeps the rest. Do not modify a chunk after writing it:
    * values handed to the callbacks may be views of it. */
   write(chunk: Buffer): void {

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import { FrameDecoder } from "../codec/frame-codec.js";
-import { FramedLink } from "./cluster-link.js";
+import { encodeFrame } from "../codec/frame-codec.js";
+import { makeLimits } from "../shared/limits.js";
+import { FramedLink, nodeLinkChecks, type LinkChecks } from "./cluster-link.js";
 
 /** What FramedLink uses of a socket, recording every write. */
 class FakeSocket extends EventEmitter {
@@ -23,8 +25,10 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-function linkOver(socket: FakeSocket, sendBatchBytesMax?: number): FramedLink {
-  return new FramedLink(socket as unknown as Socket, 1 << 20, sendBatchBytesMax);
+const ANYTHING: LinkChecks = { frameBytesMax: () => 1 << 20, problem: () => undefined };
+
+function linkOver(socket: FakeSocket, sendBatchBytesMax?: number, checks = ANYTHING): FramedLink {
+  return new FramedLink(socket as unknown as Socket, checks, sendBatchBytesMax);
 }
 
 function decode(chunks: Buffer[]): unknown[] {
@@ -85,4 +89,44 @@ test("frames queued when the socket closes under the link are dropped, not writt
   await nextTurn();
   assert.equal(socket.writes.length, 0);
   assert.ok(link.isClosed);
+});
+
+/** A node's link as the coordinator sees it, with what it handed on and why it closed. */
+function nodeLink(): { socket: FakeSocket; received: unknown[]; closed: string[] } {
+  const socket = new FakeSocket();
+  const link = linkOver(socket, undefined, nodeLinkChecks(makeLimits()));
+  const received: unknown[] = [];
+  const closed: string[] = [];
+  link.onMessage = (message) => received.push(message);
+  link.onClose = (reason) => closed.push(reason);
+  return { socket, received, closed };
+}
+
+const hello = { type: "hello", nodeId: "node-1", incarnation: "ab".repeat(16), address: "127.0.0.1:7001", proof: Buffer.alloc(32) };
+
+test("a vote carrying a value over the limit closes the link and reaches nobody; the messages after it are dropped", () => {
+  const { socket, received, closed } = nodeLink();
+  const vote = { type: "vote", txid: "1.1", yes: true, previous: [] };
+  const badVote = { type: "vote", txid: "1.2", yes: true, previous: [{ exists: true, value: Buffer.alloc(2 * 1024 * 1024) }] };
+  socket.emit("data", Buffer.concat([encodeFrame(hello), encodeFrame(vote), encodeFrame(badVote), encodeFrame(vote)]));
+  assert.deepEqual(received, [hello, vote]);
+  assert.equal(closed.length, 1);
+  assert.match(closed[0]!, /^bad message from peer: vote: previous \[0\] value is 2097152 bytes, the limit is 1048576$/);
+  assert.ok(socket.destroyed);
+});
+
+test("before its hello a node's link reads only small frames", () => {
+  const { socket, received, closed } = nodeLink();
+  socket.emit("data", encodeFrame({ ...hello, address: "x".repeat(5000) }));
+  assert.deepEqual(received, []);
+  assert.match(closed[0]!, /^bad frame from peer: frame of \d+ bytes exceeds the limit of 4096 bytes$/);
+});
+
+test("a message of an unknown type or a malformed field closes the link", () => {
+  for (const bad of [{ type: "takeover" }, { type: "ack" }, { type: "readReply", readId: -1, values: [] }, [1, 2], "vote"]) {
+    const { socket, received, closed } = nodeLink();
+    socket.emit("data", Buffer.concat([encodeFrame(hello), encodeFrame(bad)]));
+    assert.deepEqual(received, [hello], JSON.stringify(bad));
+    assert.match(closed[0] ?? "", /^bad message from peer: /, JSON.stringify(bad));
+  }
 });

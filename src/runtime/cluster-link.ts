@@ -1,18 +1,17 @@
 // The connection between a storage node and the coordinator: internal frames (frame-codec) over
 // TCP, opened by the node. It arrives on the coordinator's client port and announces itself with
-// a first byte of 0x00, which no RESP client ever sends first.
-//
-// Handshake: the coordinator sends a random challenge; the node answers with its id, the
-// incarnation of its data directory, its address and HMAC-SHA256(secret, challenge || [id,
-// incarnation]); the coordinator checks it in constant time. The secret itself never crosses the
-// wire, a recorded answer is useless against the next challenge, and no one without the secret
-// can pass another incarnation off under a node's id.
+// its opening (link-opening.ts), which no RESP client sends. Both sides prove the cluster secret
+// (handshake-proof.ts). Every message is checked for shape and size before it is handed on
+// (link-messages.ts); until the handshake is done only small frames are read.
 
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Socket } from "node:net";
 import { encodeFrame, FrameDecoder } from "../codec/frame-codec.js";
+import { nodeMessageProblem } from "../codec/link-messages.js";
+import type { Limits } from "../shared/limits.js";
+import type { Socket } from "node:net";
 
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
+/** Largest frame read before a link's handshake is done: a challenge, a hello or a refusal. */
+export const HANDSHAKE_FRAME_BYTES_MAX = 4096;
 
 /**
  * Frames sent in one event-loop turn leave in one socket write; a batch that reaches this many
@@ -21,20 +20,29 @@ export const HANDSHAKE_TIMEOUT_MS = 5_000;
 export const SEND_BATCH_BYTES_MAX = 256 * 1024;
 
 export type HandshakeMessage =
-  | { type: "challenge"; nonce: Buffer }
+  | { type: "challenge"; nonce: Buffer; proof: Buffer }
   | { type: "hello"; nodeId: string; incarnation: string; address: string; proof: Buffer }
   | { type: "welcome" }
   | { type: "refused"; reason: string };
 
-/** The id and incarnation go in as a JSON array, so no other pair of strings hashes the same. */
-export function handshakeProof(secret: string, nonce: Buffer, nodeId: string, incarnation: string): Buffer {
-  return createHmac("sha256", secret).update(nonce).update(JSON.stringify([nodeId, incarnation])).digest();
+/** What a link accepts: how big a frame may be now, and whether a received message may be handed on. */
+export interface LinkChecks {
+  frameBytesMax(): number;
+  /** Why `message` must not be handed on (the link is then closed); undefined when it may. */
+  problem(message: unknown): string | undefined;
 }
 
-export function proofMatches(secret: string, nonce: Buffer, nodeId: string, incarnation: string, proof: unknown): boolean {
-  if (!Buffer.isBuffer(proof)) return false;
-  const expected = handshakeProof(secret, nonce, nodeId, incarnation);
-  return proof.length === expected.length && timingSafeEqual(proof, expected);
+/** The coordinator's checks on a node's link: a small hello first (the machine judges it), then node messages. */
+export function nodeLinkChecks(limits: Limits): LinkChecks {
+  let helloSeen = false;
+  return {
+    frameBytesMax: () => (helloSeen ? limits.requestBytesMax : HANDSHAKE_FRAME_BYTES_MAX),
+    problem: (message) => {
+      if (helloSeen) return nodeMessageProblem(message, limits);
+      helloSeen = true;
+      return undefined;
+    },
+  };
 }
 
 /**
@@ -56,16 +64,22 @@ export class FramedLink {
 
   constructor(
     readonly socket: Socket,
-    frameBytesMax: number,
+    checks: LinkChecks,
     private readonly sendBatchBytesMax = SEND_BATCH_BYTES_MAX,
   ) {
-    this.decoder = new FrameDecoder(frameBytesMax, (message) => this.onMessage(message));
+    this.decoder = new FrameDecoder(() => checks.frameBytesMax(), (message) => {
+      if (this.closed) return; // the rest of a chunk that held a bad message
+      const problem = checks.problem(message);
+      if (problem === undefined) this.onMessage(message);
+      else this.close(`bad message from peer: ${problem}`);
+    });
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
       if (this.closed) return;
       try {
         this.decoder.write(chunk);
       } catch (error) {
+        // A bad frame, or a bug in what handles a message: this link ends, the process does not.
         this.close(`bad frame from peer: ${(error as Error).message}`);
       }
     });
@@ -116,6 +130,3 @@ export class FramedLink {
   }
 }
 
-export function newChallenge(): Buffer {
-  return randomBytes(32);
-}

@@ -77,7 +77,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     nodeId,
     incarnation,
     address: `${address.address}:${address.port}`,
-    frameBytesMax: settings.limits.requestBytesMax,
+    limits: settings.limits,
     logger,
     onConnected: () => {
       signalParent({ event: "joined" });

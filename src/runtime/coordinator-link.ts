@@ -1,5 +1,8 @@
-// A storage node's side of the cluster link: dials the coordinator, proves it knows the cluster
-// secret, and redials with backoff whenever the link drops (either side may restart).
+// A storage node's side of the cluster link: dials the coordinator, makes it prove the cluster
+// secret, proves it in turn, and redials with backoff whenever the link drops (either side may
+// restart). A process at the join address that cannot prove the secret is never obeyed: its
+// link is closed before the node sends its own proof or hands a message to its machine, and the
+// node keeps trying (the real coordinator may come back there).
 //
 // The coordinator welcomes a node whose proof is right before its membership decides on it, in
 // the same step; a refusal from the membership (a new id in a sealed cluster, a member on another
@@ -7,8 +10,11 @@
 // frame after the welcome that is not a refusal; the coordinator's pings come every heartbeat.
 
 import { connect } from "node:net";
-import { INTERNAL_CONNECTION_BYTE } from "../server/server.js";
-import { FramedLink, HANDSHAKE_TIMEOUT_MS, handshakeProof, type HandshakeMessage } from "./cluster-link.js";
+import { coordinatorMessageProblem } from "../codec/link-messages.js";
+import { encodeOpening } from "../codec/link-opening.js";
+import type { Limits } from "../shared/limits.js";
+import { FramedLink, HANDSHAKE_FRAME_BYTES_MAX, HANDSHAKE_TIMEOUT_MS, type LinkChecks } from "./cluster-link.js";
+import { challengeProves, newNonce, nodeProof } from "./handshake-proof.js";
 import type { Logger } from "./logger.js";
 
 export interface CoordinatorLinkOptions {
@@ -20,16 +26,19 @@ export interface CoordinatorLinkOptions {
   incarnation: string;
   /** Where clients reach this node's own RESP port, reported to the coordinator. */
   address: string;
-  frameBytesMax: number;
+  limits: Limits;
   logger: Logger;
   onConnected(): void;
   onMessage(message: unknown): void;
-  /** The coordinator refused us for good (e.g. wrong secret): the node should stop. */
+  /** The coordinator (having proved the secret) refused us for good: the node should stop. */
   onRefused(reason: string): void;
 }
 
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2_000;
+
+/** Where one connection's handshake stands, as the node sees it. */
+type Stage = "challenge" | "welcome" | "refusal-or-first" | "joined";
 
 export class CoordinatorLink {
   private link: FramedLink | undefined;
@@ -59,44 +68,67 @@ export class CoordinatorLink {
   private dial(): void {
     const { host, port, logger } = this.options;
     const socket = connect({ host, port });
-    const link = new FramedLink(socket, this.options.frameBytesMax);
-    let welcomed = false;
-    let joined = false;
+    let stage: Stage = "challenge";
+    // Small frames until the coordinator has proved the secret; its first message after the
+    // welcome may be a large prepare.
+    const checks: LinkChecks = {
+      frameBytesMax: () => (stage === "challenge" ? HANDSHAKE_FRAME_BYTES_MAX : this.options.limits.requestBytesMax),
+      problem: (message) => (stage === "joined" ? coordinatorMessageProblem(message, this.options.limits) : undefined),
+    };
+    const link = new FramedLink(socket, checks);
+    const nodeNonce = newNonce();
     const handshakeTimer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
-    socket.once("connect", () => socket.write(Buffer.from([INTERNAL_CONNECTION_BYTE])));
+    socket.once("connect", () => socket.write(encodeOpening(nodeNonce)));
     link.onMessage = (raw) => {
-      const message = raw as HandshakeMessage;
-      if (joined) return this.options.onMessage(raw);
-      if (welcomed && message.type !== "refused") {
-        joined = true;
-        clearTimeout(handshakeTimer);
-        this.link = link;
-        this.retryMs = RETRY_MIN_MS;
-        logger.info({ coordinator: `${host}:${port}` }, "joined the cluster");
-        this.options.onConnected();
-        return this.options.onMessage(raw);
+      if (stage === "joined") return this.options.onMessage(raw);
+      const message = raw as { type?: unknown; reason?: unknown };
+      if (stage === "challenge") {
+        if (message.type !== "challenge" || !challengeProves(this.options.secret, nodeNonce, raw as object)) {
+          logger.error({ coordinator: `${host}:${port}` },
+            "the process at the join address did not prove the cluster secret; not obeying it (wrong --secret, or not the coordinator)");
+          return link.close("the coordinator did not prove the cluster secret");
+        }
+        stage = "welcome";
+        return link.send(this.hello(nodeNonce, (raw as { nonce: Buffer }).nonce));
       }
-      if (message.type === "challenge") {
-        const { secret, nodeId, incarnation, address } = this.options;
-        const proof = handshakeProof(secret, message.nonce, nodeId, incarnation);
-        link.send({ type: "hello", nodeId, incarnation, address, proof });
-      } else if (message.type === "welcome") {
-        welcomed = true;
-      } else if (message.type === "refused") {
-        clearTimeout(handshakeTimer);
-        this.stopped = true;
-        link.close("refused");
-        this.options.onRefused(message.reason);
+      if (message.type === "refused") return this.refused(link, handshakeTimer, message.reason);
+      if (stage === "welcome") {
+        if (message.type !== "welcome") return link.close(`expected a welcome, got ${String(message.type)}`);
+        stage = "refusal-or-first";
+        return;
       }
+      stage = "joined";
+      clearTimeout(handshakeTimer);
+      this.link = link;
+      this.retryMs = RETRY_MIN_MS;
+      logger.info({ coordinator: `${host}:${port}` }, "joined the cluster");
+      this.options.onConnected();
+      // The first message after the welcome is checked like every later one.
+      const problem = coordinatorMessageProblem(raw, this.options.limits);
+      if (problem === undefined) this.options.onMessage(raw);
+      else link.close(`bad message from peer: ${problem}`);
     };
     link.onClose = (reason) => {
       clearTimeout(handshakeTimer);
       if (this.link === link) this.link = undefined;
       if (this.stopped) return;
-      if (joined) logger.warn({ reason }, "lost the coordinator; reconnecting");
+      if (stage === "joined") logger.warn({ reason }, "lost the coordinator; reconnecting");
       else logger.debug({ reason, retryMs: this.retryMs }, "coordinator not reachable; retrying");
       this.retryTimer = setTimeout(() => this.dial(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
     };
+  }
+
+  private hello(nodeNonce: Buffer, coordinatorNonce: Buffer): object {
+    const { secret, nodeId, incarnation, address } = this.options;
+    const claim = { nodeId, incarnation, address };
+    return { type: "hello", ...claim, proof: nodeProof(secret, nodeNonce, coordinatorNonce, claim) };
+  }
+
+  private refused(link: FramedLink, handshakeTimer: NodeJS.Timeout, reason: unknown): void {
+    clearTimeout(handshakeTimer);
+    this.stopped = true;
+    link.close("refused");
+    this.options.onRefused(typeof reason === "string" ? reason.slice(0, 4096) : "no reason given");
   }
 }

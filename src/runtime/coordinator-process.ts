@@ -10,7 +10,8 @@ import type { Limits } from "../shared/limits.js";
 import { acquireDirLock } from "../storage/dir-lock.js";
 import { KVStore } from "../storage/kv-store.js";
 import { startRespServer } from "../server/server.js";
-import { FramedLink, HANDSHAKE_TIMEOUT_MS, newChallenge, proofMatches } from "./cluster-link.js";
+import { FramedLink, HANDSHAKE_TIMEOUT_MS, nodeLinkChecks } from "./cluster-link.js";
+import { coordinatorChallenge, helloProves } from "./handshake-proof.js";
 import { CoordinatorBackend } from "./coordinator-backend.js";
 import { clusterCommands, clusterInfo } from "./coordinator-views.js";
 import type { Logger } from "./logger.js";
@@ -111,30 +112,31 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
 
   // A storage node's link: its hello (with the verdict on its proof), its messages and its close
   // go to the machine, which decides who joins and which connection speaks for a node.
-  const acceptNode = (socket: Socket, firstBytes: Buffer) => {
-    const link = new FramedLink(socket, settings.limits.requestBytesMax);
+  const acceptNode = (socket: Socket, nodeNonce: Buffer, rest: Buffer) => {
+    // [harden] Checks on every message (shapes, sizes) and the mutual proof: handshake-proof.ts.
+    const link = new FramedLink(socket, nodeLinkChecks(settings.limits));
     const connection = nextConnection++;
     connections.set(connection, link);
-    const nonce = newChallenge();
+    const challenge = coordinatorChallenge(settings.secret, nodeNonce);
     let helloSeen = false;
     const timer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     link.onMessage = (raw) => {
       if (helloSeen) return void driver.feed({ kind: "message", connection, message: raw as NodeToCoordinator });
       helloSeen = true;
       clearTimeout(timer);
-      const hello = raw as { nodeId?: unknown; incarnation?: unknown; proof?: unknown };
-      const proofValid = typeof hello.nodeId === "string" && typeof hello.incarnation === "string"
-        && proofMatches(settings.secret, nonce, hello.nodeId, hello.incarnation, hello.proof);
+      const proofValid = helloProves(settings.secret, nodeNonce, challenge.nonce, raw);
       if (!proofValid) logger.warn({ remote: socket.remoteAddress }, "a storage node failed the handshake (wrong cluster secret?)");
       driver.feed({ kind: "hello", connection, hello: raw, proofValid });
     };
-    link.onClose = () => {
+    link.onClose = (reason) => {
       clearTimeout(timer);
       connections.delete(connection);
+      // [harden] A node with another secret finds our proof wrong and leaves before its hello.
+      if (!helloSeen) logger.warn({ remote: socket.remoteAddress, reason }, "a storage node's link closed before its hello (wrong cluster secret?)");
       driver.feed({ kind: "connectionClosed", connection });
     };
-    link.send({ type: "challenge", nonce });
-    link.feed(firstBytes.subarray(1));
+    link.send(challenge);
+    link.feed(rest);
   };
 
   const server = await startRespServer({

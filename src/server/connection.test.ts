@@ -8,6 +8,7 @@ import { encodeCommand } from "../codec/resp-encoder.js";
 import { buildCommandTable } from "./commands.js";
 import { ClientConnection } from "./connection.js";
 import type { ServerContext } from "./context.js";
+import { ClientMemory } from "./client-memory.js";
 import { ServerStats } from "./stats.js";
 import { MemoryBackend } from "../../test/support/server.js";
 
@@ -42,6 +43,7 @@ function connectionOver(backend: MemoryBackend): FakeSocket {
     passwordMatches: () => false,
     port: () => 0,
     sessions: () => [],
+    clientMemory: new ClientMemory(Number.MAX_SAFE_INTEGER, () => []),
   };
   const socket = new FakeSocket();
   new ClientConnection(socket as unknown as Socket, context, 1);

@@ -6,13 +6,17 @@
 //
 // Bounds: at most pipelineDepthMax requests waiting per connection and at most
 // replyBufferBytesMax of replies queued toward the client; past either, the socket stops
-// being read (TCP then pushes back on the client) until replies drain.
+// being read (TCP then pushes back on the client) until replies drain. What the connection
+// holds (the request being read, requests waiting, replies not yet sent) is reported to the
+// server's ClientMemory, which disconnects the largest holders past its bound. The server's
+// sweep closes connections that stay idle, unauthenticated or half-way through a request too long.
 import type { Socket } from "node:net";
 import { RespDecoder } from "../codec/resp-decoder.js";
 import { RingkvError } from "../shared/errors.js";
 import type { Bytes } from "./backend.js";
 import { commandKeys } from "./command-table.js";
 import type { CommandContext, CommandSpec, ServerContext, Session } from "./context.js";
+import type { MemoryHolder } from "./client-memory.js";
 import { executeCommand, resolveCommand } from "./dispatch.js";
 import { Fifo } from "../shared/fifo.js";
 import { KeyLocks } from "./key-locks.js";
@@ -36,9 +40,11 @@ interface Pending {
   protocol: 2 | 3;
   /** Keys held in the connection's KeyLocks while the request runs. */
   lockedKeys: string[] | undefined;
+  /** Bytes of `args`, counted in what the connection holds until the entry leaves `pending`. */
+  readonly argsBytes: number;
 }
 
-export class ClientConnection implements CommandContext {
+export class ClientConnection implements CommandContext, MemoryHolder {
   readonly session: Session;
   private readonly decoder: RespDecoder;
   private readonly replies = new ReplyBuffer();
@@ -57,6 +63,15 @@ export class ClientConnection implements CommandContext {
    * per read, and only if one of its requests has to wait (most are answered at once). */
   private readMs = NaN;
   private readonly closedPromise: Promise<void>;
+  /** What this connection holds, as last told to the server's ClientMemory. */
+  reportedBytes = 0;
+  private pendingArgsBytes = 0;
+  private evicted = false;
+  /** When the last bytes were read (performance.now()), for the idle timeout. */
+  private lastReadMs = performance.now();
+  private readonly openedMs = this.lastReadMs;
+  /** When the request being read began to arrive; undefined between requests. */
+  private requestStartedMs: number | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -113,6 +128,7 @@ export class ClientConnection implements CommandContext {
   /** Takes bytes read from the socket (the server hands over a first chunk it peeked at). */
   receive(chunk: Buffer): void {
     this.readMs = NaN;
+    this.lastReadMs = performance.now();
     try {
       this.decoder.write(chunk);
     } catch (error) {
@@ -121,10 +137,53 @@ export class ClientConnection implements CommandContext {
       this.socket.destroy();
       return;
     }
+    // onRequest cleared the start of every request completed in this chunk.
+    if (this.decoder.midRequest) this.requestStartedMs ??= this.lastReadMs;
     this.flush();
   }
 
+  /** Why this connection should be closed now, if it should (the server's sweep asks). */
+  expiredReason(nowMs: number): string | undefined {
+    const { unauthenticatedTimeoutMs, halfSentRequestTimeoutMs, idleTimeoutMs } = this.server.limits;
+    if (!this.session.authenticated && nowMs - this.openedMs > unauthenticatedTimeoutMs) {
+      return `not authenticated within ${unauthenticatedTimeoutMs} ms`;
+    }
+    if (this.requestStartedMs !== undefined && nowMs - this.requestStartedMs > halfSentRequestTimeoutMs) {
+      return `a request still incomplete ${halfSentRequestTimeoutMs} ms after it began`;
+    }
+    const idle = this.pending.length === 0 && this.requestStartedMs === undefined;
+    if (idleTimeoutMs > 0 && idle && nowMs - this.lastReadMs > idleTimeoutMs) return `idle for ${idleTimeoutMs} ms`;
+    return undefined;
+  }
+
+  /** Closes the connection at once (a timeout, the server's memory bound). */
+  drop(reason: string): void {
+    this.server.logger?.info({ client: this.session.id, address: this.session.remoteAddress, reason }, "closing a client connection");
+    this.socket.destroy();
+  }
+
+  /** ClientMemory: the server holds too much for its clients, and this connection the most. */
+  evict(reason: string): void {
+    this.evicted = true;
+    this.reportedBytes = 0;
+    this.server.logger?.warn({ client: this.session.id, address: this.session.remoteAddress, reason }, "disconnecting a client");
+    this.socket.destroy();
+  }
+
+  /** Tells ClientMemory what this connection holds now. */
+  private reportMemory(): void {
+    if (this.evicted) return;
+    const heldBytes = this.closed
+      ? 0
+      : this.decoder.heldBytes + this.pendingArgsBytes + this.replies.byteLength + this.socket.writableLength;
+    if (heldBytes === this.reportedBytes) return;
+    const before = this.reportedBytes;
+    this.reportedBytes = heldBytes;
+    this.server.clientMemory.changed(before, heldBytes);
+  }
+
   private onRequest(args: Bytes[]): void {
+    this.requestStartedMs = undefined;
     if (this.acceptsNoMore()) return;
     const spec = resolveCommand(this.server.commands, args);
     if (spec instanceof RingkvError) {
@@ -177,7 +236,19 @@ export class ClientConnection implements CommandContext {
 
   private newPending(state: State, spec: CommandSpec | undefined, args: Bytes[]): Pending {
     if (Number.isNaN(this.readMs)) this.readMs = performance.now();
-    return { state, spec, args, arrivalMs: this.readMs, reply: undefined, protocol: this.session.protocol, lockedKeys: undefined };
+    let argsBytes = 0;
+    for (const arg of args) argsBytes += arg.length;
+    this.pendingArgsBytes += argsBytes;
+    return {
+      state, spec, args, arrivalMs: this.readMs, reply: undefined, protocol: this.session.protocol, lockedKeys: undefined, argsBytes,
+    };
+  }
+
+  /** Takes the oldest entry out of `pending`. */
+  private shiftPending(): Pending {
+    const entry = this.pending.shift() as Pending;
+    this.pendingArgsBytes -= entry.argsBytes;
+    return entry;
   }
 
   /** Starts what may start, and encodes the answered requests at the head, in order. */
@@ -190,7 +261,7 @@ export class ClientConnection implements CommandContext {
 
   private encodeAnsweredHead(): void {
     for (let head = this.pending.at(0); head?.state === State.Done; head = this.pending.at(0)) {
-      this.pending.shift();
+      this.shiftPending();
       this.encode(head.reply as Reply, head.protocol);
     }
   }
@@ -303,6 +374,11 @@ export class ClientConnection implements CommandContext {
 
   private flush(): void {
     if (this.closed) return;
+    this.writeOut();
+    this.reportMemory();
+  }
+
+  private writeOut(): void {
     this.replies.writeTo(this.socket);
     // The kernel may take a write at once, leaving no 'drain' to wait for: requests held back
     // by the reply bound must be started here, as long as the bound allows.
@@ -355,9 +431,10 @@ export class ClientConnection implements CommandContext {
     this.flush();
   }
 
+
   /** Forgets requests that have not started (after QUIT, or once the socket closed). */
   private dropQueued(): void {
-    for (; this.queuedCount > 0; this.queuedCount--) this.pending.pop();
+    for (; this.queuedCount > 0; this.queuedCount--) this.pendingArgsBytes -= (this.pending.pop() as Pending).argsBytes;
   }
 
   private onClose(): void {
@@ -366,6 +443,7 @@ export class ClientConnection implements CommandContext {
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.dropQueued();
     this.replies.clear();
+    this.reportMemory();
   }
 }
 

@@ -3,6 +3,7 @@
 // command-table.ts: a handler takes this context, and the context lists the commands (COMMAND).
 import type { Limits } from "../shared/limits.js";
 import type { Backend, Bytes, KeyPositions, MaybePromise } from "./backend.js";
+import type { ClientMemory } from "./client-memory.js";
 import type { Reply } from "./reply.js";
 import type { ServerStats } from "./stats.js";
 
@@ -57,6 +58,8 @@ export interface ServerContext {
   port(): number;
   /** Sessions of the open connections, for CLIENT LIST. */
   sessions(): Iterable<Session>;
+  /** The bytes all client connections hold, bounded by limits.clientBuffersBytesMax. */
+  readonly clientMemory: ClientMemory;
 }
 
 export interface CommandContext {

@@ -250,28 +250,3 @@ test("close() lets in-flight requests finish, then closes connections and stops 
     socket.once("error", reject);
   }), /ECONNREFUSED/);
 });
-
-test("a connection whose first byte is 0x00 is handed to onInternalConnection; RESP clients are served", async () => {
-  const handedOver: Buffer[] = [];
-  let internalClosed = false;
-  const ts = await server({
-    onInternalConnection: (socket, firstBytes) => {
-      handedOver.push(firstBytes);
-      socket.write("internal-ack");
-      socket.on("close", () => (internalClosed = true));
-    },
-  });
-  const internal = await client(ts);
-  internal.send(Buffer.from([0x00, 1, 2, 3]));
-  assert.equal(await internal.expect("internal-ack"), "internal-ack");
-  assert.deepEqual(handedOver, [Buffer.from([0x00, 1, 2, 3])]);
-  internal.socket.end(); // the peer ending a link closes it (no half-open links)
-  await internal.waitClosed();
-  await sleep(20);
-  assert.equal(internalClosed, true);
-  const resp = await client(ts);
-  await roundTrip(resp, ["SET", "a", "1"], "+OK\r\n");
-  resp.send("GET a\r\n");
-  assert.equal(await resp.expect(bulk("1")), bulk("1"));
-  assert.equal(ts.server.stats.connectedClients, 1);
-});

@@ -4,26 +4,12 @@
 // only small requests are read.
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Limits } from "../shared/limits.js";
-import { RawClient, startTestServer, type TestServer } from "../../test/support/server.js";
+import { testResources } from "../../test/support/server.js";
 
-const cleanups: Array<() => unknown> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function server(options: { limits?: Partial<Limits>; password?: string } = {}): Promise<TestServer & { port: number }> {
-  const started = await startTestServer(0, options);
-  cleanups.push(() => started.server.close());
-  return { ...started, port: started.server.address().port };
-}
-
-async function client(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
-  const opened = await RawClient.open(port, options);
-  cleanups.push(() => opened.close());
-  return opened;
-}
+const resources = testResources();
+afterEach(() => resources.closeAll());
+const server = resources.server;
+const client = resources.client;
 
 async function waitUntil(ready: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = performance.now() + timeoutMs;

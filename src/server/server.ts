@@ -1,11 +1,15 @@
-// The RESP front end's TCP server: accepts connections up to connectionsMax, gives each a
-// session and a ClientConnection, keeps the counters INFO shows, and closes gracefully
-// (stop accepting, answer what was already read within a bounded wait, then close).
+// The RESP front end's TCP server: accepts connections up to connectionsMax (storage nodes'
+// links included), gives each client a session and a ClientConnection, keeps the counters INFO
+// shows, sweeps out connections that stay idle, unauthenticated or half-way through a request
+// too long, bounds the memory all clients hold together (client-memory.ts), and closes
+// gracefully (stop accepting, answer what was already read within a bounded wait, then close).
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { readOpening } from "../codec/link-opening.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { makeLimits, type Limits } from "../shared/limits.js";
 import type { Backend } from "./backend.js";
+import { ClientMemory } from "./client-memory.js";
 import { buildCommandTable } from "./commands.js";
 import { ClientConnection } from "./connection.js";
 import type { ServerContext, ServerInfo, ServerLogger } from "./context.js";
@@ -26,11 +30,13 @@ export interface RespServerOptions {
   logger?: ServerLogger;
   serverInfo: ServerInfo;
   /**
-   * Called instead of serving RESP for a connection whose first byte is INTERNAL_CONNECTION_BYTE
-   * (the coordinator's port also takes its storage nodes' links). `firstBytes` is the first chunk
-   * read, that byte included. Without this option every connection speaks RESP.
+   * Called instead of serving RESP for a connection that opens with a storage node's link
+   * opening (link-opening.ts): the coordinator's port also takes its nodes' links. `nodeNonce`
+   * is the node's challenge from the opening, `rest` what followed it in the bytes read so far.
+   * The link stays counted against connectionsMax until it closes. Without this option every
+   * connection speaks RESP.
    */
-  onInternalConnection?: (socket: Socket, firstBytes: Buffer) => void;
+  onInternalConnection?: (socket: Socket, nodeNonce: Buffer, rest: Buffer) => void;
   /** How long close() waits for in-flight requests before dropping connections; default: the request deadline + 1 s. */
   closeWaitMs?: number;
 }
@@ -43,16 +49,18 @@ export interface RespServer {
 }
 
 const STATS_SAMPLE_INTERVAL_MS = 1000;
-
-/** No RESP client ever sends 0x00 first: a request starts with '*' or an inline command's text. */
-export const INTERNAL_CONNECTION_BYTE = 0x00;
+/** How often connections are checked for their timeouts, at most (see sweepIntervalMs). */
+const SWEEP_INTERVAL_MS_MAX = 1000;
 
 export async function startRespServer(options: RespServerOptions): Promise<RespServer> {
   const limits = makeLimits(options.limits);
   const stats = new ServerStats();
   const connections = new Set<ClientConnection>();
-  /** Sockets whose first byte has not arrived yet (only with onInternalConnection). */
+  /** Sockets whose opening has not been judged yet (only with onInternalConnection). */
   const undecided = new Set<Socket>();
+  /** Storage nodes' links handed to onInternalConnection and still open. */
+  const links = new Set<Socket>();
+  const clientMemory = new ClientMemory(limits.clientBuffersBytesMax, () => connections);
   const passwordDigest = options.password === undefined ? undefined : sha256(Buffer.from(options.password));
   let nextClientId = 1;
   const listener: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => accept(socket));
@@ -70,11 +78,12 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     passwordMatches: (candidate) => passwordDigest !== undefined && timingSafeEqual(sha256(candidate), passwordDigest),
     port: () => (listener.address() as AddressInfo | null)?.port ?? 0,
     sessions: () => [...connections].map((connection) => connection.session),
+    clientMemory,
   };
 
   function accept(socket: Socket): void {
     socket.on("error", () => undefined); // a reset before we are done with it; 'close' follows
-    if (connections.size + undecided.size >= limits.connectionsMax) {
+    if (connections.size + undecided.size + links.size >= limits.connectionsMax) {
       stats.rejectedConnections++;
       const refusal = new ReplyBuffer();
       refusal.append(new RingkvError("ERR", "max number of clients reached"), 2);
@@ -82,22 +91,39 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       socket.end();
       return;
     }
-    const internal = options.onInternalConnection;
-    if (internal === undefined) {
-      serveClient(socket);
-      return;
-    }
-    // Peek at the first chunk to tell a storage node's link from a RESP client.
+    if (options.onInternalConnection === undefined) serveClient(socket);
+    else judgeOpening(socket, options.onInternalConnection);
+  }
+
+  /**
+   * Reads a connection's first bytes until they are clearly not a link's opening (a RESP client:
+   * served at once, most often on its first byte) or are a whole one (handed over as a link).
+   */
+  function judgeOpening(socket: Socket, onLink: NonNullable<RespServerOptions["onInternalConnection"]>): void {
     undecided.add(socket);
-    socket.once("close", () => undecided.delete(socket));
-    socket.once("data", (firstBytes: Buffer) => {
+    let received: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), limits.halfSentRequestTimeoutMs);
+    const decided = () => {
+      clearTimeout(timer);
       undecided.delete(socket);
-      if (firstBytes[0] === INTERNAL_CONNECTION_BYTE) {
-        socket.allowHalfOpen = false; // a link closes when its peer ends it: Node's default
-        internal(socket, firstBytes);
+      socket.off("data", onData);
+    };
+    const onData = (chunk: Buffer) => {
+      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+      const verdict = readOpening(received);
+      if (verdict.kind === "incomplete") return;
+      decided();
+      if (verdict.kind === "resp") {
+        serveClient(socket).receive(received);
+        return;
       }
-      else serveClient(socket).receive(firstBytes);
-    });
+      links.add(socket);
+      socket.once("close", () => links.delete(socket));
+      socket.allowHalfOpen = false; // a link closes when its peer ends it: Node's default
+      onLink(socket, verdict.nodeNonce, verdict.rest);
+    };
+    socket.on("data", onData);
+    socket.once("close", decided);
   }
 
   function serveClient(socket: Socket): ClientConnection {
@@ -112,9 +138,20 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     return connection;
   }
 
+  /** Closes the connections whose time is up (ClientConnection.expiredReason). */
+  function sweep(): void {
+    const nowMs = performance.now();
+    for (const connection of connections) {
+      const reason = connection.expiredReason(nowMs);
+      if (reason !== undefined) connection.drop(reason);
+    }
+  }
+
   await listen(listener, options.port, options.host ?? DEFAULTS.host);
   const sampler = setInterval(() => stats.sample(performance.now()), STATS_SAMPLE_INTERVAL_MS);
   sampler.unref();
+  const sweeper = setInterval(sweep, sweepIntervalMs(limits));
+  sweeper.unref();
   options.logger?.info({ address: listener.address() }, "RESP server listening");
 
   let closing: Promise<void> | undefined;
@@ -125,6 +162,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     close: () => {
       closing ??= (async () => {
         clearInterval(sampler);
+        clearInterval(sweeper);
         const stopped = new Promise<void>((resolve) => listener.close(() => resolve()));
         for (const socket of undecided) socket.destroy();
         await Promise.all([...connections].map((connection) => connection.closeGracefully(closeWaitMs)));
@@ -133,6 +171,12 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       return closing;
     },
   };
+}
+
+/** Often enough that a timeout is kept to within a quarter of itself, and at least once a second. */
+function sweepIntervalMs(limits: Limits): number {
+  const timeouts = [limits.unauthenticatedTimeoutMs, limits.halfSentRequestTimeoutMs, limits.idleTimeoutMs].filter((ms) => ms > 0);
+  return Math.max(10, Math.min(SWEEP_INTERVAL_MS_MAX, ...timeouts.map((ms) => Math.floor(ms / 4))));
 }
 
 function sha256(bytes: Buffer): Buffer {

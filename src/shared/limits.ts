@@ -32,6 +32,15 @@ export interface Limits {
   /** After the server ends a connection (QUIT, a protocol error), how long it waits for the
    * client to close its side before dropping the connection. */
   closeLingerMs: number;
+  /** A connection with nothing pending that sends nothing for this long is closed; 0: never. */
+  idleTimeoutMs: number;
+  /** When a password is set, a connection that has not authenticated this long after it opened is closed. */
+  unauthenticatedTimeoutMs: number;
+  /** A request whose first byte arrived this long ago and that is still not complete closes its connection. */
+  halfSentRequestTimeoutMs: number;
+  /** Bytes all client connections together may hold (requests being read or waiting, replies
+   * not yet sent); past it the largest holders are disconnected (Redis's maxmemory-clients). */
+  clientBuffersBytesMax: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -49,14 +58,22 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   unauthenticatedArrayLengthMax: 10,
   unauthenticatedBulkBytesMax: 16 * 1024,
   closeLingerMs: 1_000,
+  idleTimeoutMs: 300_000,
+  unauthenticatedTimeoutMs: 10_000,
+  halfSentRequestTimeoutMs: 30_000,
+  clientBuffersBytesMax: 512 * 1024 * 1024,
 });
+
+/** Limits that may be 0, meaning "no limit". */
+const ZERO_MEANS_NONE: ReadonlySet<keyof Limits> = new Set(["idleTimeoutMs"]);
 
 /** Limits with overrides applied; throws on a value that is not a positive integer. */
 export function makeLimits(overrides: Partial<Limits> = {}): Limits {
   const limits: Limits = { ...DEFAULT_LIMITS, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new RangeError(`limit ${name} must be a positive integer, got ${String(value)}`);
+    const least = ZERO_MEANS_NONE.has(name as keyof Limits) ? 0 : 1;
+    if (!Number.isSafeInteger(value) || value < least) {
+      throw new RangeError(`limit ${name} must be ${least === 0 ? "a non-negative" : "a positive"} integer, got ${String(value)}`);
     }
   }
   // A bulk string must be able to carry the largest key or value.

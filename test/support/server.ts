@@ -260,3 +260,30 @@ export class RawClient {
 export function bulk(text: string): string {
   return `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
 }
+
+/**
+ * Test servers on free ports and raw clients, all closed by closeAll() (call it in afterEach).
+ * `port` is the port the server got.
+ */
+export function testResources(): {
+  server(options?: Parameters<typeof startTestServer>[1]): Promise<TestServer>;
+  client(port: number, options?: { allowHalfOpen?: boolean }): Promise<RawClient>;
+  closeAll(): Promise<void>;
+} {
+  const cleanups: Array<() => unknown> = [];
+  return {
+    async server(options = {}) {
+      const started = await startTestServer(0, options);
+      cleanups.push(() => started.server.close());
+      return { ...started, port: started.server.address().port };
+    },
+    async client(port, options = {}) {
+      const opened = await RawClient.open(port, options);
+      cleanups.push(() => opened.close());
+      return opened;
+    },
+    async closeAll() {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    },
+  };
+}
