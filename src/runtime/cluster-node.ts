@@ -37,7 +37,7 @@ export interface ClusterNodeSettings {
 }
 
 export async function startClusterNode(settings: ClusterNodeSettings): Promise<RunningNode> {
-  const lock = acquireDirLock(settings.dataDir);
+  const lock = await acquireDirLock(settings.dataDir);
   const store = await KVStore.open(settings.dataDir, { kind: "node" }).catch((error: unknown) => {
     lock.release();
     throw error;

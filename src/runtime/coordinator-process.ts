@@ -43,7 +43,7 @@ export interface CoordinatorSettings {
 
 export async function startCoordinator(settings: CoordinatorSettings): Promise<RunningNode> {
   const { logger } = settings;
-  const lock = acquireDirLock(settings.dataDir);
+  const lock = await acquireDirLock(settings.dataDir);
   const store = await KVStore.open(settings.dataDir, { kind: "coordinator" }).catch((error: unknown) => {
     lock.release();
     throw error;

@@ -8,6 +8,7 @@ import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { logTail } from "./log-tail.js";
 import type { ParentSignal } from "./parent-signal.js";
+import { PRIVATE_FILE_MODE } from "../storage/data-dir.js";
 
 const BIN = new URL("../../../bin/ringkv.js", import.meta.url).pathname;
 /** Lines of a failed child's log shown on the terminal. */
@@ -50,7 +51,7 @@ export class LaunchedChild {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     this.process = child;
-    const log = createWriteStream(this.logFile, { flags: "a" });
+    const log = createWriteStream(this.logFile, { flags: "a", mode: PRIVATE_FILE_MODE });
     // Two sources into one log: neither may end it, or the other's last lines (often the reason
     // a process died) would be lost.
     child.stdout!.pipe(log, { end: false });

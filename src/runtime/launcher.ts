@@ -11,6 +11,7 @@ import { DEFAULTS } from "../shared/defaults.js";
 import { waitUntilServing } from "./cluster-probe.js";
 import { LaunchedChild } from "./launched-child.js";
 import { chooseNodePorts, rememberNodePorts } from "./node-ports.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../storage/data-dir.js";
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
@@ -63,7 +64,7 @@ export function launchCluster(settings: LaunchSettings): ClusterLaunch {
 async function startProcesses(
   settings: LaunchSettings, root: string, add: (child: LaunchedChild) => LaunchedChild, stopping: () => boolean,
 ): Promise<LaunchedCluster> {
-  mkdirSync(root, { recursive: true });
+  mkdirSync(root, { recursive: true, mode: PRIVATE_DIR_MODE });
   const env = { ...process.env, RINGKV_SECRET: clusterSecret(root), RINGKV_LOG_LEVEL: settings.logLevel };
   const coordinator = add(new LaunchedChild({
     name: "coordinator", role: "coordinator", root, env, readyEvent: "ready",
@@ -90,6 +91,6 @@ function clusterSecret(root: string): string {
   const path = join(root, "cluster.secret");
   if (existsSync(path)) return readFileSync(path, "utf8").trim();
   const secret = randomBytes(32).toString("hex");
-  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  writeFileSync(path, `${secret}\n`, { mode: PRIVATE_FILE_MODE });
   return secret;
 }

@@ -29,7 +29,7 @@ export interface RunningNode {
 
 export async function startStandaloneNode(settings: StandaloneNodeSettings): Promise<RunningNode> {
   const { logger } = settings;
-  const lock = acquireDirLock(settings.dataDir);
+  const lock = await acquireDirLock(settings.dataDir);
   let store: KVStore | undefined;
   let server: RespServer | undefined;
   try {

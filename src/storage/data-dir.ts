@@ -13,11 +13,16 @@ export const DATA_DIR_FILES = Object.freeze({
   marker: "RINGKV",
   markerTemp: "RINGKV.tmp",
   pid: "ringkv.pid",
+  lockSocket: "ringkv.lock",
   store: "store.mdb",
   storeLock: "store.mdb-lock",
 });
 
 export const DATA_DIR_FORMAT_VERSION = 1;
+
+/** A data directory and the files in it are the owner's alone: they hold every key and value. */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
 
 const MARKER_FORMAT = "ringkv-data-dir";
 /** A marker is one short JSON line; anything bigger is not ours. */
@@ -36,8 +41,8 @@ export type DataDirState =
   | { state: "ours"; marker: DataDirMarker }
   | { state: "foreign"; names: string[] };
 
-/** What DIR holds, without changing anything. A lone pid file counts as empty: the process
- * runner locks the directory (acquireDirLock) before the store first opens it. */
+/** What DIR holds, without changing anything. A lone pid file (and lock socket) counts as empty:
+ * the process runner locks the directory (acquireDirLock) before the store first opens it. */
 export function inspectDataDir(dir: string): DataDirState {
   let names: string[];
   try {
@@ -50,7 +55,7 @@ export function inspectDataDir(dir: string): DataDirState {
     throw new RingkvError("ERR", `cannot read data directory ${dir}: ${messageOf(error)}`, { cause: error });
   }
   if (names.includes(DATA_DIR_FILES.marker)) return { state: "ours", marker: readMarker(dir) };
-  const others = names.filter((name) => name !== DATA_DIR_FILES.pid).sort();
+  const others = names.filter((name) => name !== DATA_DIR_FILES.pid && name !== DATA_DIR_FILES.lockSocket).sort();
   return others.length === 0 ? { state: "empty" } : { state: "foreign", names: others };
 }
 
@@ -95,7 +100,7 @@ export function foreignDirError(dir: string, names: string[]): RingkvError {
 export function writeMarker(dir: string, kind: ProcessKind): void {
   const marker: DataDirMarker & { format: string } = { format: MARKER_FORMAT, version: DATA_DIR_FORMAT_VERSION, kind };
   const tempPath = join(dir, DATA_DIR_FILES.markerTemp);
-  const fd = openSync(tempPath, "w");
+  const fd = openSync(tempPath, "w", PRIVATE_FILE_MODE);
   try {
     writeSync(fd, `${JSON.stringify(marker)}\n`);
     fsyncSync(fd);

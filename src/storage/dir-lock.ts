@@ -1,47 +1,78 @@
-// One process per data directory: DIR/ringkv.pid names the process that owns DIR. Two
-// processes writing one LMDB file would not corrupt it (LMDB locks), but each believes it
-// owns the data (node identity, 2PC records), so a second one must refuse to start.
+// One process per data directory. Two processes writing one LMDB file would not corrupt it (LMDB
+// locks), but each believes it owns the data (node identity, 2PC records), so a second one must
+// refuse to start.
 //
-// Node has no flock(), so the lock is the pid file itself: created with O_EXCL, judged stale
-// when the process it names is gone, and taken over by renaming it aside first, so that of
-// two processes taking over the same stale file, only one can win.
+// The lock is a listening Unix-domain socket, which the kernel closes the moment its process
+// dies, kill -9 included, and before the process is reaped: no stale lock survives, and no pid,
+// dead, zombie or reused by another program, is ever judged. On Linux it is a socket in the
+// abstract namespace named after the directory's device and inode (so every path to the same
+// directory finds it, and no file is left behind); elsewhere it is DIR/ringkv.lock, whose stale
+// copy refuses connections and is replaced. DIR/ringkv.pid names the holder for people; nothing
+// trusts it.
+//
+// Limits: the abstract namespace belongs to a network namespace, so processes in two containers
+// with separate network namespaces sharing one data directory do not see each other's lock (as a
+// pid never was, across pid namespaces); nor does a directory shared over a network filesystem.
 
-import { linkSync, mkdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { RingkvError } from "../shared/errors.js";
-import { DATA_DIR_FILES, errnoOf, foreignDirError, inspectDataDir } from "./data-dir.js";
+import { DATA_DIR_FILES, errnoOf, foreignDirError, inspectDataDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./data-dir.js";
 
 export interface DirLock {
   readonly dir: string;
   readonly pidFile: string;
-  /** Gives the lock up; the pid file is removed when the last holder in this process releases. */
+  /** Gives the lock up; it is released when the last holder in this process releases. */
   release(): void;
 }
 
-/** Takeovers of a stale pid file tried before giving up (each loses only to a live owner). */
-const TAKEOVER_ATTEMPTS_MAX = 3;
+export type LockKind = "abstract" | "file";
+
+/** The kind this platform uses: the abstract namespace exists on Linux only. */
+export const PLATFORM_LOCK_KIND: LockKind = process.platform === "linux" ? "abstract" : "file";
 
 /** Directories this process holds, with how many holders (the runner and the store) share each. */
-const heldDirs = new Map<string, { holders: number }>();
+const heldDirs = new Map<string, Held>();
+
+interface Held {
+  holders: number;
+  /** Resolves once the lock is ours (a first holder's listen), rejects if it is not. */
+  locked: Promise<Server>;
+  /** The lock, once ours: release() closes it at once, so that a new acquire may follow. */
+  server?: Server;
+}
 
 /**
- * Locks DIR for this process, creating DIR if it is missing. Refuses a directory that is not a
- * ringkv one (changing nothing in it) and one whose pid file names another live process.
- * A pid file naming a dead process, or this pid left by an earlier process, is replaced.
+ * Locks DIR for this process, creating DIR (mode 0700) if it is missing. Refuses a directory
+ * that is not a ringkv one (changing nothing in it) and one another live process holds.
  * Locking a directory this process already holds just adds a holder.
  */
-export function acquireDirLock(dir: string): DirLock {
+export async function acquireDirLock(dir: string, kind: LockKind = PLATFORM_LOCK_KIND): Promise<DirLock> {
   const found = inspectDataDir(dir);
   if (found.state === "foreign") throw foreignDirError(dir, found.names);
-  if (found.state === "missing") mkdirSync(dir, { recursive: true });
+  if (found.state === "missing") mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const realDir = realpathSync(dir);
   const pidFile = join(realDir, DATA_DIR_FILES.pid);
-  const held = heldDirs.get(realDir);
+  let held = heldDirs.get(realDir);
   if (held) {
     held.holders++;
   } else {
-    createPidFile(dir, pidFile);
-    heldDirs.set(realDir, { holders: 1 });
+    const entry: Held = { holders: 1, locked: listenOn(lockAddress(realDir, kind), kind === "file") };
+    entry.locked.then((server) => (entry.server = server), () => undefined);
+    heldDirs.set(realDir, entry);
+    held = entry;
+  }
+  try {
+    await held.locked;
+  } catch (error) {
+    releaseHolder(realDir, pidFile);
+    if (errnoOf(error) === "EADDRINUSE") throw inUseError(dir, pidFile);
+    throw new RingkvError("ERR", `cannot lock ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  if (held.holders === 1) {
+    chmodSync(realDir, PRIVATE_DIR_MODE); // the data is the owner's alone, whoever made the directory
+    writeFileSync(pidFile, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
   }
   let released = false;
   return {
@@ -55,49 +86,53 @@ export function acquireDirLock(dir: string): DirLock {
   };
 }
 
-function createPidFile(dir: string, pidFile: string): void {
-  for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS_MAX; attempt++) {
-    try {
-      writeFileSync(pidFile, `${process.pid}\n`, { flag: "wx" });
-      return;
-    } catch (error) {
-      if (errnoOf(error) !== "EEXIST") throw error;
-    }
-    const holderText = readIfExists(pidFile);
-    if (holderText === undefined) continue; // its owner just released it
-    const holder = parsePid(holderText);
-    if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
-      throw new RingkvError(
-        "ERR",
-        `${dir} is in use by process ${holder} (see ${pidFile}); stop that process first, or remove the file if it is not ringkv`,
-      );
-    }
-    removeIfUnchanged(pidFile, holderText);
-  }
-  throw new RingkvError(
-    "ERR",
-    `could not lock ${dir}: ${pidFile} kept changing over ${TAKEOVER_ATTEMPTS_MAX} attempts; is another ringkv starting on it?`,
-  );
+/** Where the lock of a directory listens. */
+export function lockAddress(realDir: string, kind: LockKind): string {
+  if (kind === "file") return join(realDir, DATA_DIR_FILES.lockSocket);
+  const { dev, ino } = statSync(realDir);
+  return `\0ringkv-data-dir-lock:${dev}:${ino}`;
 }
 
-/** Removes a stale pid file, unless another process replaced it since we read it. */
-function removeIfUnchanged(pidFile: string, staleText: string): void {
-  const aside = `${pidFile}.stale-${process.pid}`;
+/**
+ * Listens on `address`; connections are closed at once (the socket is only a lock). A socket file
+ * left by a dead holder refuses connections: it is removed and listened on again, once.
+ */
+async function listenOn(address: string, replaceStale: boolean): Promise<Server> {
   try {
-    renameSync(pidFile, aside);
+    return await listen(address);
   } catch (error) {
-    if (errnoOf(error) === "ENOENT") return;
-    throw error;
+    if (!replaceStale || errnoOf(error) !== "EADDRINUSE" || (await holderAnswers(address))) throw error;
+    unlinkSync(address);
+    return listen(address);
   }
-  if (readIfExists(aside) !== staleText) {
-    // We moved a fresh lock of a process that won the takeover: put it back.
-    try {
-      linkSync(aside, pidFile);
-    } catch (error) {
-      if (errnoOf(error) !== "EEXIST") throw error;
-    }
-  }
-  unlinkSync(aside);
+}
+
+function listen(address: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.destroy());
+    server.once("error", reject);
+    server.listen(address, () => {
+      server.off("error", reject);
+      server.unref(); // the lock must not keep the process alive
+      resolve(server);
+    });
+  });
+}
+
+function holderAnswers(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(address, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", (error) => resolve(errnoOf(error) !== "ECONNREFUSED" && errnoOf(error) !== "ENOENT"));
+  });
+}
+
+function inUseError(dir: string, pidFile: string): RingkvError {
+  const pid = readPid(pidFile);
+  const named = pid === undefined ? "" : ` (process ${pid}, says ${pidFile})`;
+  return new RingkvError("ERR", `${dir} is in use by another running ringkv process${named}; stop that process first`);
 }
 
 function releaseHolder(realDir: string, pidFile: string): void {
@@ -106,30 +141,17 @@ function releaseHolder(realDir: string, pidFile: string): void {
   held.holders--;
   if (held.holders > 0) return;
   heldDirs.delete(realDir);
-  if (parsePid(readIfExists(pidFile) ?? "") === process.pid) unlinkSync(pidFile);
+  if (held.server === undefined) return; // never ours
+  if (readPid(pidFile) === process.pid) unlinkSync(pidFile);
+  held.server.close();
 }
 
-function readIfExists(path: string): string | undefined {
+function readPid(pidFile: string): number | undefined {
+  let text: string;
   try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    if (errnoOf(error) === "ENOENT") return undefined;
-    throw error;
+    text = readFileSync(pidFile, "utf8").trim();
+  } catch {
+    return undefined;
   }
-}
-
-function parsePid(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!/^[1-9][0-9]{0,9}$/.test(trimmed)) return undefined;
-  return Number(trimmed);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else — it is alive.
-    return errnoOf(error) === "EPERM";
-  }
+  return /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : undefined;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -264,6 +264,18 @@ describe("KVStore files", () => {
       assert.ok(store.stats().fileBytes > 0);
       await store.close();
       assert.ok(!existsSync(join(dir, DATA_DIR_FILES.pid)));
+    }));
+
+  it("keeps the directory 0700 and every file 0600, also on a directory and files an older version left open", () =>
+    withTempDir(async (dir) => {
+      await withStore(dir, async (store) => store.write([{ db: "data", key: bytes("k"), value: bytes("v") }]));
+      chmodSync(dir, 0o755);
+      for (const name of readdirSync(dir)) chmodSync(join(dir, name), 0o644);
+      await withStore(dir, async () => {
+        assert.equal(statSync(dir).mode & 0o777, 0o700);
+        for (const name of readdirSync(dir)) assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600, name);
+        assert.deepEqual(readdirSync(dir).sort(), [DATA_DIR_FILES.marker, DATA_DIR_FILES.pid, DATA_DIR_FILES.store, DATA_DIR_FILES.storeLock].sort());
+      });
     }));
 
   it("grows the memory map past its initial size", () =>

@@ -15,11 +15,11 @@
 // stats() counts both. lmdb-js does not bound that queue for batches, so write() does.
 
 import { open, type Database, type RootDatabase } from "lmdb";
-import { statSync } from "node:fs";
+import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { RingkvError } from "../shared/errors.js";
 import { DEFAULT_LIMITS } from "../shared/limits.js";
-import { checkDataDir, DATA_DIR_FILES, messageOf, writeMarker, type ProcessKind } from "./data-dir.js";
+import { checkDataDir, DATA_DIR_FILES, messageOf, PRIVATE_FILE_MODE, writeMarker, type ProcessKind } from "./data-dir.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { checkLmdbFile } from "./lmdb-file-check.js";
 
@@ -117,17 +117,20 @@ export class KVStore {
       batchesInFlightMax: options.batchesInFlightMax ?? DEFAULT_BATCHES_IN_FLIGHT_MAX,
     };
     const dirState = checkDataDir(dir, options.kind);
-    const lock = acquireDirLock(dir);
+    const lock = await acquireDirLock(dir);
     try {
       if (openDirs.has(lock.dir)) throw new Error(`${dir} is already open in this process`);
       const path = join(lock.dir, DATA_DIR_FILES.store);
       if (dirState === "existing") checkLmdbFile(path);
       const { root, dbs, keyBytesMax } = openLmdb(path, options.mapSizeBytes ?? DEFAULT_MAP_SIZE_BYTES);
+      // LMDB creates its files with the process's umask; they hold every key and value.
+      for (const name of [DATA_DIR_FILES.store, DATA_DIR_FILES.storeLock]) chmodSync(join(lock.dir, name), PRIVATE_FILE_MODE);
       try {
         if (keyBytesMax < limits.keyBytesMax) {
           throw new RingkvError("ERR", `keyBytesMax is ${limits.keyBytesMax}, but this LMDB takes keys of at most ${keyBytesMax} bytes`);
         }
         if (dirState === "new") writeMarker(lock.dir, options.kind); // last: a marker vouches for a created store
+        else chmodSync(join(lock.dir, DATA_DIR_FILES.marker), PRIVATE_FILE_MODE); // made by an older version, perhaps
       } catch (error) {
         await root.close();
         throw error;

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { connectClient, nodesView, pidAlive, waitUntil } from "../support/cluster.js";
@@ -29,7 +29,13 @@ test("ringkv start --port 0 runs a cluster, prints its table, serves clients, an
       assert.ok(row.port > 0);
       assert.equal(row.data, join(dir.path, row.name));
       assert.ok(existsSync(join(dir.path, `${row.name}.log`)), `${row.name} logs to its file`);
+      assert.equal(statSync(join(dir.path, `${row.name}.log`)).mode & 0o777, 0o600, `${row.name}'s log is private`);
+      assert.equal(statSync(row.data).mode & 0o777, 0o700, `${row.name}'s data directory is private`);
+      for (const name of readdirSync(row.data)) {
+        assert.equal(statSync(join(row.data, name)).mode & 0o777, 0o600, `${row.name}/${name} is private`);
+      }
     }
+    assert.equal(statSync(dir.path).mode & 0o777, 0o700, "the cluster's data directory is private");
     assert.equal(statSync(join(dir.path, "cluster.secret")).mode & 0o777, 0o600, "the secret file is private");
     const port = launcher.port;
     assert.ok(output.some((line) => line.includes(`redis-cli -p ${port}`)), "the launcher says how to connect");
