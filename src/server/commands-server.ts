@@ -5,7 +5,7 @@ import { RingkvError } from "../shared/errors.js";
 import type { Bytes, ReplyValue } from "./backend.js";
 import type { CommandContext, CommandDefinition, CommandSpec } from "./context.js";
 import { commandDocs, commandInfoEntry, helpReply } from "./command-docs.js";
-import { globMatch } from "./glob.js";
+import { globMatch } from "../core/glob.js";
 import { runInfo } from "./info.js";
 import { syntaxError } from "./reply-errors.js";
 import type { Reply } from "./reply.js";

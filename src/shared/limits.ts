@@ -81,6 +81,26 @@ export function makeLimits(overrides: Partial<Limits> = {}): Limits {
   return limits;
 }
 
+/** Bounds of what one command may answer, where Redis would build a reply of any size. */
+export const REPLY_LIMITS = Object.freeze({
+  /** Most elements in one reply: HRANDFIELD with a negative count, KEYS, the keys SCAN looks at per call. */
+  elementsMax: 1_000_000,
+  /** SCAN cursors remembered at once (each holds one key); the oldest is forgotten first. */
+  scanCursorsMax: 10_000,
+  /** Keys WATCHed by one connection. */
+  watchedKeysMax: 10_000,
+  /** Commands queued by one MULTI. */
+  transactionCommandsMax: 10_000,
+});
+
+/** Bounds of the background deletion of expired keys (a standalone node's sweep over its keys). */
+export const EXPIRY_LIMITS = Object.freeze({
+  /** Pause between two steps of the sweep. */
+  sweepIntervalMs: 100,
+  /** Keys one step looks at; the expired ones among them are deleted in one write. */
+  sweepKeysPerStep: 1_000,
+});
+
 /** Bounds of the client library (and so of `ringkv cli` and `ringkv bench`). Each one is also
  * an option of the client; these are the defaults. The CLI's history and the load generator's
  * own caps live with them (src/cli/repl/history.ts, src/bench/bench-limits.ts). */

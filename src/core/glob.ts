@@ -1,4 +1,4 @@
-// Redis-style glob patterns (CONFIG GET, INFO-like filters): `*` any run of characters,
+// Redis-style glob patterns (CONFIG GET, KEYS, SCAN and HSCAN MATCH): `*` any run of characters,
 // `?` one character, `[abc]` / `[a-z]` / `[^x]` a character class, `\x` a literal x.
 // Matching is linear-ish: one remembered `*` to backtrack to (the classic two-pointer
 // method), so a hostile pattern cannot make it exponential.

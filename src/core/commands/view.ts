@@ -1,0 +1,104 @@
+// The keys one command (or one EXEC) works on, as the command sees them while it runs: what each
+// key held when the command started (an expired entry already counts as absent), then what the
+// command's steps wrote. At the end, the writes to make durable, aligned with the plan's keys.
+import { keyString } from "../cluster/key-string.js";
+import { encodeEntry, isExpired, type Entry } from "./entry.js";
+import { errorReply, type ErrorReply } from "./reply.js";
+import type { Key } from "./types.js";
+
+interface Slot {
+  /** What the store held when the command started (possibly expired). */
+  readonly stored: Entry | null;
+  /** What the key holds now, for this command; null: absent. */
+  entry: Entry | null;
+  changed: boolean;
+}
+
+/** A moment of the view to go back to when a command fails half way. */
+export type ViewMark = ReadonlyArray<readonly [Entry | null, boolean]>;
+
+export class KeyView {
+  private readonly slots: Slot[] = [];
+  private readonly byKey = new Map<string, Slot>();
+
+  constructor(
+    keys: readonly Key[],
+    current: ReadonlyArray<Entry | null>,
+    private readonly nowMs: number,
+    private readonly valueBytesMax: number,
+  ) {
+    if (keys.length !== current.length) throw new Error(`a command over ${keys.length} keys got ${current.length} entries`);
+    keys.forEach((key, index) => {
+      const stored = current[index] ?? null;
+      const slot: Slot = { stored, entry: stored !== null && isExpired(stored, nowMs) ? null : stored, changed: false };
+      this.slots.push(slot);
+      this.byKey.set(keyString(key), slot);
+    });
+  }
+
+  /** What the key holds (null: absent or expired). */
+  get(key: Key): Entry | null {
+    return this.slot(key).entry;
+  }
+
+  /** True when the store held an entry for the key whose deadline had passed. */
+  heldExpired(key: Key): boolean {
+    const slot = this.slot(key);
+    return slot.stored !== null && isExpired(slot.stored, this.nowMs);
+  }
+
+  /**
+   * Sets what the key holds (null deletes it; an entry whose deadline has passed deletes it
+   * too). Refuses, changing nothing, an entry larger than the value limit.
+   */
+  put(key: Key, entry: Entry | null): ErrorReply | undefined {
+    const slot = this.slot(key);
+    if (entry !== null) {
+      const refused = this.refuseValueBytes(BigInt(entryBytes(entry)), entry.kind === "string" ? "value" : "hash");
+      if (refused) return refused;
+    }
+    slot.entry = entry !== null && isExpired(entry, this.nowMs) ? null : entry;
+    slot.changed = true;
+    return undefined;
+  }
+
+  /** The error for a value of `bytes` bytes when that is over the limit. */
+  refuseValueBytes(bytes: bigint, what: "value" | "hash" = "value"): ErrorReply | undefined {
+    if (bytes <= BigInt(this.valueBytesMax)) return undefined;
+    return errorReply("ERR", `${what} is ${bytes} bytes, the limit is ${this.valueBytesMax} bytes`);
+  }
+
+  mark(): ViewMark {
+    return this.slots.map((slot) => [slot.entry, slot.changed] as const);
+  }
+
+  restore(mark: ViewMark): void {
+    mark.forEach(([entry, changed], index) => {
+      const slot = this.slots[index] as Slot;
+      slot.entry = entry;
+      slot.changed = changed;
+    });
+  }
+
+  /**
+   * Per planned key: the entry to store, null to delete, undefined for no change. A write
+   * command also deletes every key it touched whose entry had expired.
+   */
+  writes(write: boolean): Array<Entry | null | undefined> {
+    return this.slots.map((slot) => {
+      if (slot.changed) return slot.entry === null && slot.stored === null ? undefined : slot.entry;
+      return write && slot.stored !== null && slot.entry === null ? null : undefined;
+    });
+  }
+
+  private slot(key: Key): Slot {
+    const slot = this.byKey.get(keyString(key));
+    if (slot === undefined) throw new Error("a command touched a key it did not plan");
+    return slot;
+  }
+}
+
+/** The size an entry's value counts against the value limit: a string's bytes, a hash's encoding. */
+function entryBytes(entry: Entry): number {
+  return entry.kind === "string" ? entry.value.length : encodeEntry({ kind: "hash", fields: entry.fields }).length - 1;
+}
