@@ -33,6 +33,7 @@ export function registerNodeCommand(program: Command): void {
     .option("--cache-sets <n>", "cache sets (default: as many as fill --cache-bytes)")
     .option("--cache-ways <n>", `entries per cache set (default ${DEFAULTS.cacheWays})`)
     .option("--cache-bytes <n>", `cache size in bytes (default ${DEFAULTS.cacheBytes / 2 ** 20} MiB)`)
+    .option("--disable-commands <names>", "commands to refuse as unknown, comma-separated, e.g. flushall,flushdb (standalone; env RINGKV_DISABLE_COMMANDS)")
     .addHelpText("after", `
 Examples:
   ringkv node --data ./n1                      # a single-node server on 127.0.0.1:${DEFAULTS.nodePort}
@@ -56,7 +57,8 @@ Examples:
       const join = optionalString(options, "join");
       let node: RunningNode;
       if (join === undefined) {
-        node = await startStandaloneNode({ ...common, password: optionalString(options, "password") });
+        const disabledCommands = (optionalString(options, "disableCommands") ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
+        node = await startStandaloneNode({ ...common, password: optionalString(options, "password"), disabledCommands });
       } else {
         const secret = optionalString(options, "secret");
         if (secret === undefined) throw new SettingsError("joining a cluster needs its secret: --secret or RINGKV_SECRET");

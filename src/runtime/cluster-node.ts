@@ -133,12 +133,7 @@ function clusterMemberBackend(engine: StorageEngine, coordinator: string): Backe
     throw new RingkvError("READONLY", `this storage node belongs to the cluster at ${coordinator}; send reads and writes to the coordinator there`);
   };
   return {
-    get: async () => refuse(),
-    mget: async () => refuse(),
-    set: async () => refuse(),
-    mset: async () => refuse(),
-    del: async () => refuse(),
-    exists: async () => refuse(),
+    command: async () => refuse(),
     dbsize: async () => engine.count(),
     info: () => ({ cluster: { cluster_enabled: 1, role: "storage-node", coordinator } }),
   };

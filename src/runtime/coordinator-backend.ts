@@ -9,7 +9,23 @@
 
 import type { ClientError, ClientOp, ClientResult, CoordinatorEffect, CoordinatorEvent } from "../core/cluster/types.js";
 import { RingkvError } from "../shared/errors.js";
-import type { Backend, ExtraCommand, InfoSections, MaybePromise, SetOptions, SetResult } from "../server/backend.js";
+import { bulk, bulkOrNil, integer, NIL, OK_REPLY, errorReply, type CommandReply } from "../core/commands/reply.js";
+import type { Command } from "../core/commands/index.js";
+import type { Backend, ExtraCommand, InfoSections, MaybePromise } from "../server/backend.js";
+
+interface SetOptions {
+  /** NX: write only if the key is absent; XX: only if present. */
+  condition?: "NX" | "XX";
+  /** GET: also return the value the key had before (null if none). */
+  returnPrevious?: boolean;
+}
+
+interface SetResult {
+  /** False when NX/XX prevented the write. */
+  written: boolean;
+  /** The previous value, when returnPrevious was asked for. */
+  previous?: Buffer | null;
+}
 
 interface Pending {
   resolve(result: ClientResult): void;
@@ -42,6 +58,48 @@ export class CoordinatorBackend implements Backend {
     this.pending.delete(requestId);
     if ("result" in outcome) pending.resolve(outcome.result);
     else pending.reject(toRingkvError(outcome.error));
+  }
+
+  /**
+   * The commands the coordinator machine runs today (GET, MGET, EXISTS, SET with NX/XX/GET,
+   * SETNX, GETSET, MSET, DEL, and an EXEC of at most one of them); the rest of
+   * src/core/commands answers a clear error until the machine runs executeCommand itself.
+   */
+  command(command: Command): MaybePromise<CommandReply> {
+    switch (command.kind) {
+      case "get": return then(this.get(asBuffer(command.key)), bulkOrNil);
+      case "mget": return then(this.mget(command.keys.map(asBuffer)), (values) => ({ kind: "array", items: values.map(bulkOrNil) }));
+      case "exists": return then(this.exists(command.keys.map(asBuffer)), integer);
+      case "del": return then(this.del(command.keys.map(asBuffer)), integer);
+      case "mset":
+        if (command.onlyIfNoneExist) break;
+        return then(this.mset(command.pairs.map(([key, value]) => [asBuffer(key), asBuffer(value)])), () => OK_REPLY);
+      case "set": return this.plainSet(command) ?? unsupported(command.name);
+      case "exec": return this.exec(command);
+      default: break;
+    }
+    return unsupported(commandName(command));
+  }
+
+  private plainSet(command: Extract<Command, { kind: "set" }>): MaybePromise<CommandReply> | undefined {
+    if (command.expiry !== undefined || command.keepTtl) return undefined;
+    const options: SetOptions = { condition: command.condition, returnPrevious: command.get };
+    return then(this.set(asBuffer(command.key), asBuffer(command.value), options), (result): CommandReply => {
+      if (command.get) return result.previous ? bulk(result.previous) : NIL;
+      if (command.replyAs === "integer") return integer(result.written ? 1 : 0);
+      return result.written ? OK_REPLY : NIL;
+    });
+  }
+
+  /** EXEC of more than one data command would need them in one transaction: not yet. */
+  private exec(command: Extract<Command, { kind: "exec" }>): MaybePromise<CommandReply> {
+    const queued = command.commands;
+    if (queued.length > 1) {
+      return errorReply("ERR", "EXEC of more than one data command is not supported by the cluster coordinator yet");
+    }
+    const only = queued[0];
+    if (only === undefined || only.kind === "error") return { kind: "array", items: only ? [only] : [] };
+    return then(this.command(only), (reply) => ({ kind: "array", items: [reply] }));
   }
 
   get(key: Buffer): MaybePromise<Buffer | null> {
@@ -128,6 +186,19 @@ function outcomeIn(effects: readonly CoordinatorEffect[], requestId: number): Ou
     if (effect.kind === "fail" && effect.requestId === requestId) return { error: effect.error };
   }
   return undefined;
+}
+
+function unsupported(name: string): CommandReply {
+  return errorReply("ERR", `'${name}' is not supported by the cluster coordinator yet`);
+}
+
+/** The command's name for a message (the kind, or the name it was given by). */
+function commandName(command: Command): string {
+  return "name" in command ? command.name : command.kind.toLowerCase();
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function toRingkvError(error: ClientError): RingkvError {

@@ -6,6 +6,9 @@ import { acquireDirLock } from "../storage/dir-lock.js";
 import { startRespServer, type RespServer } from "../server/server.js";
 import type { Limits } from "../shared/limits.js";
 import type { Logger } from "./logger.js";
+import { ENTRY_OVERHEAD_BYTES_MAX } from "../core/commands/index.js";
+import { ensureEntryFormat } from "./entry-format.js";
+import { startExpirySweeper } from "./expiry-sweeper.js";
 import { StandaloneBackend } from "./standalone-backend.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
@@ -15,6 +18,8 @@ export interface StandaloneNodeSettings {
   port: number;
   dataDir: string;
   password?: string;
+  /** Commands answered as unknown (an operator's way to forbid FLUSHALL, as Redis's rename-command). */
+  disabledCommands?: string[];
   limits: Limits;
   cache: CacheOptions;
   logger: Logger;
@@ -32,15 +37,21 @@ export async function startStandaloneNode(settings: StandaloneNodeSettings): Pro
   const lock = await acquireDirLock(settings.dataDir);
   let store: KVStore | undefined;
   let server: RespServer | undefined;
+  let backend: StandaloneBackend | undefined;
   try {
-    store = await KVStore.open(settings.dataDir, { kind: "node" });
+    // A stored value is an entry: the value behind a tag and maybe a deadline.
+    const valueBytesMax = settings.limits.valueBytesMax;
+    store = await KVStore.open(settings.dataDir, { kind: "node", valueBytesMax: valueBytesMax + ENTRY_OVERHEAD_BYTES_MAX });
+    await ensureEntryFormat(store, logger);
     const engine = new StorageEngine(store, settings.cache);
+    backend = new StandaloneBackend(engine, { valueBytesMax });
     server = await startRespServer({
       host: settings.host,
       port: settings.port,
-      backend: new StandaloneBackend(engine),
+      backend,
       limits: settings.limits,
       password: settings.password,
+      disabledCommands: settings.disabledCommands,
       logger,
       serverInfo: { mode: "standalone", version: VERSION, dataDir: settings.dataDir },
     });
@@ -53,11 +64,13 @@ export async function startStandaloneNode(settings: StandaloneNodeSettings): Pro
   logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: store.count("data") }, "storage node ready");
   const openStore = store;
   const openServer = server;
+  const sweeper = startExpirySweeper(store, backend, logger);
   return {
     host: address.address,
     port: address.port,
     async close() {
       await openServer.close();
+      await sweeper.stop();
       await openStore.close();
       lock.release();
       logger.info("storage node stopped");

@@ -8,38 +8,57 @@
 // return the value directly: the front end then encodes the reply in the same pass as the
 // request, without allocating a promise or a pending-request record per command.
 
+import type { Command, CommandReply } from "../core/commands/index.js";
+import type { ScanOptions } from "../core/commands/scan-options.js";
+
 export type Bytes = Buffer;
 
 /** A value, or a promise of it: backends answer synchronously when they can. */
 export type MaybePromise<T> = T | Promise<T>;
 
-export interface SetOptions {
-  /** NX: write only if the key is absent; XX: only if present. */
-  condition?: "NX" | "XX";
-  /** GET: also return the value the key had before (null if none). */
-  returnPrevious?: boolean;
+/**
+ * WATCH's mark on a key: set dirty when a command changes the key after WATCH (an expiry that
+ * had already happened by then is no change), or when the deadline the key had then passes.
+ */
+export interface WatchHandle {
+  readonly key: Bytes;
+  dirty: boolean;
+  /** The key's deadline at WATCH time, if it had one and had not passed. */
+  readonly expiresAtMs: number | undefined;
 }
 
-export interface SetResult {
-  /** False when NX/XX prevented the write. */
-  written: boolean;
-  /** The previous value, when returnPrevious was asked for. */
-  previous?: Bytes | null;
+export interface CommandOptions {
+  /** EXEC: answer a nil array and change nothing when one of these is dirty. */
+  watched?: readonly WatchHandle[];
+}
+
+/** SCAN's answer: the next cursor (0: done) and the keys of this page. */
+export interface ScanPage {
+  cursor: bigint;
+  keys: Bytes[];
 }
 
 /** INFO sections the backend contributes: section name -> field -> value. */
 export type InfoSections = Record<string, Record<string, string | number>>;
 
 export interface Backend {
-  get(key: Bytes): MaybePromise<Bytes | null>;
-  mget(keys: Bytes[]): MaybePromise<Array<Bytes | null>>;
-  set(key: Bytes, value: Bytes, options: SetOptions): MaybePromise<SetResult>;
-  /** Writes all pairs atomically (a later pair for the same key wins). */
-  mset(pairs: Array<[Bytes, Bytes]>): MaybePromise<void>;
-  /** Deletes atomically; resolves with how many of the keys existed. */
-  del(keys: Bytes[]): MaybePromise<number>;
-  /** How many of the keys exist (a key named twice counts twice, as in Redis). */
-  exists(keys: Bytes[]): MaybePromise<number>;
+  /**
+   * Runs one command of src/core/commands (EXEC included) atomically: the reply comes once its
+   * writes are durable. A backend that cannot run a kind of command answers an error reply.
+   */
+  command(command: Command, options?: CommandOptions): MaybePromise<CommandReply>;
+  /** WATCH: marks that turn dirty when the keys change (absent: WATCH is not supported). */
+  watch?(keys: Bytes[]): WatchHandle[];
+  /** Drops marks made by watch() (UNWATCH, EXEC, DISCARD, a closed connection). */
+  unwatch?(handles: readonly WatchHandle[]): void;
+  /** A page of SCAN from `cursor` (absent: SCAN and KEYS are not supported). */
+  scan?(cursor: bigint, options: ScanOptions): MaybePromise<ScanPage>;
+  /** Every key matching the glob pattern (KEYS); refuses more than REPLY_LIMITS.elementsMax. */
+  keys?(pattern: Bytes): MaybePromise<Bytes[]>;
+  /** A random live key, or null when there is none. */
+  randomKey?(): MaybePromise<Bytes | null>;
+  /** Deletes every key in one atomic, durable write (FLUSHDB/FLUSHALL). */
+  flush?(): MaybePromise<void>;
   dbsize(): MaybePromise<number>;
   /** The key count INFO shows, where an exact one is costly (it may be a little old); defaults to dbsize(). */
   infoKeyCount?(): MaybePromise<number>;
@@ -84,4 +103,5 @@ export type ReplyValue =
   | Bytes
   | { simple: string }
   | ReplyValue[]
-  | Map<string, ReplyValue>;
+  | Map<string, ReplyValue>
+  | CommandReply;

@@ -4,12 +4,12 @@ import { RingkvError } from "../shared/errors.js";
 import type { Bytes, ReplyValue } from "./backend.js";
 import type { CommandContext, CommandDefinition, Session } from "./context.js";
 import { helpReply } from "./command-docs.js";
+import { CLIENT_ADMIN_SUBCOMMANDS, clientInfoLine, DEFAULT_USER } from "./commands-client-admin.js";
 import { arityError, notIntegerError, parseInteger, syntaxError, wrongPassError } from "./reply-errors.js";
 import { OK, PONG, type Reply } from "./reply.js";
 
 /** The Redis version clients see (feature checks in client libraries key on it). */
 export const REDIS_COMPATIBLE_VERSION = "7.0.0";
-const DEFAULT_USER = "default";
 
 export const CONNECTION_COMMANDS: CommandDefinition[] = [
   {
@@ -80,6 +80,7 @@ export const CONNECTION_COMMANDS: CommandDefinition[] = [
         run: (ctx) => clientInfoLine(ctx.session, "client|info") },
       { name: "client|list", arity: -2, flags: ["admin", "noscript", "loading", "stale"], group: "connection",
         since: "2.4.0", summary: "Get the list of client connections", run: runClientList },
+      ...CLIENT_ADMIN_SUBCOMMANDS,
       { name: "client|help", arity: 2, flags: ["loading", "stale"], group: "connection", since: "5.0.0",
         summary: "Show helpful text about the different subcommands", run: (ctx) => helpReply(ctx, "client") },
     ],
@@ -194,10 +195,3 @@ function runClientList(ctx: CommandContext, args: Bytes[]): Reply {
   return lines;
 }
 
-function clientInfoLine(session: Session, lastCommand: string): string {
-  const ageSeconds = Math.floor((Date.now() - session.createdAtMs) / 1000);
-  return `id=${session.id} addr=${session.remoteAddress} laddr=${session.localAddress} name=${session.name} `
-    + `age=${ageSeconds} flags=N db=0 omem=${session.outputBytes()} pipeline=${session.pendingRequests()} `
-    + `cmd=${lastCommand || "NULL"} user=${DEFAULT_USER} `
-    + `lib-name=${session.libName} lib-ver=${session.libVersion} resp=${session.protocol}\n`;
-}

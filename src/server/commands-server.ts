@@ -1,6 +1,5 @@
 // Server commands: INFO, DBSIZE, COMMAND (and its introspection subcommands), CONFIG
-// (read-only: enough for redis-benchmark and clients that probe settings), FLUSHALL/FLUSHDB
-// (refused: ringkv never drops data in bulk).
+// (read-only: enough for redis-benchmark and clients that probe settings).
 import { RingkvError } from "../shared/errors.js";
 import type { Bytes, ReplyValue } from "./backend.js";
 import type { CommandContext, CommandDefinition, CommandSpec } from "./context.js";
@@ -20,7 +19,7 @@ export const SERVER_COMMANDS: CommandDefinition[] = [
     run: runInfo,
   },
   {
-    name: "dbsize", arity: 1, flags: ["readonly", "fast"], group: "server", since: "1.0.0",
+    name: "dbsize", arity: 1, flags: ["readonly", "fast"], keyspace: "read", group: "server", since: "1.0.0",
     summary: "Return the number of keys", run: (ctx) => ctx.server.backend.dbsize(),
   },
   {
@@ -44,6 +43,15 @@ export const SERVER_COMMANDS: CommandDefinition[] = [
     ],
   },
   {
+    name: "time", arity: 1, flags: ["loading", "stale", "fast"], group: "server", since: "2.6.0",
+    summary: "Return the current server time: Unix seconds and microseconds", complexity: "O(1)",
+    run: () => {
+      // The wall clock with microseconds: the process's time origin plus the monotonic time since.
+      const micros = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+      return [String(micros / 1_000_000n), String(micros % 1_000_000n)];
+    },
+  },
+  {
     name: "config", arity: -2, flags: [], group: "server", since: "2.0.0",
     summary: "A container for server configuration commands",
     subcommands: [
@@ -58,19 +66,7 @@ export const SERVER_COMMANDS: CommandDefinition[] = [
         summary: "Show helpful text about the different subcommands", run: (ctx) => helpReply(ctx, "config") },
     ],
   },
-  refusedFlush("flushall"),
-  refusedFlush("flushdb"),
 ];
-
-function refusedFlush(name: string): CommandDefinition {
-  const upper = name.toUpperCase();
-  return {
-    name, arity: -1, flags: ["write"], group: "server", since: "1.0.0",
-    summary: "Refused: ringkv never drops data in bulk",
-    run: () => new RingkvError("ERR", `${upper} is not supported by ringkv: it never drops data in bulk; `
-      + "delete keys with DEL"),
-  };
-}
 
 /** The specs named in `COMMAND INFO|DOCS name...` (all of them without names); unknown -> undefined. */
 function namedCommands(ctx: CommandContext, args: Bytes[]): Array<CommandSpec | undefined> {
@@ -103,6 +99,13 @@ function configValues(ctx: CommandContext): Array<[string, string]> {
     ["proto-max-bulk-len", String(limits.bulkBytesMax)],
     ["client-query-buffer-limit", String(limits.requestBytesMax)],
     ["timeout", "0"],
+    ["tcp-keepalive", "0"],
+    ["cluster-enabled", "no"], // clients see one standalone server, also in front of a cluster
+    ["notify-keyspace-events", ""],
+    ["hash-max-listpack-entries", "128"],
+    ["hash-max-listpack-value", "64"],
+    ["hash-max-ziplist-entries", "128"],
+    ["hash-max-ziplist-value", "64"],
     ["port", String(ctx.server.port())],
   ];
 }

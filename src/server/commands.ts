@@ -3,11 +3,20 @@
 import type { Backend } from "./backend.js";
 import { CommandTable } from "./command-table.js";
 import { CONNECTION_COMMANDS } from "./commands-connection.js";
-import { DATA_COMMANDS } from "./commands-data.js";
+import { CORE_COMMAND_DEFINITIONS } from "./commands-core.js";
 import { SERVER_COMMANDS } from "./commands-server.js";
+import { KEYSPACE_COMMANDS } from "./commands-keyspace.js";
+import { TRANSACTION_COMMANDS } from "./commands-transaction.js";
 
-export function buildCommandTable(backend: Backend): CommandTable {
-  const table = new CommandTable([...DATA_COMMANDS, ...CONNECTION_COMMANDS, ...SERVER_COMMANDS]);
+const ALL_DEFINITIONS = [
+  ...CORE_COMMAND_DEFINITIONS, ...CONNECTION_COMMANDS, ...SERVER_COMMANDS, ...TRANSACTION_COMMANDS, ...KEYSPACE_COMMANDS,
+];
+
+/** The table, without the `disabled` commands (a name that is no command is refused: a typo would disable nothing). */
+export function buildCommandTable(backend: Backend, disabled: readonly string[] = []): CommandTable {
+  const unknown = disabled.filter((name) => !ALL_DEFINITIONS.some((definition) => definition.name === name));
+  if (unknown.length > 0) throw new Error(`cannot disable unknown commands: ${unknown.join(", ")}`);
+  const table = new CommandTable(ALL_DEFINITIONS.filter((definition) => !disabled.includes(definition.name)));
   table.addExtra(backend.extraCommands?.() ?? []);
   return table;
 }

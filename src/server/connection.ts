@@ -21,6 +21,7 @@ import { executeCommand, resolveCommand } from "./dispatch.js";
 import { Fifo } from "../shared/fifo.js";
 import { KeyLocks } from "./key-locks.js";
 import { ReplyBuffer } from "./reply-buffer.js";
+import { flagTransactionError, releaseWatches } from "./transaction.js";
 import { errorReply, isInternalError, isPromise, type Reply } from "./reply.js";
 
 const enum State {
@@ -90,6 +91,10 @@ export class ClientConnection implements CommandContext, MemoryHolder {
       libVersion: "",
       closeRequested: false,
       lastCommand: "",
+      lastCommandAtMs: Date.now(),
+      kill: () => socket.destroy(),
+      transaction: undefined,
+      watched: [],
       outputBytes: () => this.replies.byteLength + socket.writableLength,
       pendingRequests: () => this.pending.length,
     };
@@ -187,6 +192,7 @@ export class ClientConnection implements CommandContext, MemoryHolder {
     if (this.acceptsNoMore()) return;
     const spec = resolveCommand(this.server.commands, args);
     if (spec instanceof RingkvError) {
+      flagTransactionError(this.session);
       this.answerInOrder(spec);
     } else if (this.pending.length === 0 && !this.replyBufferFull()) {
       this.runNow(spec, args);
@@ -277,7 +283,8 @@ export class ClientConnection implements CommandContext, MemoryHolder {
       return true;
     }
     const keys = this.lockKeysOf(entry);
-    if (keys && !this.locks.idle && this.locks.conflicts(keys, entry.spec.write)) return false;
+    const whole = entry.spec.keyspace !== undefined;
+    if ((keys || whole) && !this.locks.idle && this.locks.conflicts(keys ?? [], isWrite(entry.spec), whole)) return false;
     this.queuedCount--;
     const reply = executeCommand(this, entry.spec, entry.args);
     entry.protocol = this.session.protocol;
@@ -302,7 +309,9 @@ export class ClientConnection implements CommandContext, MemoryHolder {
   private track(entry: Pending, reply: Promise<Reply>): void {
     entry.state = State.Running;
     const keys = this.lockKeysOf(entry);
-    if (keys) this.locks.acquire(keys, (entry.spec as CommandSpec).write);
+    const spec = entry.spec as CommandSpec;
+    if (spec.keyspace !== undefined) this.locks.acquire([], isWrite(spec), true);
+    else if (keys) this.locks.acquire(keys, spec.write);
     reply.then(
       (value) => this.settle(entry, value),
       (error: unknown) => this.settle(entry, errorReply(error)),
@@ -321,7 +330,9 @@ export class ClientConnection implements CommandContext, MemoryHolder {
   }
 
   private finish(entry: Pending, reply: Reply): void {
-    if (entry.lockedKeys) this.locks.release(entry.lockedKeys, (entry.spec as CommandSpec).write);
+    const spec = entry.spec as CommandSpec;
+    if (spec.keyspace !== undefined) this.locks.release([], isWrite(spec), true);
+    else if (entry.lockedKeys) this.locks.release(entry.lockedKeys, spec.write);
     entry.state = State.Done;
     entry.reply = reply;
   }
@@ -439,12 +450,17 @@ export class ClientConnection implements CommandContext, MemoryHolder {
 
   private onClose(): void {
     this.closed = true;
+    releaseWatches(this);
     if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     this.dropQueued();
     this.replies.clear();
     this.reportMemory();
   }
+}
+
+function isWrite(spec: CommandSpec): boolean {
+  return spec.keyspace === undefined ? spec.write : spec.keyspace === "write";
 }
 
 function timeoutError(spec: CommandSpec, timeoutMs: number): RingkvError {

@@ -2,7 +2,7 @@
 // session of the connection it arrived on. The command specs live here too, not in
 // command-table.ts: a handler takes this context, and the context lists the commands (COMMAND).
 import type { Limits } from "../shared/limits.js";
-import type { Backend, Bytes, KeyPositions, MaybePromise } from "./backend.js";
+import type { Backend, Bytes, KeyPositions, MaybePromise, WatchHandle } from "./backend.js";
 import type { ClientMemory } from "./client-memory.js";
 import type { Reply } from "./reply.js";
 import type { ServerStats } from "./stats.js";
@@ -36,10 +36,25 @@ export interface Session {
   /** Set by QUIT: reply to what came before, then close; later requests are ignored. */
   closeRequested: boolean;
   lastCommand: string;
+  /** When the last command arrived (CLIENT LIST's `idle`), ms since the Unix epoch. */
+  lastCommandAtMs: number;
+  /** Closes the connection now (CLIENT KILL from another connection). */
+  kill(): void;
+  /** MULTI's queue while a transaction is open. */
+  transaction: Transaction | undefined;
+  /** WATCH's marks, until EXEC, DISCARD, UNWATCH or the connection closes. */
+  watched: WatchHandle[];
   /** Bytes of replies not yet handed to the kernel (CLIENT LIST's `omem`). */
   outputBytes(): number;
   /** Requests read but not answered yet (CLIENT LIST's `pipeline`). */
   pendingRequests(): number;
+}
+
+/** A transaction opened by MULTI. */
+export interface Transaction {
+  queued: Array<{ spec: CommandSpec; args: Bytes[] }>;
+  /** A command was refused while queueing: EXEC answers EXECABORT. */
+  dirty: boolean;
 }
 
 export interface ServerContext {
@@ -89,6 +104,11 @@ export interface CommandDefinition {
   arity: number;
   flags: CommandFlag[];
   keys?: KeyPositions;
+  /**
+   * The command reads ("read") or may change ("write") any key (SCAN, FLUSHALL, EXEC): on its
+   * connection it is ordered after every earlier request and before every later one.
+   */
+  keyspace?: "read" | "write";
   summary: string;
   group: string;
   since: string;

@@ -8,6 +8,7 @@ import { arityAllows, commandKeys } from "./command-table.js";
 import type { CommandCatalog, CommandContext, CommandSpec } from "./context.js";
 import { arityError, noAuthError, unknownCommandError, unknownSubcommandError } from "./reply-errors.js";
 import { errorReply, isInternalError, type Reply } from "./reply.js";
+import { flagTransactionError, queueCommand, queuesInTransaction } from "./transaction.js";
 
 /** The command a request names (a container's subcommand when it has one), or the error reply. */
 export function resolveCommand(table: CommandCatalog, args: Bytes[]): CommandSpec | RingkvError {
@@ -24,12 +25,20 @@ export function resolveCommand(table: CommandCatalog, args: Bytes[]): CommandSpe
 
 /** Runs a resolved command: checks access and limits, then calls its handler. */
 export function executeCommand(ctx: CommandContext, spec: CommandSpec, args: Bytes[]): Reply | Promise<Reply> {
-  if (!ctx.session.authenticated && !spec.noAuth) return noAuthError();
+  if (!ctx.session.authenticated && !spec.noAuth) {
+    flagTransactionError(ctx.session);
+    return noAuthError();
+  }
   if (spec.keys) {
     const refused = checkKeys(ctx, commandKeys(spec.keys, args));
-    if (refused) return refused;
+    if (refused) {
+      flagTransactionError(ctx.session);
+      return refused;
+    }
   }
+  if (queuesInTransaction(ctx, spec)) return queueCommand(ctx, spec, args);
   ctx.session.lastCommand = spec.name;
+  ctx.session.lastCommandAtMs = Date.now();
   ctx.server.stats.totalCommandsProcessed++;
   try {
     return (spec.run as NonNullable<CommandSpec["run"]>)(ctx, args);

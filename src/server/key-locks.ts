@@ -5,17 +5,24 @@
 // it on that key: a write conflicts with any earlier request on the key, a read with an
 // earlier write. Requests on different keys run concurrently (group commit needs that).
 // Keys are compared as latin1 strings: one char per byte, so binary keys stay distinct.
+// A request over the whole keyspace (EXEC, SCAN, FLUSHALL...) holds every key at once: it
+// waits for, and is waited for by, every request it conflicts with on any key.
 
 export class KeyLocks {
   private readonly readers = new Map<string, number>();
   private readonly writers = new Map<string, number>();
+  private wholeReaders = 0;
+  private wholeWriters = 0;
 
   /** True when no running request holds a key: nothing can conflict. */
   get idle(): boolean {
-    return this.readers.size === 0 && this.writers.size === 0;
+    return this.readers.size === 0 && this.writers.size === 0 && this.wholeReaders === 0 && this.wholeWriters === 0;
   }
 
-  conflicts(keys: readonly string[], write: boolean): boolean {
+  /** `whole`: the request takes the whole keyspace (`keys` is then ignored). */
+  conflicts(keys: readonly string[], write: boolean, whole = false): boolean {
+    if (this.wholeWriters > 0 || (write && this.wholeReaders > 0)) return true;
+    if (whole) return this.writers.size > 0 || (write && this.readers.size > 0);
     for (const key of keys) {
       if (this.writers.has(key)) return true;
       if (write && this.readers.has(key)) return true;
@@ -23,12 +30,22 @@ export class KeyLocks {
     return false;
   }
 
-  acquire(keys: readonly string[], write: boolean): void {
+  acquire(keys: readonly string[], write: boolean, whole = false): void {
+    if (whole) {
+      if (write) this.wholeWriters++;
+      else this.wholeReaders++;
+      return;
+    }
     const held = write ? this.writers : this.readers;
     for (const key of keys) held.set(key, (held.get(key) ?? 0) + 1);
   }
 
-  release(keys: readonly string[], write: boolean): void {
+  release(keys: readonly string[], write: boolean, whole = false): void {
+    if (whole) {
+      if (write) this.wholeWriters--;
+      else this.wholeReaders--;
+      return;
+    }
     const held = write ? this.writers : this.readers;
     for (const key of keys) {
       const count = held.get(key);

@@ -3,6 +3,7 @@
 import type { Socket } from "node:net";
 import { RingkvError } from "../shared/errors.js";
 import { ReplyWriter } from "../codec/resp-encoder.js";
+import type { CommandReply } from "../core/commands/index.js";
 import type { ReplyValue } from "./backend.js";
 import type { Reply } from "./reply.js";
 
@@ -36,7 +37,43 @@ function encodeReply(writer: ReplyWriter, reply: Reply): void {
   else if (reply instanceof RingkvError) writer.error(reply.toResp());
   else if (Array.isArray(reply)) encodeArray(writer, reply);
   else if (reply instanceof Map) encodeMap(writer, reply);
+  else if ("kind" in reply) encodeCommandReply(writer, reply);
   else writer.simple(reply.simple);
+}
+
+/** A reply of src/core/commands, in the writer's protocol. */
+function encodeCommandReply(writer: ReplyWriter, reply: CommandReply): void {
+  switch (reply.kind) {
+    case "integer": writer.integer(reply.value); return;
+    case "bulk": writer.bulk(asBuffer(reply.value)); return;
+    case "nil": writer.null(); return;
+    case "nilArray": writer.nullArray(); return;
+    case "status": writer.simple(reply.text); return;
+    case "error": writer.error(`${reply.code} ${reply.message}`); return;
+    case "array":
+      writer.arrayHeader(reply.items.length);
+      for (const item of reply.items) encodeCommandReply(writer, item);
+      return;
+    case "map":
+      writer.mapHeader(reply.entries.length);
+      for (const [key, value] of reply.entries) {
+        encodeCommandReply(writer, key);
+        encodeCommandReply(writer, value);
+      }
+      return;
+    case "pairs":
+      // RESP3: an array of [key, value] arrays; RESP2: one flat array.
+      writer.arrayHeader(writer.protocol === 3 ? reply.entries.length : reply.entries.length * 2);
+      for (const [key, value] of reply.entries) {
+        if (writer.protocol === 3) writer.arrayHeader(2);
+        encodeCommandReply(writer, key);
+        encodeCommandReply(writer, value);
+      }
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function encodeArray(writer: ReplyWriter, items: ReplyValue[]): void {

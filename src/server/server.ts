@@ -25,6 +25,8 @@ export interface RespServerOptions {
   backend: Backend;
   /** Bounds; missing ones take the defaults of src/shared/limits.ts. */
   limits?: Partial<Limits>;
+  /** Commands (lower-case names) to leave out of the table: clients get "unknown command". */
+  disabledCommands?: string[];
   /** When set, clients must AUTH (or HELLO ... AUTH) with it before other commands. */
   password?: string;
   logger?: ServerLogger;
@@ -70,7 +72,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     limits,
     serverInfo: options.serverInfo,
     stats,
-    commands: buildCommandTable(options.backend),
+    commands: buildCommandTable(options.backend, options.disabledCommands),
     logger: options.logger,
     startedAtMs: Date.now(),
     passwordRequired: passwordDigest !== undefined,

@@ -4,14 +4,20 @@
 // for exact-byte assertions. The lead's end-to-end tests use the real storage node.
 import { connect, type Socket } from "node:net";
 import type { Limits } from "../../src/shared/limits.js";
-import type { Backend, Bytes, InfoSections, SetOptions, SetResult } from "../../src/server/backend.js";
+import { executeCommand, planCommand, type Command, type CommandReply, type Entry } from "../../src/core/commands/index.js";
+import type { Backend, Bytes, CommandOptions, InfoSections, WatchHandle } from "../../src/server/backend.js";
 import { encodeCommand } from "../../src/codec/resp-encoder.js";
 import { startRespServer, type RespServer, type RespServerOptions } from "../../src/server/server.js";
 
 export { encodeCommand };
 
 export class MemoryBackend implements Backend {
+  /** Key (latin1) -> value, for keys that hold a string with no deadline (what most tests look at). */
   readonly data = new Map<string, Buffer>();
+  /** Key (latin1) -> what it holds, for every other key (hashes, strings with a deadline). */
+  readonly otherEntries = new Map<string, Entry>();
+  /** Marks of WATCH still held. */
+  readonly watchers = new Set<WatchHandle>();
   /** Answer through promises, as a disk-backed store does. */
   answerAsync = false;
   /** Calls in the order they reached the backend, e.g. "set a", "get b". */
@@ -34,45 +40,54 @@ export class MemoryBackend implements Backend {
     };
   }
 
-  get(key: Bytes): Buffer | null | Promise<Buffer | null> {
-    return this.read(() => `get ${key}`, () => {
-      const value = this.data.get(key.toString("latin1")) ?? null;
-      if (value) this.hits++;
-      else this.misses++;
-      return value;
-    });
+  /** Runs the command with src/core/commands over the map; the call is logged as "set a", "mget a b". */
+  command(command: Command, options: CommandOptions = {}): CommandReply | Promise<CommandReply> {
+    const plan = planCommand(command);
+    const call = () => `${command.kind} ${plan.keys.map((key) => Buffer.from(key).toString("latin1")).join(" ")}`;
+    const run = () => {
+      if (options.watched?.some((handle) => handle.dirty)) return { kind: "nilArray" } as const;
+      const current = plan.keys.map((key) => this.entryOf(Buffer.from(key).toString("latin1")));
+      const { reply, writes } = executeCommand(command, current, Date.now());
+      writes.forEach((entry, index) => {
+        if (entry === undefined) return;
+        const name = Buffer.from(plan.keys[index] as Uint8Array).toString("latin1");
+        this.store(name, entry);
+        for (const handle of this.watchers) if (handle.key.toString("latin1") === name) handle.dirty = true;
+      });
+      if (command.kind === "get") {
+        if (reply.kind === "nil") this.misses++;
+        else this.hits++;
+      }
+      return reply;
+    };
+    return plan.write ? this.write(call, run) : this.read(call, run);
   }
 
-  mget(keys: Bytes[]): Array<Buffer | null> | Promise<Array<Buffer | null>> {
-    return this.read(() => `mget ${keys.join(" ")}`, () => keys.map((key) => this.data.get(key.toString("latin1")) ?? null));
+  /** WATCH: a mark per key, dirty once a command writes the key. */
+  watch(keys: Bytes[]): WatchHandle[] {
+    const handles = keys.map((key) => ({ key, dirty: false, expiresAtMs: undefined }));
+    for (const handle of handles) this.watchers.add(handle);
+    return handles;
   }
 
-  exists(keys: Bytes[]): number | Promise<number> {
-    return this.read(() => `exists ${keys.join(" ")}`, () => keys.filter((key) => this.data.has(key.toString("latin1"))).length);
+  unwatch(handles: readonly WatchHandle[]): void {
+    for (const handle of handles) this.watchers.delete(handle);
+  }
+
+  private entryOf(name: string): Entry | null {
+    const value = this.data.get(name);
+    return value === undefined ? (this.otherEntries.get(name) ?? null) : { kind: "string", value };
+  }
+
+  private store(name: string, entry: Entry | null): void {
+    this.data.delete(name);
+    this.otherEntries.delete(name);
+    if (entry?.kind === "string" && entry.expiresAtMs === undefined) this.data.set(name, Buffer.from(entry.value));
+    else if (entry !== null) this.otherEntries.set(name, entry);
   }
 
   dbsize(): number | Promise<number> {
-    return this.read(() => "dbsize", () => this.data.size);
-  }
-
-  set(key: Bytes, value: Bytes, options: SetOptions): SetResult | Promise<SetResult> {
-    return this.write(() => `set ${key}`, () => {
-      const name = key.toString("latin1");
-      const previous = this.data.get(name) ?? null;
-      const allowed = options.condition === "NX" ? previous === null : options.condition === "XX" ? previous !== null : true;
-      if (allowed) this.data.set(name, Buffer.from(value));
-      return options.returnPrevious ? { written: allowed, previous } : { written: allowed };
-    });
-  }
-
-  mset(pairs: Array<[Bytes, Bytes]>): void | Promise<void> {
-    return this.write(() => `mset ${pairs.map(([key]) => key).join(" ")}`, () => {
-      for (const [key, value] of pairs) this.data.set(key.toString("latin1"), Buffer.from(value));
-    });
-  }
-
-  del(keys: Bytes[]): number | Promise<number> {
-    return this.write(() => `del ${keys.join(" ")}`, () => keys.filter((key) => this.data.delete(key.toString("latin1"))).length);
+    return this.read(() => "dbsize", () => this.data.size + this.otherEntries.size);
   }
 
   info(): InfoSections {
