@@ -55,6 +55,23 @@ describe("Redis commands on a standalone node, through real clients", () => {
     }
   });
 
+  test("WATCH: a key that expires after WATCH aborts EXEC; one already expired, reclaimed meanwhile, does not", async () => {
+    const redis = await ioredis(node.port);
+    try {
+      await redis.set("w:soon", "v", "PX", 300);
+      await redis.watch("w:soon");
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      assert.equal(await redis.multi().set("w:other", "1").exec(), null, "the watched key expired");
+      await redis.set("w:gone", "v", "PX", 50);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await redis.watch("w:gone");
+      await waitUntil(async () => (await redis.dbsize()) === (await redis.keys("*")).length, "the sweep to reclaim w:gone");
+      assert.deepEqual(await redis.multi().set("w:other", "2").exec(), [[null, "OK"]]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   test("node-redis: MULTI/EXEC, and WATCH raising WatchError", async () => {
     const client = createClient({ socket: { port: node.port, host: "127.0.0.1" } });
     const other = createClient({ socket: { port: node.port, host: "127.0.0.1" } });
@@ -83,6 +100,33 @@ describe("Redis commands on a standalone node, through real clients", () => {
       const out = execFileSync("redis-cli", ["-p", String(node.port), "--scan", "--pattern", "scan:*"], { encoding: "utf8" });
       assert.deepEqual(out.trim().split("\n").sort(), keys);
       assert.deepEqual((await redis.keys("scan:1*")).length, 100);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  test("SCAN returns every key present for the whole scan while others come and go between pages", async () => {
+    const redis = await ioredis(node.port);
+    try {
+      await redis.flushall();
+      const stable = Array.from({ length: 200 }, (_, i) => `stable:${String(i).padStart(3, "0")}`);
+      const churn = Array.from({ length: 200 }, (_, i) => `churn:${String(i).padStart(3, "0")}`);
+      await redis.mset(...[...stable, ...churn].flatMap((key) => [key, "v"]));
+      const seen = new Set<string>();
+      let cursor = "0";
+      let page = 0;
+      do {
+        const [next, keys] = await redis.scan(cursor, "COUNT", 15);
+        for (const key of keys) seen.add(key);
+        cursor = next;
+        // Between pages: delete some churn keys, add new ones before and after the cursor's position.
+        await redis.del(churn[page] as string, churn[199 - page] as string);
+        await redis.set(`a-new:${page}`, "v");
+        await redis.set(`z-new:${page}`, "v");
+        page++;
+      } while (cursor !== "0");
+      for (const key of stable) assert.ok(seen.has(key), key);
+      await assert.rejects(redis.scan("12345"), /cursor 12345 is unknown/);
     } finally {
       redis.disconnect();
     }
