@@ -72,10 +72,8 @@ function toSpec(definition: CommandDefinition): CommandSpec {
   });
 }
 
-/** True when `argc` arguments (the name included) satisfy the arity. */
-export function arityAllows(arity: number, argc: number): boolean {
-  return arity >= 0 ? argc === arity : argc >= -arity;
-}
+/** Redis's arity rule is stated once, beside the commands of src/core/commands. */
+export { arityAllows } from "../core/commands/index.js";
 
 /** The key arguments of a command, by its key positions (Redis's first/last/step). */
 export function commandKeys(keys: KeyPositions, args: Bytes[]): Bytes[] {
