@@ -19,6 +19,8 @@ export function registerCoordinatorCommand(program: Command): void {
     .option("--port <port>", `port for clients and joining nodes (default ${DEFAULTS.coordinatorPort})`)
     .option("--data <dir>", `data directory for membership and commit decisions (default ${DEFAULTS.dataDir})`)
     .option("--replicas <r>", `replicas of every key (default ${DEFAULTS.replicas}); fixed when the cluster first holds data`)
+    .option("--min-in-sync <w>", `fewest in-sync replicas a partition keeps when replicas die (default ${DEFAULTS.minInSync}, at most --replicas); every acknowledged write is on at least W disks`)
+    .option("--replica-timeout <ms>", `a replica down this long leaves the in-sync sets, so writes go on without it (default ${DEFAULTS.replicaTimeoutMs})`)
     .option("--min-nodes <n>", "storage nodes that must join before the cluster serves (default: --replicas); the first write fixes the membership")
     .option("--vnodes <v>", `virtual nodes per storage node on the ring (default ${DEFAULTS.vnodesPerNode})`)
     .option("--secret <secret>", "cluster secret that storage nodes must know (env RINGKV_SECRET; required)")
@@ -40,6 +42,10 @@ Examples:
       if (secret === undefined) throw new SettingsError("the coordinator needs a cluster secret: --secret or RINGKV_SECRET");
       const logger = createLogger(logLevelOption(options), { role: "coordinator" });
       const replicas = integerOption(options, "replicas", DEFAULTS.replicas, 1, 16);
+      const minInSync = integerOption(options, "minInSync", Math.min(DEFAULTS.minInSync, replicas), 1, replicas);
+      if (minInSync === 1 && replicas > 1) {
+        logger.warn({ replicas, minInSync }, "--min-in-sync 1: with a replica down, an acknowledged write may rest on a single disk");
+      }
       const coordinator = await startCoordinator({
         host: stringOption(options, "host", DEFAULTS.host),
         port: portOption(options, "port", DEFAULTS.coordinatorPort),
@@ -47,6 +53,8 @@ Examples:
         secret,
         password: optionalString(options, "password"),
         replicas,
+        minInSync,
+        replicaTimeoutMs: integerOption(options, "replicaTimeout", DEFAULTS.replicaTimeoutMs, 1, 3_600_000),
         minNodes: integerOption(options, "minNodes", replicas, replicas, 256),
         vnodes: integerOption(options, "vnodes", DEFAULTS.vnodesPerNode, 1, 4096),
         limits: limitsOption(options),

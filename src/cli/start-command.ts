@@ -14,6 +14,8 @@ export function registerStartCommand(program: Command): void {
     .description("run a local cluster: a coordinator and N storage nodes, each its own process on 127.0.0.1")
     .option("--nodes <n>", `storage nodes (default ${DEFAULTS.localNodes})`)
     .option("--replicas <r>", `replicas of every key (default ${DEFAULTS.replicas}: any one node can die and every key stays readable)`)
+    .option("--min-in-sync <w>", `fewest in-sync replicas a partition keeps when nodes die (default ${DEFAULTS.minInSync}, at most --replicas)`)
+    .option("--replica-timeout <ms>", `a node down this long leaves the in-sync sets; writes go on without it (default ${DEFAULTS.replicaTimeoutMs})`)
     .option("--port <port>", `coordinator (client) port (default ${DEFAULTS.coordinatorPort}; 0 picks a free one)`)
     .option("--node-port <port>", `first storage node's port, node i on it + i - 1 (default: free ports, kept in DATA/${NODE_PORTS_FILE} for the next start)`)
     .option("--data <dir>", `data directory: DATA/coordinator, DATA/node-1 ... (default ${DEFAULTS.dataDir})`)
@@ -29,10 +31,13 @@ Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run c
     .action(async (flags: RawOptions) => {
       const options = gatherOptions(flags, {});
       const nodes = integerOption(options, "nodes", DEFAULTS.localNodes, 1, 64);
+      const replicas = integerOption(options, "replicas", Math.min(DEFAULTS.replicas, nodes), 1, nodes);
       const launch = launchCluster({
         dataDir: stringOption(options, "data", DEFAULTS.dataDir),
         nodes,
-        replicas: integerOption(options, "replicas", Math.min(DEFAULTS.replicas, nodes), 1, nodes),
+        replicas,
+        minInSync: integerOption(options, "minInSync", Math.min(DEFAULTS.minInSync, replicas), 1, replicas),
+        replicaTimeoutMs: integerOption(options, "replicaTimeout", DEFAULTS.replicaTimeoutMs, 1, 3_600_000),
         port: portOption(options, "port", DEFAULTS.coordinatorPort),
         nodePort: options.nodePort === undefined ? undefined : integerOption(options, "nodePort", 1, 1, 65536 - nodes),
         logLevel: logLevelOption(options),

@@ -16,6 +16,10 @@ export interface NodeInfo {
   /** Partitions for which the node is the first replica, and the ones it holds as another replica. */
   primaryPartitions?: number;
   replicaPartitions?: number;
+  /** Partitions it replicates and holds every acknowledged write of. */
+  inSyncPartitions?: number;
+  /** Its catch-up progress ("-" when in sync everywhere). */
+  catchUp?: string;
 }
 
 export interface ReplicaInfo {
@@ -43,6 +47,10 @@ export function parseNodes(reply: RespValue): NodeInfo[] {
     const others = fields.get("replicapartitions");
     if (primary !== undefined) node.primaryPartitions = integer(primary, NODES);
     if (others !== undefined) node.replicaPartitions = integer(others, NODES);
+    const inSync = fields.get("insyncpartitions");
+    const catchUp = fields.get("catchup");
+    if (inSync !== undefined) node.inSyncPartitions = integer(inSync, NODES);
+    if (catchUp !== undefined) node.catchUp = text(catchUp, NODES);
     return node;
   });
 }

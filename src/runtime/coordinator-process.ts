@@ -32,6 +32,10 @@ export interface CoordinatorSettings {
   secret: string;
   password?: string;
   replicas: number;
+  /** W: the fewest in-sync replicas a partition keeps. */
+  minInSync: number;
+  /** A replica down this long leaves the in-sync sets. */
+  replicaTimeoutMs: number;
   /** Storage nodes that must join before anything is served (at least `replicas`). */
   minNodes: number;
   vnodes: number;
@@ -50,6 +54,8 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
   });
   const machine = new CoordinatorMachine({
     replicas: settings.replicas,
+    minInSync: settings.minInSync,
+    replicaTimeoutTicks: Math.ceil(settings.replicaTimeoutMs / settings.tickMs),
     minNodes: settings.minNodes,
     vnodesPerNode: settings.vnodes,
     cache: settings.cache,

@@ -2,6 +2,7 @@
 // storage node and its state) and `RINGKV LOCATE key` (where a key lives).
 
 import type { CoordinatorMachine } from "../core/cluster/coordinator.js";
+import type { CoordinatorView } from "../core/cluster/types.js";
 import { RingkvError } from "../shared/errors.js";
 import type { ExtraCommand, InfoSections, ReplyValue } from "../server/backend.js";
 
@@ -15,6 +16,9 @@ export function clusterInfo(machine: CoordinatorMachine): InfoSections {
       epoch: view.epoch,
       sealed: view.sealed ? 1 : 0,
       replicas: view.placement.replicas,
+      min_in_sync: view.minInSync,
+      under_replicated_partitions: view.underReplicatedPartitions,
+      replicas_catching_up: view.catchUps.length,
       partitions: view.placement.partitions,
       vnodes_per_node: view.placement.vnodesPerNode,
       storage_nodes: view.members.length,
@@ -53,7 +57,8 @@ export function clusterCommands(machine: CoordinatorMachine): ExtraCommand[] {
 const byId = new Intl.Collator("en", { numeric: true }).compare;
 
 function nodesReply(machine: CoordinatorMachine): ReplyValue {
-  const members = [...machine.view().members].sort((a, b) => byId(a.id, b.id));
+  const view = machine.view();
+  const members = [...view.members].sort((a, b) => byId(a.id, b.id));
   return members.map((member) => new Map<string, ReplyValue>([
     ["id", member.id],
     ["address", member.address],
@@ -61,7 +66,17 @@ function nodesReply(machine: CoordinatorMachine): ReplyValue {
     ["joined", member.joined ? 1 : 0],
     ["primary_partitions", member.primaryPartitions],
     ["replica_partitions", member.replicaPartitions],
+    ["in_sync_partitions", member.inSyncPartitions],
+    ["catch_up", catchUpText(view.catchUps.find((catchUp) => catchUp.node === member.id), member.replicaPartitions - member.inSyncPartitions)],
   ]));
+}
+
+/** "-" when in sync everywhere; else what it is catching up on, or that it waits to (it is down). */
+function catchUpText(catchUp: CoordinatorView["catchUps"][number] | undefined, outOfSync: number): string {
+  if (catchUp !== undefined) {
+    return `${catchUp.streamed}/${catchUp.partitions} partitions streamed, ${catchUp.keys} keys, ${catchUp.bytes} bytes`;
+  }
+  return outOfSync === 0 ? "-" : `${outOfSync} partitions out of sync`;
 }
 
 function locateReply(machine: CoordinatorMachine, key: Buffer): ReplyValue {

@@ -20,6 +20,8 @@ export interface LaunchSettings {
   dataDir: string;
   nodes: number;
   replicas: number;
+  minInSync: number;
+  replicaTimeoutMs: number;
   /** Coordinator port; 0 lets the system choose. */
   port: number;
   /** First storage node port (node i gets nodePort + i - 1); undefined: free ports, remembered in the data directory. */
@@ -69,6 +71,7 @@ async function startProcesses(
   const coordinator = add(new LaunchedChild({
     name: "coordinator", role: "coordinator", root, env, readyEvent: "ready",
     args: (port) => ["coordinator", "--port", String(port), "--replicas", String(settings.replicas),
+      "--min-in-sync", String(settings.minInSync), "--replica-timeout", String(settings.replicaTimeoutMs),
       // Every node of the local cluster joins before the first write fixes the membership.
       "--min-nodes", String(settings.nodes)],
   }));

@@ -18,8 +18,16 @@ export const DEFAULTS = Object.freeze({
   logLevel: "info",
   /** Storage nodes of the local cluster that `ringkv start` runs. */
   localNodes: 3,
-  /** R: storage nodes that hold every key. 2 keeps every key readable when one node dies. */
-  replicas: 2,
+  /** R: storage nodes that hold every key. */
+  replicas: 3,
+  /**
+   * W: the fewest in-sync replicas a partition keeps when replicas die. With R = 3 and W = 2 any
+   * one storage node can die and every key stays readable and writable, with every acknowledged
+   * write on at least two disks.
+   */
+  minInSync: 2,
+  /** How long a replica may be down before it leaves the in-sync sets (writes to its keys wait that long). */
+  replicaTimeoutMs: 3_000,
   /** Ring partitions (a power of two) and virtual nodes per storage node (docs/DESIGN.md, Placement). */
   partitions: 1024,
   vnodesPerNode: 64,

@@ -10,6 +10,7 @@ type Fields = Map<string, RespValue>;
 const NODE_COLUMNS: ReadonlyArray<[field: string, heading: string]> = [
   ["id", "id"], ["address", "address"], ["state", "state"], ["joined", "joined"],
   ["primary_partitions", "primary partitions"], ["replica_partitions", "replica partitions"],
+  ["in_sync_partitions", "in sync"], ["catch_up", "catch-up"],
 ];
 
 export function formatNodes(reply: RespValue): string | undefined {
