@@ -6,13 +6,14 @@ const b = (text: string) => Buffer.from(text);
 const node = (id: string, state: string, primary: number) => [
   b("id"), b(id), b("address"), b(`127.0.0.1:700${id.slice(-1)}`), b("state"), b(state), b("joined"), 1,
   b("primary_partitions"), primary, b("replica_partitions"), 2 * primary,
+  b("in_sync_partitions"), state === "up" ? 2 * primary : 0, b("catch_up"), b(state === "up" ? "-" : `${2 * primary} partitions out of sync`),
 ];
 
 test("nodes: one row a storage node, columns aligned, from RESP2 pairs", () => {
   assert.equal(formatNodes([node("node-1", "up", 341), node("node-2", "down", 7)]), [
-    "id      address         state  joined  primary partitions  replica partitions",
-    "node-1  127.0.0.1:7001  up     yes     341                 682",
-    "node-2  127.0.0.1:7002  down   yes     7                   14",
+    "id      address         state  joined  primary partitions  replica partitions  in sync  catch-up",
+    "node-1  127.0.0.1:7001  up     yes     341                 682                 682      -",
+    "node-2  127.0.0.1:7002  down   yes     7                   14                  0        14 partitions out of sync",
   ].join("\n"));
 });
 

@@ -62,6 +62,7 @@ export class CatchUpCoordinator {
   readonly #requests = new Map<number, { node: NodeId; stream: Stream }>();
   #nextRequestId: number;
   #budgetBytes: number;
+  #nextLookTick = 0;
 
   constructor(
     private readonly context: CoordinatorContext,
@@ -131,7 +132,13 @@ export class CatchUpCoordinator {
   }
 
   tick(): void {
-    const { config } = this.context;
+    const { config, clock, membership } = this.context;
+    // Every heartbeat, a member that is up and not learning is looked at again: a partition skipped
+    // when it came up (its in-sync record was being written) or left out of sync since then.
+    if (clock.now >= this.#nextLookTick) {
+      this.#nextLookTick = clock.now + config.heartbeatTicks;
+      for (const member of membership.members()) if (member.up && member.joined) this.nodeUp(member.id);
+    }
     this.#budgetBytes = Math.min(this.#budgetMax, this.#budgetBytes + Math.ceil(config.catchUpBytesPerSecond / config.ticksPerSecond));
     for (const learning of [...this.#learning.values()]) {
       if (this.writes.learners.countFor(learning.node) > config.transactionsInFlightMax) {
