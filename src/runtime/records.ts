@@ -42,6 +42,10 @@ export function participantStoreWrites(records: readonly ParticipantRecord[]): {
       data.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
       extra.push({ db: "versions", key: Buffer.from(key), value: Buffer.from(version, "utf8") });
     },
+    deleteKey: (key) => {
+      data.push({ key: Buffer.from(key), value: null });
+      extra.push({ db: "versions", key: Buffer.from(key), value: null });
+    },
     putPrepared: (txid, writes) => extra.push({ db: "txn", key: txnKey(txid), value: packr.pack(writes) }),
     deletePrepared: (txid) => extra.push({ db: "txn", key: txnKey(txid), value: null }),
   });

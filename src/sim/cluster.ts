@@ -533,6 +533,8 @@ function impostorAnswer(message: CoordinatorToNode): NodeToCoordinator | null {
       return { type: "scanChunk", scanId: message.scanId, entries: [], next: null };
     case "catchUp":
       return { type: "caughtUp", catchUpId: message.catchUpId };
+    case "collect":
+      return { type: "collected", collectId: message.collectId, next: null };
     case "ping":
       return { type: "pong", tick: message.tick };
   }

@@ -101,6 +101,11 @@ export function applyParticipantRecords(state: ParticipantDurable, records: read
       else state.data.set(key, value);
       state.versions.set(key, version);
     },
+    deleteKey: (keyBytes) => {
+      const key = keyString(keyBytes);
+      state.versions.delete(key);
+      if (state.data.has(key)) throw new Error(`sim disk: a key with a value was collected as a tombstone`);
+    },
     putPrepared: (txid, writes) => state.prepared.set(txid, writes),
     deletePrepared: (txid) => state.prepared.delete(txid),
   });

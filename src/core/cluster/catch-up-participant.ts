@@ -8,9 +8,10 @@ import type { Outbox } from "./outbox.js";
 import type {
   CoordinatorToNode, DataView, NodeToCoordinator, ParticipantEffect, ParticipantRecord, TxnWrite, VersionedEntry,
 } from "./types.js";
+import { compareTxids } from "./txid.js";
 import type { VersionGate } from "./version-gate.js";
 
-type CatchUpMessage = Extract<CoordinatorToNode, { type: "apply" | "scan" | "catchUp" }>;
+type CatchUpMessage = Extract<CoordinatorToNode, { type: "apply" | "scan" | "catchUp" | "collect" }>;
 
 /** The most a scan answers with, whatever it is asked: one chunk must stay a small message. */
 export const SCAN_CHUNK_BYTES_MAX = 1024 * 1024;
@@ -31,6 +32,8 @@ export class CatchUpParticipant {
         return this.#take(`apply:${message.txid}`, entriesOf(message.txid, message.writes), { type: "applied", txid: message.txid });
       case "catchUp":
         return this.#take(`catchUp:${message.catchUpId}`, message.entries, { type: "caughtUp", catchUpId: message.catchUpId });
+      case "collect":
+        return this.#collect(message);
       case "scan": {
         const wanted = new Set(message.partitions);
         const bytesMax = Math.min(message.bytesMax, SCAN_CHUNK_BYTES_MAX);
@@ -38,6 +41,22 @@ export class CatchUpParticipant {
         return this.#send({ type: "scanChunk", scanId: message.scanId, entries, next });
       }
     }
+  }
+
+  /** Drops one chunk's tombstones older than `before` in the partitions (nothing newer may be on its way for them). */
+  #collect(message: Extract<CoordinatorToNode, { type: "collect" }>): void {
+    const name = `collect:${message.collectId}`;
+    if (this.#writing.has(name)) return;
+    const wanted = new Set(message.partitions);
+    const { entries, next } = this.data.scan(message.after, (key) => wanted.has(partitionOf(key, message.partitionCount)), SCAN_CHUNK_BYTES_MAX);
+    const keys = entries
+      .filter((entry) => entry.value === null && compareTxids(entry.version, message.before) < 0 && this.versions.collectable(entry.key, entry.version))
+      .map((entry) => entry.key);
+    this.#writing.add(name);
+    this.outbox.persist([{ type: "tombstonesCollected", keys }], () => {
+      this.#writing.delete(name);
+      this.#send({ type: "collected", collectId: message.collectId, next });
+    });
   }
 
   /** Writes the entries newer than what the node holds (possibly none: the reply still follows a durable write). */

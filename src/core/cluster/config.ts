@@ -27,6 +27,8 @@ export interface CoordinatorConfig {
   catchUpBytesPerSecond: number;
   /** Catch-up: the size of one scanned chunk, about. */
   catchUpChunkBytes: number;
+  /** How often the tombstones of fully in-sync partitions are collected. */
+  tombstoneCollectTicks: number;
   vnodesPerNode: number;
   /** Ring partitions (a power of two). */
   partitions: number;
@@ -90,6 +92,7 @@ const DEFAULT_TIMEOUTS_MS = {
   // Under the coordinator's prepare timeout, so that a vote (no) still arrives in time.
   prepareWait: 800,
   replicaTimeout: 3_000,
+  tombstoneCollect: 10_000,
 };
 
 export const DEFAULT_CATCH_UP = Object.freeze({
@@ -119,6 +122,7 @@ export function makeCoordinatorConfig(options: CoordinatorOptions = {}): Coordin
     minInSync: replicas,
     replicaTimeoutTicks: ticks(DEFAULT_TIMEOUTS_MS.replicaTimeout),
     ...DEFAULT_CATCH_UP,
+    tombstoneCollectTicks: ticks(DEFAULT_TIMEOUTS_MS.tombstoneCollect),
     vnodesPerNode: RING_DEFAULTS.vnodesPerNode,
     partitions: RING_DEFAULTS.partitions,
     minNodes: replicas,

@@ -204,6 +204,19 @@ export class WriteCoordinator {
     }
   }
 
+  /**
+   * Every tombstone with an older version than this belongs to a transaction that every participant
+   * has acknowledged or was excused from: the oldest txid still being decided or applied, or the next.
+   */
+  tombstoneWatermark(): TxnId {
+    let oldest: TxnId | null = null;
+    for (const txn of this.#txns.values()) {
+      if (txn.phase !== "deciding" && txn.phase !== "committing" && txn.phase !== "forgetting") continue;
+      if (oldest === null || compareTxids(txn.txid, oldest) < 0) oldest = txn.txid;
+    }
+    return oldest ?? formatTxid(this.context.epoch, this.#seq + 1);
+  }
+
   /** True while a transaction touching `partition` has started and is not yet decided. */
   undecidedOn(partition: number): boolean {
     for (const txn of this.#txns.values()) {

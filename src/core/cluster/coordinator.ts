@@ -12,6 +12,7 @@ import { ReadCoordinator } from "./coordinator-reads.js";
 import { isWriteOp } from "./coordinator-txn.js";
 import { WriteCoordinator } from "./coordinator-writes.js";
 import { InSyncSets } from "./in-sync.js";
+import { TombstoneCollector } from "./tombstone-collector.js";
 import { Membership } from "./membership.js";
 import { Outbox } from "./outbox.js";
 import { ReadCache } from "./read-cache.js";
@@ -28,6 +29,7 @@ interface Running {
   readonly counts: KeyCounter;
   readonly inSync: InSyncSets;
   readonly catchUp: CatchUpCoordinator;
+  readonly tombstones: TombstoneCollector;
 }
 
 export interface KeyLocation {
@@ -132,7 +134,8 @@ export class CoordinatorMachine {
     const writes = new WriteCoordinator(context, (decided, keyStrings) => reads!.decided(decided, keyStrings));
     reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString));
     const catchUp = new CatchUpCoordinator(context, writes);
-    this.#running = { context, membership, writes, reads, counts: new KeyCounter(context), inSync, catchUp };
+    const tombstones = new TombstoneCollector(context, writes);
+    this.#running = { context, membership, writes, reads, counts: new KeyCounter(context), inSync, catchUp, tombstones };
     writes.recover(recovered.decisions);
     this.#outbox.log("info", "coordinator recovered", {
       epoch: recovered.epoch, members: recovered.members.length, sealed: recovered.sealed, decisionsToFinish: recovered.decisions.length,
@@ -186,6 +189,7 @@ export class CoordinatorMachine {
     running.reads.nodeDown(nodeId);
     running.counts.nodeDown(nodeId);
     running.catchUp.nodeDown(nodeId);
+    running.tombstones.nodeDown(nodeId);
   }
 
   #message(running: Running, connection: ConnectionId, message: NodeToCoordinator): void {
@@ -213,6 +217,8 @@ export class CoordinatorMachine {
         return running.catchUp.scanChunk(from, message.scanId, message.entries, message.next);
       case "caughtUp":
         return running.catchUp.caughtUp(from, message.catchUpId);
+      case "collected":
+        return running.tombstones.collected(from, message.collectId, message.next);
       case "pong":
         return;
     }
@@ -226,6 +232,7 @@ export class CoordinatorMachine {
     for (const nodeId of running.membership.tick(tick)) this.#nodeDown(running, nodeId);
     running.inSync.shrink(tick, (nodeId) => running.writes.excuse(nodeId));
     running.catchUp.tick();
+    running.tombstones.tick();
     running.writes.tick();
     running.reads.tick();
     running.counts.tick();

@@ -21,6 +21,8 @@ export interface CoordinatorDurableWriter {
 export interface ParticipantDurableWriter {
   /** The key's value and version; a null value deletes the value and keeps the version (a tombstone). */
   putEntry(key: Bytes, version: TxnId, value: Bytes | null): void;
+  /** The key leaves no trace: no value, no version. */
+  deleteKey(key: Bytes): void;
   putPrepared(txid: TxnId, writes: TxnWrite[]): void;
   deletePrepared(txid: TxnId): void;
 }
@@ -63,6 +65,9 @@ export function writeParticipantRecords(records: readonly ParticipantRecord[], w
         break;
       case "entries":
         for (const entry of record.entries) writer.putEntry(entry.key, entry.version, entry.value);
+        break;
+      case "tombstonesCollected":
+        for (const key of record.keys) writer.deleteKey(key);
         break;
     }
   }

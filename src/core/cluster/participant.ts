@@ -124,6 +124,7 @@ export class ParticipantMachine {
       case "apply":
       case "scan":
       case "catchUp":
+      case "collect":
         return this.#catchUp.message(message);
       case "count":
         return this.#send({ type: "countReply", countId: message.countId, keys: this.data.count() });

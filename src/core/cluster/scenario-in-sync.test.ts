@@ -122,3 +122,24 @@ test("a write that arrives while a learner rejoins waits behind the fence, then 
   assert.deepEqual(c.answer(waiting)?.result, { kind: "set", written: true });
   assert.deepEqual(c.valuesOnReplicas("k"), ["v2", "v2", "v2"]);
 });
+
+test("tombstones stay while a replica is out of sync, and are collected once every replica has them", () => {
+  const c = new ClusterHarness({ coordinator: { replicas: 3, minInSync: 2, replicaTimeoutTicks: TIMEOUT_TICKS, tombstoneCollectTicks: 100 } }).start();
+  c.set("gone", "v");
+  c.settleWithTime();
+  c.crashNode("n3");
+  waitOutTimeout(c);
+  c.request({ kind: "del", keys: [bytes("gone")] });
+  c.settleWithTime();
+  const tombstoneOn = (node: string) => c.nodes.get(node)!.disk.versions.has("gone");
+  for (let waited = 0; waited < 300; waited += 10) { c.advance(10); c.settle(); }
+  assert.deepEqual(["n1", "n2"].map(tombstoneOn), [true, true], "kept: n3 has not got it yet");
+  assert.equal(c.valueOn("n3", "gone"), "v");
+  c.restartNode("n3");
+  c.settleWithTime();
+  waitOutTimeout(c);
+  assert.equal(c.coordinator.view().underReplicatedPartitions, 0);
+  for (let waited = 0; waited < 300; waited += 10) { c.advance(10); c.settle(); }
+  assert.deepEqual(["n1", "n2", "n3"].map(tombstoneOn), [false, false, false], "collected everywhere");
+  assert.deepEqual(c.valuesOnReplicas("gone"), [null, null, null]);
+});

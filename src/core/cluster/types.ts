@@ -76,6 +76,8 @@ export type CoordinatorToNode =
   | { type: "scan"; scanId: number; partitions: number[]; partitionCount: number; after: Bytes | null; bytesMax: number }
   // To a learner: entries another replica holds.
   | { type: "catchUp"; catchUpId: number; entries: VersionedEntry[] }
+  // To every replica of fully in-sync partitions: drop their tombstones older than `before`, from key `after` on.
+  | { type: "collect"; collectId: number; partitions: number[]; partitionCount: number; before: TxnId; after: Bytes | null }
   | { type: "ping"; tick: number };
 
 export type NodeToCoordinator =
@@ -89,6 +91,8 @@ export type NodeToCoordinator =
   // `next`: the last key looked at, to scan on from; null when the scan is complete.
   | { type: "scanChunk"; scanId: number; entries: VersionedEntry[]; next: Bytes | null }
   | { type: "caughtUp"; catchUpId: number } // a learner's catchUp entries are durable
+  // A chunk of a collect is done (durable); `next`: scan on from there, null when every key was looked at.
+  | { type: "collected"; collectId: number; next: Bytes | null }
   | { type: "pong"; tick: number };
 
 // ---------------------------------------------------------------- durable records
@@ -139,7 +143,9 @@ export type ParticipantRecord =
   | { type: "committed"; txid: TxnId; writes: TxnWrite[] }
   | { type: "aborted"; txid: TxnId }
   // Entries a learner takes (an apply or a catchUp), each newer than what it held; null values are tombstones.
-  | { type: "entries"; entries: VersionedEntry[] };
+  | { type: "entries"; entries: VersionedEntry[] }
+  // Tombstones that every replica of their partition has: the keys leave no trace.
+  | { type: "tombstonesCollected"; keys: Bytes[] };
 
 // ---------------------------------------------------------------- machine I/O
 

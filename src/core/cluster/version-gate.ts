@@ -23,6 +23,11 @@ export class VersionGate {
     return true;
   }
 
+  /** True when the key's tombstone at `version` is what the node holds, nothing newer on its way: it may be collected. */
+  collectable(key: Bytes, version: TxnId): boolean {
+    return (this.#pending.get(keyString(key)) ?? this.data.version(key)) === version;
+  }
+
   /** Those versions are durable: the store answers for them now. */
   settle(entries: ReadonlyArray<{ key: Bytes; version: TxnId }>): void {
     for (const { key, version } of entries) {
