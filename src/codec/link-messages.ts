@@ -78,6 +78,7 @@ const TO_NODE: Readonly<Record<CoordinatorToNode["type"], MessageShape>> = {
   apply: { txid, writes: list(write) },
   scan: { scanId: counter, partitions, partitionCount: counter, after: optionalKey, bytesMax: counter },
   catchUp: { catchUpId: counter, entries },
+  collect: { collectId: counter, partitions, partitionCount: counter, before: txid, after: optionalKey },
   ping: { tick: counter },
 };
 
@@ -89,6 +90,7 @@ const TO_COORDINATOR: Readonly<Record<Exclude<NodeToCoordinator["type"], "vote">
   applied: { txid },
   scanChunk: { scanId: counter, entries, next: optionalKey },
   caughtUp: { catchUpId: counter },
+  collected: { collectId: counter, next: optionalKey },
   pong: { tick: counter },
 };
 const YES_VOTE: MessageShape = { txid, yes: flag, previous: list(previous) };
