@@ -4,7 +4,7 @@
 // opened with overlappingSync OFF, so a commit writes the dirty pages, fdatasyncs the file,
 // then writes the meta page through an O_DSYNC descriptor, and only then resolves its
 // promise. (With overlappingSync on — lmdb-js's default on Linux — the promise is documented
-// to resolve at commit, before the flush; one must also await `flushed`.) sync-proof.test.ts
+// to resolve at commit, before the flush; one must also await `flushed`.) sync-proof.integration.test.ts
 // checks with strace, ack by ack, that a sync covering the data came first.
 // Why this mode: with many writers in flight both modes do one fdatasync per commit and
 // measured the same throughput (test/measure/sync-mode-bench.ts); this one needs one promise, not two,

@@ -1,6 +1,6 @@
-// Child process for dir-lock.test.ts: locks the directory given as argv[2] (with the lock kind
-// argv[3], by default the platform's), says "locked" on stdout, then waits to be killed (at most
-// HOLD_MS, so a failed test leaves no process behind).
+// Child process for dir-lock.integration.test.ts: locks the directory given as argv[2] (with the
+// lock kind argv[3], by default the platform's), says "locked" on stdout, then waits to be killed
+// (at most HOLD_MS, so a failed test leaves no process behind).
 
 import { acquireDirLock, PLATFORM_LOCK_KIND, type LockKind } from "../../../src/storage/dir-lock.js";
 

@@ -1,4 +1,4 @@
-// Child process of sync-proof.test.ts, run under strace: writes COUNT values, IN_FLIGHT at a
+// Child process of sync-proof.integration.test.ts, run under strace: writes COUNT values, IN_FLIGHT at a
 // time, each carrying the marker VAL#<n>#, and writes "ACK <n>" to stderr (fd 2, one write()
 // syscall, so it is stamped in the trace) the moment write n is acknowledged.
 // MODE "store" writes through KVStore. MODE "unsynced" is the control that must fail the
