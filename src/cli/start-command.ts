@@ -1,6 +1,6 @@
 // `ringkv start` (and `npm start`): a local cluster with one command — a coordinator and N
-// storage nodes, each a real process on 127.0.0.1. Running it again on the same --data brings the
-// same cluster back with its data, on the same ports.
+// storage nodes, each a real process on 127.0.0.1, restarted when it dies. Running it again on the
+// same --data brings the same cluster back with its data, on the same ports.
 
 import type { Command } from "commander";
 import { launchCluster, type ClusterLaunch, type LaunchedCluster } from "../runtime/launcher.js";
@@ -41,16 +41,14 @@ Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run c
         port: portOption(options, "port", DEFAULTS.coordinatorPort),
         nodePort: options.nodePort === undefined ? undefined : integerOption(options, "nodePort", 1, 1, 65536 - nodes),
         logLevel: logLevelOption(options),
-      });
+      }, printReport);
       stopClusterOnSignals(launch);
-      const cluster = await launch.ready;
-      printCluster(cluster);
-      reportUnexpectedExits(cluster);
+      printCluster(await launch.ready);
     });
 }
 
 function printCluster(cluster: LaunchedCluster): void {
-  const rows = cluster.processes.map((p) => [p.name, p.role, String(p.process!.pid), `${DEFAULTS.host}:${p.port}`, p.dataDir]);
+  const rows = cluster.processes.map((p) => [p.name, p.role, String(p.pid), `${DEFAULTS.host}:${p.port}`, p.dataDir]);
   const header = ["name", "role", "pid", "address", "data"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ");
@@ -61,7 +59,7 @@ ringkv cluster is running. Connect with any Redis client:
   redis-cli -p ${cluster.coordinatorPort}
   npm run cli -- --port ${cluster.coordinatorPort}
 Logs: ${cluster.processes[0]!.logFile.replace(/coordinator\.log$/, "<name>.log")}
-Ctrl-C stops the cluster.`);
+A process that dies is restarted. Ctrl-C stops the cluster.`);
 }
 
 function stopClusterOnSignals(launch: ClusterLaunch): void {
@@ -79,10 +77,9 @@ function stopClusterOnSignals(launch: ClusterLaunch): void {
   process.on("SIGTERM", stop);
 }
 
-function reportUnexpectedExits(cluster: LaunchedCluster): void {
-  for (const p of cluster.processes) {
-    p.process!.on("exit", (code, signal) => {
-      if (code !== 0 && signal !== "SIGTERM") console.error(`${p.name} exited unexpectedly (${code ?? signal})${p.lastWords()}`);
-    });
-  }
+/** Deaths, restarts and give-ups, as they happen, with the time. */
+function printReport(level: "info" | "warn" | "error", message: string): void {
+  const line = `${new Date().toTimeString().slice(0, 8)} ${message}`;
+  if (level === "info") console.log(line);
+  else console.error(line);
 }

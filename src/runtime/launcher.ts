@@ -2,19 +2,21 @@
 // child process on 127.0.0.1 with its own data directory under DATA and its pid in ringkv.pid
 // there. The cluster secret is made once and kept in DATA/cluster.secret (mode 0600); children
 // get it through their environment, never on a command line that `ps` would show. The cluster
-// counts as started once the coordinator itself says, over RESP, that it serves with every node.
+// counts as started once the coordinator itself says, over RESP, that it serves with every node;
+// from then on a process that dies is restarted (src/runtime/supervisor.ts).
 
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULTS } from "../shared/defaults.js";
+import { LAUNCHER_LIMITS } from "../shared/limits.js";
 import { waitUntilServing } from "./cluster-probe.js";
 import { LaunchedChild } from "./launched-child.js";
 import { chooseNodePorts, rememberNodePorts } from "./node-ports.js";
+import { Supervisor, type Report } from "./supervisor.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../storage/data-dir.js";
 
-const READY_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 10_000;
+const { readyTimeoutMs, stopGraceMs } = LAUNCHER_LIMITS;
 
 export interface LaunchSettings {
   dataDir: string;
@@ -36,27 +38,32 @@ export interface LaunchedCluster {
 }
 
 export interface ClusterLaunch {
-  /** Resolves once the coordinator serves with every storage node joined and up. */
+  /** Resolves once the coordinator serves with every storage node joined and up; from then on, a process that dies is restarted. */
   ready: Promise<LaunchedCluster>;
-  /** Stops every process started so far with SIGTERM (SIGKILL after a grace period). */
+  /** Restarts nothing more and stops every process with SIGTERM (SIGKILL after a grace period). */
   stop(): Promise<void>;
 }
 
-/** Starts the processes; stop() works at any moment, also while they are still starting. */
-export function launchCluster(settings: LaunchSettings): ClusterLaunch {
+/** Starts the processes; stop() works at any moment, also while they are still starting. `report` hears of deaths and restarts. */
+export function launchCluster(settings: LaunchSettings, report: Report): ClusterLaunch {
   const root = resolve(settings.dataDir);
   const children: LaunchedChild[] = [];
+  const supervisor = new Supervisor(report);
   let stopping = false;
   const stop = async () => {
     stopping = true;
-    await Promise.all(children.map((child) => child.stop(STOP_GRACE_MS)));
+    supervisor.stop();
+    await Promise.all(children.map((child) => child.stop(stopGraceMs)));
   };
   const add = (child: LaunchedChild) => {
     if (stopping) throw new Error("the cluster is stopping");
     children.push(child);
     return child;
   };
-  const ready = startProcesses(settings, root, add, () => stopping).catch(async (error: unknown) => {
+  const ready = startProcesses(settings, root, add, () => stopping).then((cluster) => {
+    for (const child of cluster.processes) supervisor.watch(child);
+    return cluster;
+  }, async (error: unknown) => {
     await stop();
     throw error;
   });
@@ -75,7 +82,7 @@ async function startProcesses(
       // Every node of the local cluster joins before the first write fixes the membership.
       "--min-nodes", String(settings.nodes)],
   }));
-  await coordinator.start(settings.port, READY_TIMEOUT_MS);
+  await coordinator.start(settings.port, readyTimeoutMs);
 
   const names = Array.from({ length: settings.nodes }, (_, i) => `node-${i + 1}`);
   const ports = await chooseNodePorts(root, names, settings.nodePort, DEFAULTS.host);
@@ -83,10 +90,10 @@ async function startProcesses(
     name, role: "storage node", root, env, readyEvent: "joined",
     args: (port) => ["node", "--join", `${DEFAULTS.host}:${coordinator.port}`, "--port", String(port), "--id", name],
   })));
-  await Promise.all(nodes.map((node) => node.start(ports.get(node.name)!, READY_TIMEOUT_MS)));
+  await Promise.all(nodes.map((node) => node.start(ports.get(node.name)!, readyTimeoutMs)));
   rememberNodePorts(root, new Map(nodes.map((node) => [node.name, node.port])));
 
-  await waitUntilServing(coordinator.port, names, READY_TIMEOUT_MS, stopping);
+  await waitUntilServing(coordinator.port, names, readyTimeoutMs, stopping);
   return { processes: [coordinator, ...nodes], coordinatorPort: coordinator.port };
 }
 

@@ -21,6 +21,10 @@ test("logTail gives the last lines, skips blank ones, and [] for a missing log",
     writeFileSync(path, ["one", "", "two", JSON.stringify({ level: 30, msg: "three" }), "four", ""].join("\n"));
     assert.deepEqual(logTail(path, 3), ["two", "info: three", "four"]);
     assert.deepEqual(logTail(join(dir, "missing.log"), 3), []);
+    // The launcher's own notes in a process's log are left out when asked.
+    writeFileSync(path, [JSON.stringify({ level: 50, msg: "the cause" }), JSON.stringify({ level: 40, role: "launcher", msg: "restarting" }), ""].join("\n"));
+    assert.deepEqual(logTail(path, 5, "launcher"), ["error: the cause"]);
+    assert.deepEqual(logTail(path, 5), ["error: the cause", "warn: restarting"]);
     // A long log is read from its end only; its first, partial line is dropped.
     writeFileSync(path, `${"x".repeat(100_000)}\nlast\n`);
     assert.deepEqual(logTail(path, 5), ["last"]);

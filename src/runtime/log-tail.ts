@@ -12,8 +12,8 @@ const LEVEL_NAMES: Record<number, string> = { 10: "trace", 20: "debug", 30: "inf
 /** Fields every line carries; they say nothing about what went wrong. */
 const ROUTINE_FIELDS = new Set(["level", "time", "pid", "hostname", "role", "msg"]);
 
-/** The last `count` lines of the log at `path`, readable; [] when there is no log. */
-export function logTail(path: string, count: number): string[] {
+/** The last `count` lines of the log at `path`, readable, leaving out lines of role `skipRole`; [] when there is no log. */
+export function logTail(path: string, count: number, skipRole?: string): string[] {
   let end: { text: string; cut: boolean };
   try {
     end = readEnd(path, TAIL_BYTES_MAX);
@@ -23,7 +23,10 @@ export function logTail(path: string, count: number): string[] {
   const lines = end.text.split("\n");
   // A read that starts mid-file starts mid-line: drop that partial first line.
   if (end.cut) lines.shift();
-  return lines.filter((line) => line.trim().length > 0).slice(-count).map(readableLine);
+  return lines
+    .filter((line) => line.trim().length > 0 && (skipRole === undefined || !line.includes(`"role":${JSON.stringify(skipRole)}`)))
+    .slice(-count)
+    .map(readableLine);
 }
 
 /** The last `bytesMax` bytes of a file; `cut` when the file is longer. */

@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { PRIVATE_FILE_MODE } from "../storage/data-dir.js";
 
 export const NODE_PORTS_FILE = "node-ports.json";
 
@@ -25,7 +26,7 @@ export async function chooseNodePorts(root: string, names: readonly string[], ba
 /** Remembers the ports the nodes listen on, for the next start on the same data directory. */
 export function rememberNodePorts(root: string, ports: ReadonlyMap<string, number>): void {
   const merged = new Map([...readNodePorts(root), ...ports]);
-  writeFileSync(join(root, NODE_PORTS_FILE), `${JSON.stringify(Object.fromEntries(merged), null, 2)}\n`);
+  writeFileSync(join(root, NODE_PORTS_FILE), `${JSON.stringify(Object.fromEntries(merged), null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
 /** The remembered ports; a missing or unreadable file remembers nothing (ports are only a preference). */

@@ -125,3 +125,19 @@ export const CLUSTER_NAME_LIMITS = Object.freeze({
   /** Longest host:port a storage node reports for itself. */
   addressLengthMax: 300,
 });
+
+/** Bounds of `ringkv start`'s launcher: how long a process may take to start and to stop, and
+ * how it restarts one that dies (src/runtime/restart-policy.ts). */
+export const LAUNCHER_LIMITS = Object.freeze({
+  /** A process not ready by then has failed to start. */
+  readyTimeoutMs: 30_000,
+  /** A process asked to stop (SIGTERM) is killed (SIGKILL) after this. */
+  stopGraceMs: 10_000,
+  /** Pause before the first restart of a process that died; it doubles with each quick death in a row. */
+  restartBackoffMs: 200,
+  restartBackoffMsMax: 5_000,
+  /** A process that ran this long before dying was healthy: its next restart starts the count again. */
+  healthyRunMs: 10_000,
+  /** Quick deaths in a row after which the launcher stops restarting a process. */
+  quickDeathsMax: 5,
+});
