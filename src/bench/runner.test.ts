@@ -79,11 +79,13 @@ describe("BenchRun", () => {
   it("stops after the duration and does not measure the warmup", async () => {
     const channel = new FakeChannel();
     const started = performance.now();
-    const result = await new BenchRun(plan([channel], { stop: { durationMs: 150 }, warmupMs: 100 })).run();
+    // Windows long enough that a loaded machine (a 2-core box running other test processes) still
+    // answers requests in each; the bounds check that the run stops, not how fast the machine is.
+    const result = await new BenchRun(plan([channel], { stop: { durationMs: 400 }, warmupMs: 200 })).run();
     const tookMs = performance.now() - started;
-    assert.ok(tookMs >= 250 && tookMs < 1500, `took ${tookMs} ms`);
+    assert.ok(tookMs >= 600 && tookMs < 4000, `took ${tookMs} ms`);
     assert.ok(result.requests > 0 && result.requests < channel.sent.length, "warmup requests are sent but not counted");
-    assert.ok(result.elapsedMs >= 140 && result.elapsedMs < 1000, `measured ${result.elapsedMs} ms`);
+    assert.ok(result.elapsedMs >= 390 && result.elapsedMs < 3000, `measured ${result.elapsedMs} ms`);
   });
 
   it("counts error replies by code and keeps going", async () => {
