@@ -1,13 +1,15 @@
-// Server commands: INFO, DBSIZE, COMMAND (and its introspection subcommands), CONFIG
-// (read-only: enough for redis-benchmark and clients that probe settings).
+// Server commands: INFO, DBSIZE, COMMAND (and its introspection subcommands), CONFIG (GET for
+// redis-benchmark and clients that probe settings; SET only for the slow log and latency monitor
+// thresholds).
 import { RingkvError } from "../shared/errors.js";
 import type { Bytes, ReplyValue } from "./backend.js";
 import type { CommandContext, CommandDefinition, CommandSpec } from "./context.js";
 import { commandDocs, commandInfoEntry, helpReply } from "./command-docs.js";
 import { globMatch } from "../core/glob.js";
 import { runInfo } from "./info.js";
-import { syntaxError } from "./reply-errors.js";
-import type { Reply } from "./reply.js";
+import { parseInteger, syntaxError } from "./reply-errors.js";
+import { OK, type Reply } from "./reply.js";
+import { DIAGNOSTIC_SETTINGS, type DiagnosticSetting } from "../observability/diagnostics.js";
 
 const INTROSPECTION_FLAGS: CommandDefinition["flags"] = ["loading", "stale"];
 
@@ -59,9 +61,12 @@ export const SERVER_COMMANDS: CommandDefinition[] = [
         since: "2.0.0", summary: "Get the values of configuration parameters matching glob patterns",
         arguments: [{ name: "parameter", type: "pattern", multiple: true }], run: runConfigGet },
       { name: "config|set", arity: -4, flags: ["admin", "noscript", "loading", "stale"], group: "server",
-        since: "2.0.0", summary: "Refused: ringkv's settings are fixed when the process starts",
-        run: () => new RingkvError("ERR", "CONFIG SET is not supported by ringkv: settings are given on the "
-          + "command line when the process starts") },
+        since: "2.0.0", summary: `Change ${DIAGNOSTIC_SETTINGS.map((setting) => setting.name).join(", ")}; `
+          + "ringkv's other settings are fixed when the process starts",
+        arguments: [{ name: "data", type: "block", multiple: true, arguments: [
+          { name: "parameter", type: "string" }, { name: "value", type: "string" },
+        ] }],
+        run: runConfigSet },
       { name: "config|help", arity: 2, flags: ["loading", "stale"], group: "server", since: "5.0.0",
         summary: "Show helpful text about the different subcommands", run: (ctx) => helpReply(ctx, "config") },
     ],
@@ -107,7 +112,34 @@ function configValues(ctx: CommandContext): Array<[string, string]> {
     ["hash-max-ziplist-entries", "128"],
     ["hash-max-ziplist-value", "64"],
     ["port", String(ctx.server.port())],
+    ...DIAGNOSTIC_SETTINGS.map((setting): [string, string] => [setting.name, String(setting.get(ctx.server.diagnostics))]),
   ];
+}
+
+/** CONFIG SET name value ...: all of them or none, as in Redis; only the diagnostics settings change at run time. */
+function runConfigSet(ctx: CommandContext, args: Bytes[]): Reply {
+  if (args.length % 2 !== 0) return syntaxError();
+  const changes: Array<[DiagnosticSetting, number]> = [];
+  for (let index = 2; index < args.length; index += 2) {
+    const name = (args[index] as Bytes).toString().toLowerCase();
+    const setting = DIAGNOSTIC_SETTINGS.find((candidate) => candidate.name === name);
+    if (setting === undefined) {
+      if (!configValues(ctx).some(([known]) => known === name)) {
+        return new RingkvError("ERR", `Unknown option or number of arguments for CONFIG SET - '${name}'`);
+      }
+      return new RingkvError("ERR", `CONFIG SET of '${name}' is not supported by ringkv: it is given on the command line `
+        + `when the process starts (only ${DIAGNOSTIC_SETTINGS.map((known) => known.name).join(", ")} change at run time)`);
+    }
+    const value = parseInteger(args[index + 1] as Bytes);
+    const failed = `CONFIG SET failed (possibly related to argument '${name}') - `;
+    if (value === null) return new RingkvError("ERR", `${failed}argument couldn't be parsed into an integer`);
+    if (value < setting.min || value > setting.max) {
+      return new RingkvError("ERR", `${failed}argument must be between ${setting.min} and ${setting.max} inclusive`);
+    }
+    changes.push([setting, value]);
+  }
+  for (const [setting, value] of changes) setting.set(ctx.server.diagnostics, value);
+  return OK;
 }
 
 function runConfigGet(ctx: CommandContext, args: Bytes[]): Reply {

@@ -10,6 +10,7 @@ import { ClientConnection } from "./connection.js";
 import type { ServerContext } from "./context.js";
 import { ClientMemory } from "./client-memory.js";
 import { ServerStats } from "./stats.js";
+import { Diagnostics } from "../observability/diagnostics.js";
 import { MemoryBackend } from "../../test/support/server.js";
 
 /** Records writes; always writable at once, like an idle loopback socket. */
@@ -37,6 +38,7 @@ function connectionOver(backend: MemoryBackend): FakeSocket {
     serverInfo: { mode: "standalone", version: "test" },
     stats: new ServerStats(),
     commands: buildCommandTable(backend),
+    diagnostics: new Diagnostics(),
     logger: undefined,
     startedAtMs: Date.now(),
     passwordRequired: false,

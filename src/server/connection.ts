@@ -97,6 +97,16 @@ export class ClientConnection implements CommandContext, MemoryHolder {
       watched: [],
       outputBytes: () => this.replies.byteLength + socket.writableLength,
       pendingRequests: () => this.pending.length,
+      push: (reply) => {
+        if (this.closed) return false;
+        this.encode(reply, this.session.protocol);
+        this.scheduleFlush();
+        return true;
+      },
+      disconnect: (reason) => {
+        this.server.logger?.warn({ client: clientId, reason }, "closing a client connection");
+        socket.destroy();
+      },
     };
     this.decoder = new RespDecoder({
       mode: "request",

@@ -2,10 +2,11 @@
 // session of the connection it arrived on. The command specs live here too, not in
 // command-table.ts: a handler takes this context, and the context lists the commands (COMMAND).
 import type { Limits } from "../shared/limits.js";
-import type { Backend, Bytes, KeyPositions, MaybePromise, WatchHandle } from "./backend.js";
+import type { Backend, Bytes, KeyPositions, MaybePromise, ReplyValue, WatchHandle } from "./backend.js";
 import type { ClientMemory } from "./client-memory.js";
 import type { Reply } from "./reply.js";
 import type { ServerStats } from "./stats.js";
+import type { Diagnostics } from "../observability/diagnostics.js";
 
 /** What the process is, for HELLO and INFO; extra fields appear in INFO's server section. */
 export interface ServerInfo {
@@ -48,6 +49,10 @@ export interface Session {
   outputBytes(): number;
   /** Requests read but not answered yet (CLIENT LIST's `pipeline`). */
   pendingRequests(): number;
+  /** Queues a reply outside the request/response order (MONITOR's lines); false once closed. */
+  push(reply: ReplyValue): boolean;
+  /** Closes the connection at once, logging why (a MONITOR client that does not read). */
+  disconnect(reason: string): void;
 }
 
 /** A transaction opened by MULTI. */
@@ -63,6 +68,8 @@ export interface ServerContext {
   readonly serverInfo: ServerInfo;
   readonly stats: ServerStats;
   readonly commands: CommandCatalog;
+  /** Slow log, latency monitor, MONITOR feed and per-command stats (src/observability). */
+  readonly diagnostics: Diagnostics;
   readonly logger: ServerLogger | undefined;
   readonly startedAtMs: number;
   /** True when a password is configured: connections start unauthenticated. */

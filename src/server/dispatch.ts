@@ -40,6 +40,15 @@ export function executeCommand(ctx: CommandContext, spec: CommandSpec, args: Byt
   ctx.session.lastCommand = spec.name;
   ctx.session.lastCommandAtMs = Date.now();
   ctx.server.stats.totalCommandsProcessed++;
+  // Observability hook: MONITOR, slow log, latency monitor and per-command stats.
+  const { diagnostics } = ctx.server;
+  const startedMs = diagnostics.commandStarted(ctx.session, spec, args);
+  const reply = runHandler(ctx, spec, args);
+  diagnostics.commandEnded(ctx.session, spec, args, startedMs, reply);
+  return reply;
+}
+
+function runHandler(ctx: CommandContext, spec: CommandSpec, args: Bytes[]): Reply | Promise<Reply> {
   try {
     return (spec.run as NonNullable<CommandSpec["run"]>)(ctx, args);
   } catch (error) {

@@ -16,6 +16,7 @@ import type { ServerContext, ServerInfo, ServerLogger } from "./context.js";
 import { ReplyBuffer } from "./reply-buffer.js";
 import { RingkvError } from "../shared/errors.js";
 import { ServerStats } from "./stats.js";
+import { Diagnostics } from "../observability/diagnostics.js";
 
 export interface RespServerOptions {
   /** Address to listen on; 127.0.0.1 unless told otherwise (DESIGN.md §2.6). */
@@ -41,6 +42,8 @@ export interface RespServerOptions {
   onInternalConnection?: (socket: Socket, nodeNonce: Buffer, rest: Buffer) => void;
   /** How long close() waits for in-flight requests before dropping connections; default: the request deadline + 1 s. */
   closeWaitMs?: number;
+  /** Slow log, latency monitor, MONITOR and command stats; default: Redis's default settings. */
+  diagnostics?: Diagnostics;
 }
 
 export interface RespServer {
@@ -73,6 +76,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     serverInfo: options.serverInfo,
     stats,
     commands: buildCommandTable(options.backend, options.disabledCommands),
+    diagnostics: options.diagnostics ?? new Diagnostics({}, limits.replyBufferBytesMax),
     logger: options.logger,
     startedAtMs: Date.now(),
     passwordRequired: passwordDigest !== undefined,

@@ -141,3 +141,22 @@ export const LAUNCHER_LIMITS = Object.freeze({
   /** Quick deaths in a row after which the launcher stops restarting a process. */
   quickDeathsMax: 5,
 });
+
+/** Bounds of what a process keeps to be observed (src/observability): slow log, latency monitor, dashboard. */
+export const OBSERVABILITY_LIMITS = Object.freeze({
+  /** Arguments the slow log keeps of one command, and bytes of each (Redis's figures). */
+  slowlogArgsMax: 32,
+  slowlogArgBytesMax: 128,
+  /** Largest --slowlog-max-len. */
+  slowlogLenMax: 100_000,
+  /** Samples the latency monitor keeps per event, one per second (Redis's figure). */
+  latencyHistoryLen: 160,
+  /** Warnings and errors the dashboard lists (identical ones are counted, not repeated). */
+  recentProblemsMax: 50,
+  /** Seconds of per-second traffic samples the dashboard's charts show. */
+  trafficSeriesSeconds: 300,
+  /** Messages whose answer is awaited for the stage timings (prepare -> vote, ...); older ones are dropped. */
+  linkTimingsMax: 100_000,
+  /** Dashboard pages following the live stream at once; more are refused (HTTP 503). */
+  dashboardStreamsMax: 64,
+});
