@@ -77,4 +77,12 @@ export default tseslint.config(
   coreRestrictions,
   coreSubfolderImports,
   sharedImports,
+  // The dashboard's page script runs in the browser.
+  {
+    files: ["src/observability/dashboard/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: { document: "readonly", EventSource: "readonly", requestAnimationFrame: "readonly", setInterval: "readonly" },
+    },
+  },
 );

@@ -3,17 +3,18 @@
 import type { Command } from "commander";
 import { cacheShape } from "../core/kv-cache.js";
 import { startCoordinator } from "../runtime/coordinator-process.js";
-import { createLogger } from "../runtime/logger.js";
+import { addObservabilityOptions, observabilityFromOptions } from "../observability/options.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { DEFAULT_LIMITS } from "../shared/limits.js";
 import { stopOnSignals } from "./server-process.js";
 import {
-  gatherOptions, integerOption, limitsOption, logLevelOption, optionalString, portOption, SettingsError, stringOption, type RawOptions,
+  gatherOptions, integerOption, limitsOption, optionalString, portOption, SettingsError, stringOption, type RawOptions,
 } from "./settings.js";
 
 export function registerCoordinatorCommand(program: Command): void {
-  program
-    .command("coordinator")
+  const command = program.command("coordinator");
+  addObservabilityOptions(command, true);
+  command
     .description("run the cluster coordinator: clients connect here, storage nodes join here")
     .option("--host <address>", `address to listen on (default ${DEFAULTS.host}; env RINGKV_HOST)`)
     .option("--port <port>", `port for clients and joining nodes (default ${DEFAULTS.coordinatorPort})`)
@@ -35,12 +36,14 @@ export function registerCoordinatorCommand(program: Command): void {
     .addHelpText("after", `
 Examples:
   RINGKV_SECRET=s3cret ringkv coordinator --port ${DEFAULTS.coordinatorPort} --data /var/lib/ringkv
-  ringkv coordinator --host 10.0.0.1 --secret s3cret --replicas 3`)
+  ringkv coordinator --host 10.0.0.1 --secret s3cret --replicas 3
+  ringkv coordinator --metrics-port ${DEFAULTS.metricsPort}   # dashboard at http://127.0.0.1:${DEFAULTS.metricsPort}/, metrics at /metrics`)
     .action(async (flags: RawOptions) => {
       const options = gatherOptions(flags);
       const secret = optionalString(options, "secret");
       if (secret === undefined) throw new SettingsError("the coordinator needs a cluster secret: --secret or RINGKV_SECRET");
-      const logger = createLogger(logLevelOption(options), { role: "coordinator" });
+      const password = optionalString(options, "password");
+      const { logger, observability } = observabilityFromOptions(options, "coordinator", { role: "coordinator" }, password);
       const replicas = integerOption(options, "replicas", DEFAULTS.replicas, 1, 16);
       const minInSync = integerOption(options, "minInSync", Math.min(DEFAULTS.minInSync, replicas), 1, replicas);
       if (minInSync === 1 && replicas > 1) {
@@ -51,7 +54,7 @@ Examples:
         port: portOption(options, "port", DEFAULTS.coordinatorPort),
         dataDir: stringOption(options, "data", DEFAULTS.dataDir),
         secret,
-        password: optionalString(options, "password"),
+        password,
         replicas,
         minInSync,
         replicaTimeoutMs: integerOption(options, "replicaTimeout", DEFAULTS.replicaTimeoutMs, 1, 3_600_000),
@@ -62,6 +65,7 @@ Examples:
         cache: cacheShape({ bytesMax: integerOption(options, "cacheBytes", DEFAULTS.cacheBytes) }),
         tickMs: DEFAULTS.tickMs,
         logger,
+        observability,
       });
       stopOnSignals(coordinator, logger);
     });

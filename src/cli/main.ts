@@ -9,6 +9,7 @@ import { registerCoordinatorCommand } from "./coordinator-command.js";
 import { registerNodeCommand } from "./node-command.js";
 import { registerSimCommand } from "./sim-command.js";
 import { registerStartCommand } from "./start-command.js";
+import { registerStatusCommand } from "./status-command.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   registerCoordinatorCommand(program);
   registerNodeCommand(program);
   registerCliCommand(program);
+  registerStatusCommand(program);
   registerBenchCommand(program);
   registerSimCommand(program);
   registerCheckCommand(program);

@@ -2,19 +2,20 @@
 
 import type { Command } from "commander";
 import { cacheShape } from "../core/kv-cache.js";
-import { createLogger } from "../runtime/logger.js";
+import { addObservabilityOptions, observabilityFromOptions } from "../observability/options.js";
 import { startClusterNode } from "../runtime/cluster-node.js";
 import { startStandaloneNode, type RunningNode } from "../runtime/standalone-node.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { DEFAULT_LIMITS } from "../shared/limits.js";
 import { stopOnSignals } from "./server-process.js";
 import {
-  gatherOptions, integerOption, limitsOption, logLevelOption, optionalString, portOption, SettingsError, stringOption, type RawOptions,
+  gatherOptions, integerOption, limitsOption, optionalString, portOption, SettingsError, stringOption, type RawOptions,
 } from "./settings.js";
 
 export function registerNodeCommand(program: Command): void {
-  program
-    .command("node")
+  const command = program.command("node");
+  addObservabilityOptions(command, false);
+  command
     .description("run a storage node (alone, as a single-node server, unless --join is given)")
     .option("--host <address>", `address to listen on (default ${DEFAULTS.host}; env RINGKV_HOST)`)
     .option("--port <port>", `RESP port (default ${DEFAULTS.nodePort}, not the coordinator's ${DEFAULTS.coordinatorPort}; env RINGKV_PORT)`)
@@ -41,7 +42,9 @@ Examples:
   RINGKV_PASSWORD=secret ringkv node --data /var/lib/ringkv --log-level warn`)
     .action(async (flags: RawOptions) => {
       const options = gatherOptions(flags);
-      const logger = createLogger(logLevelOption(options), { role: "node" });
+      const join = optionalString(options, "join");
+      const password = join === undefined ? optionalString(options, "password") : undefined;
+      const { logger, observability } = observabilityFromOptions(options, join === undefined ? "standalone" : "cluster-node", { role: "node" }, password);
       const common = {
         host: stringOption(options, "host", DEFAULTS.host),
         port: portOption(options, "port", DEFAULTS.nodePort),
@@ -53,12 +56,12 @@ Examples:
           bytesMax: integerOption(options, "cacheBytes", DEFAULTS.cacheBytes),
         }),
         logger,
+        observability,
       };
-      const join = optionalString(options, "join");
       let node: RunningNode;
       if (join === undefined) {
         const disabledCommands = (optionalString(options, "disableCommands") ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
-        node = await startStandaloneNode({ ...common, password: optionalString(options, "password"), disabledCommands });
+        node = await startStandaloneNode({ ...common, password, disabledCommands });
       } else {
         const secret = optionalString(options, "secret");
         if (secret === undefined) throw new SettingsError("joining a cluster needs its secret: --secret or RINGKV_SECRET");

@@ -19,6 +19,7 @@ export function registerStartCommand(program: Command): void {
     .option("--port <port>", `coordinator (client) port (default ${DEFAULTS.coordinatorPort}; 0 picks a free one)`)
     .option("--node-port <port>", `first storage node's port, node i on it + i - 1 (default: free ports, kept in DATA/${NODE_PORTS_FILE} for the next start)`)
     .option("--data <dir>", `data directory: DATA/coordinator, DATA/node-1 ... (default ${DEFAULTS.dataDir})`)
+    .option("--metrics-port <port>", `the dashboard and the coordinator's metrics (default ${DEFAULTS.metricsPort} with the default --port, else a free one; the nodes' metrics take free ports)`)
     .option("--log-level <level>", `log level of every process (default ${DEFAULTS.logLevel}); logs go to DATA/<name>.log`)
     .addHelpText("after", `
 Two clusters on one machine need only their own --port and --data; the storage nodes' ports never
@@ -32,13 +33,15 @@ Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run c
       const options = gatherOptions(flags, {});
       const nodes = integerOption(options, "nodes", DEFAULTS.localNodes, 1, 64);
       const replicas = integerOption(options, "replicas", Math.min(DEFAULTS.replicas, nodes), 1, nodes);
+      const port = portOption(options, "port", DEFAULTS.coordinatorPort);
       const launch = launchCluster({
         dataDir: stringOption(options, "data", DEFAULTS.dataDir),
         nodes,
         replicas,
         minInSync: integerOption(options, "minInSync", Math.min(DEFAULTS.minInSync, replicas), 1, replicas),
         replicaTimeoutMs: integerOption(options, "replicaTimeout", DEFAULTS.replicaTimeoutMs, 1, 3_600_000),
-        port: portOption(options, "port", DEFAULTS.coordinatorPort),
+        port,
+        metricsPort: portOption(options, "metricsPort", dashboardPort(port)),
         nodePort: options.nodePort === undefined ? undefined : integerOption(options, "nodePort", 1, 1, 65536 - nodes),
         logLevel: logLevelOption(options),
       }, printReport);
@@ -47,17 +50,27 @@ Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run c
     });
 }
 
+/** The default cluster's dashboard is at a port to remember; another cluster's (another --port) at a free one, printed. */
+function dashboardPort(coordinatorPort: number): number {
+  return coordinatorPort === DEFAULTS.coordinatorPort ? DEFAULTS.metricsPort : 0;
+}
+
 function printCluster(cluster: LaunchedCluster): void {
-  const rows = cluster.processes.map((p) => [p.name, p.role, String(p.pid), `${DEFAULTS.host}:${p.port}`, p.dataDir]);
-  const header = ["name", "role", "pid", "address", "data"];
+  const rows = cluster.processes.map((p) => [
+    p.name, p.role, String(p.pid), `${DEFAULTS.host}:${p.port}`,
+    p.metricsPort === undefined ? "-" : `http://${DEFAULTS.host}:${p.metricsPort}/metrics`, p.dataDir,
+  ]);
+  const header = ["name", "role", "pid", "address", "metrics", "data"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ");
   console.log(format(header));
   for (const row of rows) console.log(format(row));
+  const dashboard = cluster.processes[0]!.metricsPort;
   console.log(`
 ringkv cluster is running. Connect with any Redis client:
   redis-cli -p ${cluster.coordinatorPort}
   npm run cli -- --port ${cluster.coordinatorPort}
+Dashboard: ${dashboard === undefined ? "-" : `http://${DEFAULTS.host}:${dashboard}/`}   Status: npx ringkv status --port ${cluster.coordinatorPort}
 Logs: ${cluster.processes[0]!.logFile.replace(/coordinator\.log$/, "<name>.log")}
 A process that dies is restarted. Ctrl-C stops the cluster.`);
 }

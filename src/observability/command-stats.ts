@@ -28,8 +28,13 @@ export interface CommandIdentity {
 
 export class CommandStats {
   readonly #entries = new Map<CommandIdentity, CommandEntry>();
+  /**
+   * Reads by how they were answered: at once (in the pass that read the request: at the
+   * coordinator, from its cache or a decided write) or after waiting (for a storage node's reply).
+   */
+  readonly reads = { immediate: new LatencyHistogram(), waited: new LatencyHistogram() };
 
-  record(command: CommandIdentity, seconds: number, errorCode: string | undefined): void {
+  record(command: CommandIdentity, seconds: number, errorCode: string | undefined, waited: boolean): void {
     let entry = this.#entries.get(command);
     if (entry === undefined) {
       entry = newEntry(command);
@@ -37,6 +42,7 @@ export class CommandStats {
     }
     entry.calls++;
     entry.latency.record(seconds);
+    if (entry.kind === "read") (waited ? this.reads.waited : this.reads.immediate).record(seconds);
     if (errorCode !== undefined) {
       entry.failed++;
       entry.errors[errorCode] = (entry.errors[errorCode] ?? 0) + 1;
@@ -60,4 +66,18 @@ export class CommandStats {
 function newEntry(command: CommandIdentity): CommandEntry {
   const kind: CommandKind = command.write ? "write" : command.flags.includes("readonly") ? "read" : "other";
   return { name: command.name, kind, calls: 0, failed: 0, errors: {}, latency: new LatencyHistogram() };
+}
+
+/** INFO's commandstats and errorstats sections, in Redis's format. */
+export function commandStatsSections(stats: CommandStats): Record<string, Record<string, string>> {
+  const commandstats: Record<string, string> = {};
+  for (const entry of stats.entries()) {
+    const usec = Math.round(entry.latency.sum * 1e6);
+    commandstats[`cmdstat_${entry.name}`] = `calls=${entry.calls},usec=${usec},usec_per_call=${(usec / entry.calls).toFixed(2)},`
+      // Calls refused before they ran (arity, AUTH) are not counted here: rejected_calls stays 0.
+      + `rejected_calls=0,failed_calls=${entry.failed}`;
+  }
+  const errorstats: Record<string, string> = {};
+  for (const [code, count] of stats.errorTotals()) errorstats[`errorstat_${code}`] = `count=${count}`;
+  return { commandstats, errorstats };
 }

@@ -94,18 +94,18 @@ export class Diagnostics {
   commandEnded(client: CommandClient, command: CommandIdentity, args: readonly Buffer[], startedMs: number, reply: Outcome | Promise<Outcome>): void {
     if (reply instanceof Promise) {
       reply.then(
-        (settled) => this.#finished(client, command, args, startedMs, settled),
-        (error: unknown) => this.#finished(client, command, args, startedMs, errorReply(error)),
+        (settled) => this.#finished(client, command, args, startedMs, settled, true),
+        (error: unknown) => this.#finished(client, command, args, startedMs, errorReply(error), true),
       );
     } else {
-      this.#finished(client, command, args, startedMs, reply);
+      this.#finished(client, command, args, startedMs, reply, false);
     }
   }
 
-  #finished(client: CommandClient, command: CommandIdentity, args: readonly Buffer[], startedMs: number, reply: Outcome): void {
+  #finished(client: CommandClient, command: CommandIdentity, args: readonly Buffer[], startedMs: number, reply: Outcome, waited: boolean): void {
     const elapsedMs = performance.now() - startedMs;
     const error = reply instanceof RingkvError ? reply : undefined;
-    this.commands.record(command, elapsedMs / 1000, error?.code);
+    this.commands.record(command, elapsedMs / 1000, error?.code, waited);
     if (error !== undefined) this.onErrorReply?.(command.name, error);
     const durationUs = Math.round(elapsedMs * 1000);
     if (this.slowlog.wants(durationUs)) {

@@ -14,6 +14,7 @@ import type { Backend } from "../server/backend.js";
 import { startRespServer } from "../server/server.js";
 import { CoordinatorLink } from "./coordinator-link.js";
 import type { Logger } from "./logger.js";
+import type { Observability } from "../observability/observability.js";
 import { signalParent } from "./parent-signal.js";
 import { Ticker, writeLog } from "./machine-io.js";
 import { settleNodeId } from "./node-identity.js";
@@ -34,9 +35,12 @@ export interface ClusterNodeSettings {
   cache: CacheOptions;
   tickMs: number;
   logger: Logger;
+  /** Metrics and slow log (src/observability); hooked in below where marked. */
+  observability: Observability;
 }
 
 export async function startClusterNode(settings: ClusterNodeSettings): Promise<RunningNode> {
+  const { observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
   const store = await KVStore.open(settings.dataDir, { kind: "node" }).catch((error: unknown) => {
     lock.release();
@@ -67,6 +71,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     limits: settings.limits,
     logger,
     serverInfo: { mode: "cluster-node", version: VERSION, dataDir: settings.dataDir },
+    diagnostics: observability.diagnostics,
   });
   const address = server.address();
   // The link's callbacks reach `driver` only after link.start(), when it exists.
@@ -83,7 +88,10 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
       signalParent({ event: "joined" });
       driver.feed({ kind: "connected" });
     },
-    onMessage: (message) => driver.feed({ kind: "message", message: message as CoordinatorToNode }),
+    onMessage: (message) => {
+      observability.heardFromCoordinator(message as CoordinatorToNode);
+      driver.feed({ kind: "message", message: message as CoordinatorToNode });
+    },
     onRefused: (reason) => {
       logger.fatal({ reason }, "the coordinator refused this node");
       process.exitCode = 78;
@@ -93,25 +101,29 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
   const driver = new Driver<ParticipantEvent, ParticipantEffect, ParticipantRecord>(machine, {
     persist: (records, durable) => {
       const { data, extra } = participantStoreWrites(records);
-      engine.write(data, extra).then(durable, (error: unknown) => failStop(logger, error));
+      observability.timeDurableWrite(records, engine.write(data, extra)).then(durable, (error: unknown) => failStop(logger, error));
     },
     carry: (effect) => {
-      if (effect.kind === "send") link.send(effect.message);
-      else writeLog(logger, effect);
+      if (effect.kind === "send") {
+        link.send(effect.message);
+        observability.sentToCoordinator(effect.message); // observability
+      } else writeLog(logger, effect);
     },
   });
   const ticker = new Ticker(settings.tickMs, (tick) => driver.feed({ kind: "tick", tick }));
   driver.feed({ kind: "recovered", ...readParticipantState(store) });
   link.start();
   ticker.start();
-  logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: engine.count() }, "storage node ready");
-  signalParent({ event: "ready", port: address.port });
+  const http = await observability.start({ server, store, cache: () => engine.cacheStats() });
+  logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: engine.count(), metricsPort: http?.port }, "storage node ready");
+  signalParent({ event: "ready", port: address.port, ...(http ? { metricsPort: http.port } : {}) });
 
   const running: RunningNode = {
     host: address.address,
     port: address.port,
     async close() {
       ticker.stop();
+      await observability.close();
       link.stop();
       await server.close();
       await store.close();

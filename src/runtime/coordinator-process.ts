@@ -15,6 +15,7 @@ import { coordinatorChallenge, helloProves } from "./handshake-proof.js";
 import { CoordinatorBackend } from "./coordinator-backend.js";
 import { clusterCommands, clusterInfo } from "./coordinator-views.js";
 import type { Logger } from "./logger.js";
+import type { Observability } from "../observability/observability.js";
 import { Ticker, writeLog } from "./machine-io.js";
 import { signalParent } from "./parent-signal.js";
 import { RecentValue } from "./recent-value.js";
@@ -43,10 +44,12 @@ export interface CoordinatorSettings {
   cache: { sets: number; ways: number; bytesMax: number };
   tickMs: number;
   logger: Logger;
+  /** Metrics, dashboard, status, slow log (src/observability); hooked in below where marked. */
+  observability: Observability;
 }
 
 export async function startCoordinator(settings: CoordinatorSettings): Promise<RunningNode> {
-  const { logger } = settings;
+  const { logger, observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
   const store = await KVStore.open(settings.dataDir, { kind: "coordinator" }).catch((error: unknown) => {
     lock.release();
@@ -66,9 +69,12 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
   let nextConnection = 1;
   const carry = (effect: Exclude<CoordinatorEffect, { kind: "persist" }>): void => {
     switch (effect.kind) {
-      case "send":
-        connections.get(effect.connection)?.send(effect.message);
+      case "send": {
+        const link = connections.get(effect.connection);
+        link?.send(effect.message);
+        if (link !== undefined) observability.sentToNode(String(effect.connection), effect.message); // observability
         return;
+      }
       case "reply":
         backend.settle(effect.requestId, { result: effect.result });
         return;
@@ -94,7 +100,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
   };
   const driver = new Driver<CoordinatorEvent, CoordinatorEffect, CoordinatorRecord>(machine, {
     persist: (records, durable) => {
-      store.write(coordinatorStoreWrites(records)).then(durable, (error: unknown) => {
+      observability.timeDurableWrite(records, store.write(coordinatorStoreWrites(records))).then(durable, (error: unknown) => {
         logger.fatal({ err: error }, "a durable write failed; stopping so that nothing is acknowledged falsely");
         process.exit(74);
       });
@@ -102,6 +108,9 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     carry,
   });
   const ticker = new Ticker(settings.tickMs, (tick) => driver.feed({ kind: "tick", tick }));
+  // Observability: RINGKV STATUS, the dashboard and the cluster metrics read the machine's view.
+  let clientAddress = `${settings.host}:${settings.port}`;
+  observability.watchCluster(machine, () => clientAddress);
 
   // INFO, which clients such as ioredis send on every connect, shows a key count at most
   // INFO_KEY_COUNT_AGE_MS old rather than ask every storage node each time; DBSIZE asks them.
@@ -110,7 +119,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     currentTick: () => ticker.current,
     deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),
     info: () => clusterInfo(machine),
-    extraCommands: clusterCommands(machine),
+    extraCommands: clusterCommands(machine, () => observability.statusReply()),
     infoKeyCount: () => keyCount.get(),
   });
   const keyCount = new RecentValue(async () => backend.dbsize(), INFO_KEY_COUNT_AGE_MS);
@@ -127,7 +136,10 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     let helloSeen = false;
     const timer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     link.onMessage = (raw) => {
-      if (helloSeen) return void driver.feed({ kind: "message", connection, message: raw as NodeToCoordinator });
+      if (helloSeen) {
+        observability.heardFromNode(String(connection), raw as NodeToCoordinator);
+        return void driver.feed({ kind: "message", connection, message: raw as NodeToCoordinator });
+      }
       helloSeen = true;
       clearTimeout(timer);
       const proofValid = helloProves(settings.secret, nodeNonce, challenge.nonce, raw);
@@ -154,16 +166,20 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     logger,
     serverInfo: { mode: "coordinator", version: VERSION, dataDir: settings.dataDir },
     onInternalConnection: acceptNode,
+    diagnostics: observability.diagnostics,
   });
   ticker.start();
   const address = server.address();
-  logger.info({ host: address.address, port: address.port, data: settings.dataDir }, "coordinator ready");
-  signalParent({ event: "ready", port: address.port });
+  clientAddress = `${address.address}:${address.port}`;
+  const http = await observability.start({ server, store, cache: () => machine.view().cache });
+  logger.info({ host: address.address, port: address.port, data: settings.dataDir, metricsPort: http?.port }, "coordinator ready");
+  signalParent({ event: "ready", port: address.port, ...(http ? { metricsPort: http.port } : {}) });
   return {
     host: address.address,
     port: address.port,
     async close() {
       ticker.stop();
+      await observability.close();
       await server.close();
       backend.failAll("the coordinator is stopping");
       for (const link of connections.values()) link.close("coordinator stopping");

@@ -12,7 +12,7 @@ test("RINGKV NODES lists the storage nodes by id, numbers compared as numbers", 
     const hello = { type: "hello", nodeId: id, address: `127.0.0.1:${7000 + Number(id.slice(5))}`, incarnation: "0f".repeat(16) };
     machine.step({ kind: "hello", connection, hello, proofValid: true });
   });
-  const [ringkv] = clusterCommands(machine);
+  const [ringkv] = clusterCommands(machine, () => "status");
   const rows = (await ringkv!.run([Buffer.from("RINGKV"), Buffer.from("NODES")])) as Array<Map<string, unknown>>;
   assert.deepEqual(rows.map((row) => row.get("id")), ["node-1", "node-2", "node-10"]);
   assert.deepEqual(rows.map((row) => row.get("state")), ["up", "up", "up"]);

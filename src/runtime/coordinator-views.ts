@@ -1,10 +1,13 @@
 // What the coordinator shows about the cluster: INFO's `cluster` section, `RINGKV NODES` (every
-// storage node and its state) and `RINGKV LOCATE key` (where a key lives).
+// storage node and its state), `RINGKV LOCATE key` (where a key lives) and `RINGKV STATUS`
+// (health and every node's facts, built by src/observability).
 
 import type { CoordinatorMachine } from "../core/cluster/coordinator.js";
 import type { CoordinatorView } from "../core/cluster/types.js";
 import { RingkvError } from "../shared/errors.js";
 import type { ExtraCommand, InfoSections, ReplyValue } from "../server/backend.js";
+import { snapshotOf } from "../observability/cluster-snapshot.js";
+import { clusterStateFields } from "../observability/status-report.js";
 
 export function clusterInfo(machine: CoordinatorMachine): InfoSections {
   const view = machine.view();
@@ -12,7 +15,8 @@ export function clusterInfo(machine: CoordinatorMachine): InfoSections {
   return {
     cluster: {
       cluster_enabled: 1,
-      cluster_state: view.state,
+      // Observability: serving, degraded (and why), starting or waiting-for-nodes.
+      ...clusterStateFields(snapshotOf(machine)),
       epoch: view.epoch,
       sealed: view.sealed ? 1 : 0,
       replicas: view.placement.replicas,
@@ -27,6 +31,7 @@ export function clusterInfo(machine: CoordinatorMachine): InfoSections {
       transactions_in_flight: view.transactionsInFlight,
       decisions_unacknowledged: view.decisionsUnacknowledged,
       locked_keys: view.lockedKeys,
+      lock_waiters: view.lockWaiters,
       reads_in_flight: view.readsInFlight,
       cache_hits: view.cache.hits,
       cache_misses: view.cache.misses,
@@ -36,9 +41,10 @@ export function clusterInfo(machine: CoordinatorMachine): InfoSections {
   };
 }
 
-const SUBCOMMANDS = "NODES, LOCATE key";
+const SUBCOMMANDS = "NODES, LOCATE key, STATUS";
 
-export function clusterCommands(machine: CoordinatorMachine): ExtraCommand[] {
+/** `status`: RINGKV STATUS's reply (src/observability/status-report.ts). */
+export function clusterCommands(machine: CoordinatorMachine, status: () => ReplyValue): ExtraCommand[] {
   return [{
     name: "ringkv",
     arity: -2,
@@ -48,6 +54,7 @@ export function clusterCommands(machine: CoordinatorMachine): ExtraCommand[] {
       const sub = args[1]!.toString().toLowerCase();
       if (sub === "nodes" && args.length === 2) return nodesReply(machine);
       if (sub === "locate" && args.length === 3) return locateReply(machine, args[2]!);
+      if (sub === "status" && args.length === 2) return status();
       throw new RingkvError("ERR", `unknown RINGKV subcommand or wrong arguments: '${args.slice(1).join(" ")}'; try RINGKV ${SUBCOMMANDS}`);
     },
   }];

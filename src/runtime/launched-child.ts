@@ -11,6 +11,7 @@ import { logTail } from "./log-tail.js";
 import type { ParentSignal } from "./parent-signal.js";
 import type { Death } from "./restart-policy.js";
 import { PRIVATE_FILE_MODE } from "../storage/data-dir.js";
+import { stderrAsJsonLines } from "../observability/stderr-lines.js";
 
 const BIN = new URL("../../../bin/ringkv.js", import.meta.url).pathname;
 /** Lines of a failed child's log shown on the terminal. */
@@ -50,6 +51,8 @@ export class LaunchedChild {
   readonly logFile: string;
   /** The port it listens on, once started (a restart reuses it). */
   port = 0;
+  /** Its --metrics-port (the coordinator's also serves the dashboard), once started, if it has one. */
+  metricsPort: number | undefined;
   #current: RunningProcess | undefined;
 
   constructor(private readonly spec: ChildSpec) {
@@ -75,12 +78,17 @@ export class LaunchedChild {
     // Two sources into one log: neither may end it, or the other's last lines (often the reason
     // a process died) would be lost.
     child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
+    // The log holds JSON lines only: what lands on stderr (Node's own warnings, a crash) is wrapped.
+    const stderrLines = child.stderr!.pipe(stderrAsJsonLines(this.name));
+    stderrLines.pipe(log, { end: false });
     // Ended: exited, and all its output in the log. (Not the "close" event: Node never emits it
     // for a child whose IPC channel was disconnected.)
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ranMs: number }>((resolve) =>
       child.once("exit", (code, signal) => resolve({ code, signal, ranMs: Date.now() - startedAt })));
-    const drained = Promise.all([child.stdout!, child.stderr!].map((stream) => new Promise((resolve) => stream.once("close", resolve))));
+    const drained = Promise.all([
+      new Promise((resolve) => child.stdout!.once("close", resolve)),
+      new Promise((resolve) => stderrLines.once("end", resolve)),
+    ]);
     const current: RunningProcess = {
       child,
       stopRequested: false,
@@ -90,6 +98,7 @@ export class LaunchedChild {
     this.#current = current;
     return new Promise<void>((resolve, reject) => {
       let listening: number | undefined;
+      let metricsPort: number | undefined;
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
@@ -101,11 +110,15 @@ export class LaunchedChild {
         settled = true;
       });
       child.on("message", (message: ParentSignal) => {
-        if (message.event === "ready") listening = message.port;
+        if (message.event === "ready") {
+          listening = message.port;
+          metricsPort = message.metricsPort;
+        }
         if (message.event === this.spec.readyEvent && listening !== undefined && !settled) {
           settled = true;
           clearTimeout(timer);
           this.port = listening;
+          this.metricsPort = metricsPort;
           // The launcher needs no more signals; the channel must not keep either process alive.
           child.disconnect();
           resolve();

@@ -28,6 +28,8 @@ export interface LaunchSettings {
   port: number;
   /** First storage node port (node i gets nodePort + i - 1); undefined: free ports, remembered in the data directory. */
   nodePort: number | undefined;
+  /** The coordinator's dashboard and metrics port (0: the system chooses); the storage nodes' metrics take free ports. */
+  metricsPort: number;
   logLevel: string;
 }
 
@@ -80,7 +82,7 @@ async function startProcesses(
     args: (port) => ["coordinator", "--port", String(port), "--replicas", String(settings.replicas),
       "--min-in-sync", String(settings.minInSync), "--replica-timeout", String(settings.replicaTimeoutMs),
       // Every node of the local cluster joins before the first write fixes the membership.
-      "--min-nodes", String(settings.nodes)],
+      "--min-nodes", String(settings.nodes), "--metrics-port", String(settings.metricsPort)],
   }));
   await coordinator.start(settings.port, readyTimeoutMs);
 
@@ -88,7 +90,7 @@ async function startProcesses(
   const ports = await chooseNodePorts(root, names, settings.nodePort, DEFAULTS.host);
   const nodes = names.map((name) => add(new LaunchedChild({
     name, role: "storage node", root, env, readyEvent: "joined",
-    args: (port) => ["node", "--join", `${DEFAULTS.host}:${coordinator.port}`, "--port", String(port), "--id", name],
+    args: (port) => ["node", "--join", `${DEFAULTS.host}:${coordinator.port}`, "--port", String(port), "--id", name, "--metrics-port", "0"],
   })));
   await Promise.all(nodes.map((node) => node.start(ports.get(node.name)!, readyTimeoutMs)));
   rememberNodePorts(root, new Map(nodes.map((node) => [node.name, node.port])));

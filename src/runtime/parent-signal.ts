@@ -2,7 +2,8 @@
 // channel Node opens when the parent spawns with "ipc" — independent of the log level. Without a
 // parent channel it does nothing.
 
-export type ParentSignal = { event: "ready"; port: number } | { event: "joined" };
+/** `metricsPort`: the HTTP port of --metrics-port, when the process has one. */
+export type ParentSignal = { event: "ready"; port: number; metricsPort?: number } | { event: "joined" };
 
 export function signalParent(signal: ParentSignal): void {
   if (process.connected) process.send?.(signal);

@@ -9,6 +9,8 @@ import type { Logger } from "./logger.js";
 import { ENTRY_OVERHEAD_BYTES_MAX } from "../core/commands/index.js";
 import { ensureEntryFormat } from "./entry-format.js";
 import { startExpirySweeper } from "./expiry-sweeper.js";
+import type { Observability } from "../observability/observability.js";
+import type { AddressInfo } from "node:net";
 import { StandaloneBackend } from "./standalone-backend.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
@@ -23,6 +25,8 @@ export interface StandaloneNodeSettings {
   limits: Limits;
   cache: CacheOptions;
   logger: Logger;
+  /** Metrics and slow log (src/observability). */
+  observability: Observability;
 }
 
 export interface RunningNode {
@@ -33,11 +37,12 @@ export interface RunningNode {
 }
 
 export async function startStandaloneNode(settings: StandaloneNodeSettings): Promise<RunningNode> {
-  const { logger } = settings;
+  const { logger, observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
   let store: KVStore | undefined;
   let server: RespServer | undefined;
   let backend: StandaloneBackend | undefined;
+  let http: AddressInfo | undefined;
   try {
     // A stored value is an entry: the value behind a tag and maybe a deadline.
     const valueBytesMax = settings.limits.valueBytesMax;
@@ -54,14 +59,17 @@ export async function startStandaloneNode(settings: StandaloneNodeSettings): Pro
       disabledCommands: settings.disabledCommands,
       logger,
       serverInfo: { mode: "standalone", version: VERSION, dataDir: settings.dataDir },
+      diagnostics: observability.diagnostics,
     });
+    http = await observability.start({ server, store, cache: () => engine.cacheStats() });
   } catch (error) {
+    await server?.close();
     await store?.close();
     lock.release();
     throw error;
   }
   const address = server.address();
-  logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: store.count("data") }, "storage node ready");
+  logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: store.count("data"), metricsPort: http?.port }, "storage node ready");
   const openStore = store;
   const openServer = server;
   const sweeper = startExpirySweeper(store, backend, logger);
@@ -69,6 +77,7 @@ export async function startStandaloneNode(settings: StandaloneNodeSettings): Pro
     host: address.address,
     port: address.port,
     async close() {
+      await observability.close();
       await openServer.close();
       await sweeper.stop();
       await openStore.close();

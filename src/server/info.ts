@@ -1,11 +1,13 @@
 // INFO's text: Redis's layout (`# Section` then `field:value` lines, CRLF-separated), with
 // the sections the front end knows (server, clients, memory, persistence, stats,
-// replication, keyspace) merged with whatever sections the backend contributes.
+// replication, keyspace; commandstats and errorstats when asked) merged with whatever sections
+// the backend contributes.
 import { arch, platform, release } from "node:os";
 import type { Bytes, InfoSections } from "./backend.js";
 import type { CommandContext } from "./context.js";
 import { REDIS_COMPATIBLE_VERSION } from "./commands-connection.js";
 import { mapMaybe, type Reply } from "./reply.js";
+import { commandStatsSections } from "../observability/command-stats.js";
 
 type Fields = Record<string, string | number>;
 
@@ -17,9 +19,11 @@ export function runInfo(ctx: CommandContext, args: Bytes[]): Reply | Promise<Rep
   const wantsAll = requested.length === 0 || requested.some((name) => ["all", "everything", "default"].includes(name));
   const fromBackend = ctx.server.backend.info();
   const names = wantsAll ? allSectionNames(fromBackend) : requested;
+  // As in Redis, the per-command sections come only with "all", "everything" or by name.
+  if (requested.some((name) => name === "all" || name === "everything")) names.push("commandstats", "errorstats");
   const needsKeyCount = names.includes("keyspace");
   return mapMaybe(needsKeyCount ? keyCountOrUnknown(ctx) : 0, (keyCount): Reply => {
-    const sections = { ...ownSections(ctx, keyCount) };
+    const sections = { ...ownSections(ctx, keyCount), ...commandStatsSections(ctx.server.diagnostics.commands) };
     for (const [name, fields] of Object.entries(fromBackend)) {
       sections[name] = { ...(sections[name] ?? {}), ...fields };
     }

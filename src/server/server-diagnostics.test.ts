@@ -151,3 +151,21 @@ async function readAll(client: RawClient, done?: (text: string) => boolean): Pro
   }
   return client.take(Buffer.byteLength(client.pending(), "latin1"));
 }
+
+test("INFO commandstats and errorstats count calls, time and failures per command, as Redis shows them", async () => {
+  const client = await open();
+  client.sendCommands(["INFO", "commandstats"]);
+  const before = await client.bulkPayload();
+  const calls = (text: string, name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+),`).exec(text)?.[1] ?? 0);
+  client.sendCommands(["ECHO", "x"], ["ECHO", "y"], ["SELECT", "9"], ["INFO", "commandstats", "errorstats"]);
+  await client.expect(`${bulk("x")}${bulk("y")}-ERR DB index is out of range\r\n`);
+  const after = await client.bulkPayload();
+  client.close();
+  assert.equal(calls(after, "echo") - calls(before, "echo"), 2);
+  assert.match(after, /\r\ncmdstat_select:calls=\d+,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=[1-9]\d*\r\n/);
+  assert.match(after, /# Errorstats\r\nerrorstat_ERR:count=[1-9]/);
+  const plain = await open();
+  plain.sendCommands(["INFO"]);
+  assert.doesNotMatch(await plain.bulkPayload(), /cmdstat_/, "not in the default INFO, as in Redis");
+  plain.close();
+});

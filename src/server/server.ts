@@ -3,7 +3,6 @@
 // shows, sweeps out connections that stay idle, unauthenticated or half-way through a request
 // too long, bounds the memory all clients hold together (client-memory.ts), and closes
 // gracefully (stop accepting, answer what was already read within a bounded wait, then close).
-import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { readOpening } from "../codec/link-opening.js";
 import { DEFAULTS } from "../shared/defaults.js";
@@ -12,10 +11,11 @@ import type { Backend } from "./backend.js";
 import { ClientMemory } from "./client-memory.js";
 import { buildCommandTable } from "./commands.js";
 import { ClientConnection } from "./connection.js";
-import type { ServerContext, ServerInfo, ServerLogger } from "./context.js";
+import type { ServerContext, ServerInfo, ServerLogger, Session } from "./context.js";
 import { ReplyBuffer } from "./reply-buffer.js";
 import { RingkvError } from "../shared/errors.js";
 import { ServerStats } from "./stats.js";
+import { passwordChecker } from "./password-check.js";
 import { Diagnostics } from "../observability/diagnostics.js";
 
 export interface RespServerOptions {
@@ -49,6 +49,9 @@ export interface RespServerOptions {
 export interface RespServer {
   address(): AddressInfo;
   readonly stats: ServerStats;
+  readonly diagnostics: Diagnostics;
+  /** Sessions of the open client connections (for metrics: their buffers). */
+  sessions(): Iterable<Session>;
   /** Stops accepting, lets in-flight requests finish (bounded wait), then closes connections. */
   close(): Promise<void>;
 }
@@ -66,7 +69,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   /** Storage nodes' links handed to onInternalConnection and still open. */
   const links = new Set<Socket>();
   const clientMemory = new ClientMemory(limits.clientBuffersBytesMax, () => connections);
-  const passwordDigest = options.password === undefined ? undefined : sha256(Buffer.from(options.password));
+  const checkPassword = passwordChecker(options.password);
   let nextClientId = 1;
   const listener: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => accept(socket));
 
@@ -79,9 +82,8 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     diagnostics: options.diagnostics ?? new Diagnostics({}, limits.replyBufferBytesMax),
     logger: options.logger,
     startedAtMs: Date.now(),
-    passwordRequired: passwordDigest !== undefined,
-    // Comparing digests keeps the comparison constant-time whatever the candidate's length.
-    passwordMatches: (candidate) => passwordDigest !== undefined && timingSafeEqual(sha256(candidate), passwordDigest),
+    passwordRequired: checkPassword !== undefined,
+    passwordMatches: (candidate) => checkPassword !== undefined && checkPassword(candidate),
     port: () => (listener.address() as AddressInfo | null)?.port ?? 0,
     sessions: () => [...connections].map((connection) => connection.session),
     clientMemory,
@@ -165,6 +167,8 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   return {
     address: () => listener.address() as AddressInfo,
     stats,
+    diagnostics: context.diagnostics,
+    sessions: context.sessions,
     close: () => {
       closing ??= (async () => {
         clearInterval(sampler);
@@ -183,10 +187,6 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
 function sweepIntervalMs(limits: Limits): number {
   const timeouts = [limits.unauthenticatedTimeoutMs, limits.halfSentRequestTimeoutMs, limits.idleTimeoutMs].filter((ms) => ms > 0);
   return Math.max(10, Math.min(SWEEP_INTERVAL_MS_MAX, ...timeouts.map((ms) => Math.floor(ms / 4))));
-}
-
-function sha256(bytes: Buffer): Buffer {
-  return createHash("sha256").update(bytes).digest();
 }
 
 function listen(listener: Server, port: number, host: string): Promise<void> {

@@ -35,6 +35,10 @@ export const DEFAULTS = Object.freeze({
    * set. Its sets, unless given, are as many as fill the bytes (kv-cache.ts, cacheShape). */
   cacheBytes: 64 * MIB,
   cacheWays: 16,
+  /** `ringkv start` with the default --port: the coordinator's dashboard and metrics port (with
+   * another --port, a free one, so that two local clusters differ only in --port); the storage
+   * nodes' metrics take free ports. */
+  metricsPort: 9380,
   /** Length of the machines' tick in a real process: time enters them as a tick this often. */
   tickMs: 10,
 });

@@ -1,5 +1,5 @@
 // `ringkv start`: one command brings up a coordinator and three storage nodes, prints a table of
-// their pids and addresses once the coordinator says it serves with every node, serves redis-cli
+// their pids, addresses and metrics, and where the dashboard is, once the coordinator says it serves with every node, serves redis-cli
 // and ioredis, and on SIGTERM stops every child (no child pid survives the launcher). Two
 // clusters run side by side with only --port and --data different; a child that cannot start
 // has its reason printed.
@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { connectClient, nodesView, pidAlive, waitUntil } from "../support/cluster.js";
@@ -40,6 +40,17 @@ test("ringkv start --port 0 runs a cluster, prints its table, serves clients, an
     const port = launcher.port;
     assert.ok(output.some((line) => line.includes(`redis-cli -p ${port}`)), "the launcher says how to connect");
 
+    // Where the dashboard and every process's metrics are: printed, and answering.
+    const dashboard = output.map((line) => /^Dashboard: (http:\/\/127\.0\.0\.1:\d+\/) /.exec(line)?.[1]).find(Boolean);
+    assert.ok(dashboard, `the launcher says where the dashboard is:\n${output.join("\n")}`);
+    assert.match(await (await fetch(dashboard)).text(), /<title>ringkv cluster<\/title>/);
+    assert.equal(rows[0]!.metrics, `${dashboard}metrics`);
+    for (const row of rows) {
+      assert.match(row.metrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      const role = row.role === "coordinator" ? "coordinator" : "cluster-node";
+      assert.match(await (await fetch(row.metrics)).text(), new RegExp(`ringkv_build_info\\{version="[^"]+",role="${role}"\\} 1`));
+    }
+
     // Ready means serving: the first write right after the table is accepted.
     const client = connectClient(port);
     await client.connect();
@@ -63,6 +74,13 @@ test("ringkv start --port 0 runs a cluster, prints its table, serves clients, an
 
     assert.equal(await launcher.stop(), 0, "the launcher exits 0 after stopping the cluster");
     await waitUntil("every child to be gone", () => rows.every((row) => !pidAlive(row.pid)), 5_000);
+    // The log files hold JSON lines only, with level names.
+    for (const row of rows) {
+      for (const line of readFileSync(join(dir.path, `${row.name}.log`), "utf8").split("\n").filter(Boolean)) {
+        const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
+        assert.ok(typeof entry.level === "string" && typeof entry.msg === "string", line);
+      }
+    }
   } finally {
     await killLeftovers(launcher, launcher?.rows.map((row) => row.pid) ?? []);
     dir.remove();

@@ -13,6 +13,10 @@ export interface ClusterOptions {
   replicas: number;
   /** Extra flags for the coordinator, e.g. ["--cache-bytes", "524288"]. */
   coordinatorArgs?: string[];
+  /** The coordinator's --password; the helpers here AUTH with it. */
+  password?: string;
+  /** Extra flags for every storage node, e.g. ["--metrics-port", "0"]. */
+  nodeArgs?: string[];
 }
 
 /** One row of `RINGKV NODES`. */
@@ -100,7 +104,7 @@ export class TestCluster {
   async waitForNodesUp(ids = this.nodeIds(), timeoutMs = START_TIMEOUT_MS): Promise<NodeRow[]> {
     let rows: NodeRow[] = [];
     await waitUntil(`nodes ${ids.join(", ")} up at the coordinator`, async () => {
-      rows = await nodesView(this.port);
+      rows = await nodesView(this.port, this.options.password);
       return ids.every((id) => rows.some((row) => row.id === id && row.state === "up" && row.joined === 1));
     }, timeoutMs);
     return rows;
@@ -108,7 +112,7 @@ export class TestCluster {
 
   /** An ioredis client of the coordinator that fails fast instead of queueing or retrying. */
   client(): Redis {
-    return connectClient(this.port);
+    return connectClient(this.port, this.options.password);
   }
 
 
@@ -141,6 +145,7 @@ export class TestCluster {
     const args = [
       "coordinator", "--port", String(port), "--data", join(this.dataDir, "coordinator"), "--log-level", "info",
       "--replicas", String(this.options.replicas), "--min-nodes", String(this.options.nodes), ...(this.options.coordinatorArgs ?? []),
+      ...(this.options.password === undefined ? [] : ["--password", this.options.password]),
     ];
     this.coordinator = await startRingkv(args, "coordinator ready", START_TIMEOUT_MS, this.env);
     this.port = this.coordinator.port;
@@ -149,22 +154,27 @@ export class TestCluster {
   private async startNode(id: string): Promise<void> {
     const args = [
       "node", "--join", `127.0.0.1:${this.port}`, "--port", "0", "--data", this.nodeDataDir(id), "--id", id, "--log-level", "info",
+      ...(this.options.nodeArgs ?? []),
     ];
     this.nodes.set(id, await startRingkv(args, "storage node ready", START_TIMEOUT_MS, this.env));
   }
 }
 
 /** An ioredis client that fails fast instead of queueing, retrying or re-sending a request. */
-export function connectClient(port: number): Redis {
+export function connectClient(port: number, password?: string): Redis {
   return new Redis({
-    host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null,
+    host: "127.0.0.1", port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null,
     enableOfflineQueue: false, autoResendUnfulfilledCommands: false, connectTimeout: 2_000,
   });
 }
 
 /** Sends one command over a connection of its own (so it works across coordinator restarts). */
 export async function coordinatorCommand(port: number, ...args: string[]): Promise<unknown> {
-  const client = connectClient(port);
+  return commandOnce(port, undefined, args);
+}
+
+async function commandOnce(port: number, password: string | undefined, args: string[]): Promise<unknown> {
+  const client = connectClient(port, password);
   try {
     await client.connect();
     return await client.call(args[0]!, ...args.slice(1));
@@ -174,8 +184,8 @@ export async function coordinatorCommand(port: number, ...args: string[]): Promi
 }
 
 /** `RINGKV NODES` as rows (over RESP2 each node is a flat list of field, value, ...). */
-export async function nodesView(port: number): Promise<NodeRow[]> {
-  const reply = (await coordinatorCommand(port, "RINGKV", "NODES")) as unknown[][];
+export async function nodesView(port: number, password?: string): Promise<NodeRow[]> {
+  const reply = (await commandOnce(port, password, ["RINGKV", "NODES"])) as unknown[][];
   return reply.map((flat) => pairsToObject(flat) as unknown as NodeRow);
 }
 

@@ -15,6 +15,8 @@ export interface TableRow {
   role: string;
   pid: number;
   port: number;
+  /** Its metrics URL ("-" when it has none). */
+  metrics: string;
   data: string;
 }
 
@@ -34,11 +36,11 @@ export interface Launcher {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Rows of the launcher's table: "name  role  pid  127.0.0.1:port  data" ("storage node" has a space). */
+/** Rows of the launcher's table: "name  role  pid  127.0.0.1:port  metrics-url  data" ("storage node" has a space). */
 export function parseRow(line: string): TableRow | undefined {
-  const match = /^(\S+)\s+(coordinator|storage node)\s+(\d+)\s+127\.0\.0\.1:(\d+)\s+(\S+)\s*$/.exec(line);
+  const match = /^(\S+)\s+(coordinator|storage node)\s+(\d+)\s+127\.0\.0\.1:(\d+)\s+(\S+)\s+(\S+)\s*$/.exec(line);
   if (match === null) return undefined;
-  return { name: match[1]!, role: match[2]!, pid: Number(match[3]), port: Number(match[4]), data: match[5]! };
+  return { name: match[1]!, role: match[2]!, pid: Number(match[3]), port: Number(match[4]), metrics: match[5]!, data: match[6]! };
 }
 
 /** Runs `ringkv start <args>` and resolves once it says the cluster runs; rejects, with its output, if it exits first. */

@@ -1,6 +1,7 @@
 // A real redis-server for comparison tests: started on a free port with no persistence, stopped
 // by the test that started it.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { freePort } from "./ports.js";
 import { RawResp } from "./raw-resp.js";
 
@@ -38,3 +39,9 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
   };
 }
+
+export const REDIS_CLI = "/usr/bin/redis-cli";
+
+/** A test's `skip` option: false, or why it cannot run here. */
+export const redisMissing: string | false = existsSync("/usr/bin/redis-server") && existsSync(REDIS_CLI)
+  ? false : "redis-server or redis-cli is not installed";

@@ -12,6 +12,8 @@ const BIN = new URL("../../../bin/ringkv.js", import.meta.url).pathname;
 export interface RingkvProcess {
   readonly child: ChildProcess;
   readonly port: number;
+  /** The HTTP port of --metrics-port, when the process was given one. */
+  readonly metricsPort: number | undefined;
   readonly logs: string[];
   /** Resolves with the exit code (or signal name) when the process ends. */
   readonly exited: Promise<number | string>;
@@ -42,7 +44,7 @@ export function startRingkv(args: string[], readyMessage: string, timeoutMs = 15
       const entry = parseJson(line);
       if (entry?.msg === readyMessage && typeof entry.port === "number") {
         clearTimeout(timer);
-        resolve({ child, port: entry.port, logs, exited });
+        resolve({ child, port: entry.port, metricsPort: typeof entry.metricsPort === "number" ? entry.metricsPort : undefined, logs, exited });
       }
     });
   });

@@ -10,12 +10,15 @@ test("transactions run in arrival order per key, different keys in parallel", ()
   assert.ok(locks.holdsAll("1.1", ["a"]));
   assert.ok(locks.holdsAll("1.2", ["b"]));
   assert.ok(!locks.holdsAll("1.3", ["a", "b"]));
+  assert.equal(locks.waiting, 2, "1.3 waits behind 1.1 on a and behind 1.2 on b");
   assert.deepEqual(locks.release("1.1", ["a"]), ["1.3"]);
+  assert.equal(locks.waiting, 1);
   assert.ok(!locks.holdsAll("1.3", ["a", "b"]), "still behind 1.2 on b");
   assert.deepEqual(locks.release("1.2", ["b"]), ["1.3"]);
   assert.ok(locks.holdsAll("1.3", ["a", "b"]));
   assert.deepEqual(locks.release("1.3", ["a", "b"]), []);
   assert.equal(locks.lockedKeys, 0);
+  assert.equal(locks.waiting, 0);
 });
 
 test("a full queue refuses the whole transaction and names the key", () => {

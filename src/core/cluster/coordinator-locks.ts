@@ -8,6 +8,8 @@ import type { TxnId } from "./types.js";
 export class LockTable {
   readonly queueLengthMax: number;
   readonly #queues = new Map<string, TxnId[]>();
+  /** Entries over all queues (holders and waiters). */
+  #queued = 0;
 
   constructor(queueLengthMax: number) {
     this.queueLengthMax = queueLengthMax;
@@ -27,6 +29,7 @@ export class LockTable {
         queue.push(txid);
       }
     }
+    this.#queued += keys.length;
     return null;
   }
 
@@ -51,6 +54,7 @@ export class LockTable {
       const at = queue?.indexOf(txid) ?? -1;
       if (queue === undefined || at < 0) throw new Error(`lock table: ${txid} released key it is not queued on`);
       queue.splice(at, 1);
+      this.#queued -= 1;
       if (queue.length === 0) this.#queues.delete(key);
       else if (at === 0) newHeads.push(queue[0]!);
     }
@@ -60,6 +64,11 @@ export class LockTable {
   /** Keys held by some transaction. */
   get lockedKeys(): number {
     return this.#queues.size;
+  }
+
+  /** Places in the queues behind a key's holder: how many (transaction, key) pairs wait. */
+  get waiting(): number {
+    return this.#queued - this.#queues.size;
   }
 
   /** Every (key, txid) pair queued, for invariant checks. */

@@ -48,6 +48,8 @@ export interface WriteCounts {
   transactionsInFlight: number;
   decisionsUnacknowledged: number;
   lockedKeys: number;
+  /** (transaction, key) pairs queued behind the key's holder: the depth of the lock queues. */
+  lockWaiters: number;
 }
 
 export class WriteCoordinator {
@@ -238,7 +240,7 @@ export class WriteCoordinator {
   counts(): WriteCounts {
     let decisionsUnacknowledged = 0;
     for (const txn of this.#txns.values()) if (txn.phase === "committing") decisionsUnacknowledged += 1;
-    return { transactionsInFlight: this.#admitted, decisionsUnacknowledged, lockedKeys: this.#locks.lockedKeys };
+    return { transactionsInFlight: this.#admitted, decisionsUnacknowledged, lockedKeys: this.#locks.lockedKeys, lockWaiters: this.#locks.waiting };
   }
 
   /** Throws when the lock table, the transactions and the decided values disagree (a bug). */
@@ -253,7 +255,9 @@ export class WriteCoordinator {
       }
     }
     if (admitted !== this.#admitted) throw new Error(`invariant: ${this.#admitted} writes counted in flight, ${admitted} found`);
+    let queued = 0;
     for (const [key, queue] of this.#locks.entries()) {
+      queued += queue.length;
       for (const txid of queue) if (!this.#txns.has(txid)) throw new Error(`invariant: lock queue holds unknown ${txid}`);
       const head = this.#txns.get(queue[0]!)!;
       for (const txid of queue.slice(1)) {
@@ -262,6 +266,7 @@ export class WriteCoordinator {
       const owner = this.#decided.owner(key);
       if (owner !== undefined && !queue.includes(owner)) throw new Error(`invariant: decided value of ${owner} outlived its lock`);
     }
+    if (queued - this.#locks.lockedKeys !== this.#locks.waiting) throw new Error(`invariant: ${this.#locks.waiting} lock waiters counted, ${queued - this.#locks.lockedKeys} found`);
     for (const key of this.#decided.keys()) {
       const owner = this.#txns.get(this.#decided.owner(key)!);
       if (owner === undefined || (owner.phase !== "committing" && owner.phase !== "forgetting" && owner.op !== null)) {

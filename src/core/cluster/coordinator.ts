@@ -69,7 +69,7 @@ export class CoordinatorMachine {
 
   view(): CoordinatorView {
     const running = this.#running;
-    const writes = running?.writes.counts() ?? { transactionsInFlight: 0, decisionsUnacknowledged: 0, lockedKeys: 0 };
+    const writes = running?.writes.counts() ?? { transactionsInFlight: 0, decisionsUnacknowledged: 0, lockedKeys: 0, lockWaiters: 0 };
     const { replicas, partitions, vnodesPerNode } = this.config;
     return {
       state: running === null ? "starting" : running.membership.ready ? "serving" : "waiting-for-nodes",

@@ -293,6 +293,8 @@ export interface CoordinatorView {
   underReplicatedPartitions: number;
   /** Replicas catching up, with their progress. */
   catchUps: Array<{ node: NodeId; partitions: number; streamed: number; keys: number; bytes: number }>;
+  /** (transaction, key) pairs queued behind the key's holder: the depth of the lock queues. */
+  lockWaiters: number;
   /** The coordinator's read cache (KVCache.stats()). */
   cache: { hits: number; misses: number; evictions: number; entries: number; bytes: number; bytesMax: number };
 }
