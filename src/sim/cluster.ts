@@ -417,6 +417,8 @@ export class SimCluster {
     if (lie !== undefined && message.type === "readReply" && cause?.kind === "message" && cause.message.type === "read") {
       message = { ...message, values: lie(cause.message.keys, message.values, node.disk.durable, this.#plantPrng) };
     }
+    const garble = this.options.plant?.hooks.towardCoordinator;
+    if (garble !== undefined) message = garble(message, this.#plantPrng);
     this.network.sendToCoordinator(node.id, message);
   }
 

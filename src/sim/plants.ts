@@ -3,7 +3,7 @@
 // src/core stays clean: the machines are the real ones, the world around them lies.
 
 import { keyString } from "../core/cluster/key-string.js";
-import type { Bytes, CoordinatorRecord, ParticipantRecord } from "../core/cluster/types.js";
+import type { Bytes, CoordinatorRecord, NodeToCoordinator, ParticipantRecord } from "../core/cluster/types.js";
 import type { Prng } from "./prng.js";
 import type { ParticipantDurable } from "./sim-disk.js";
 
@@ -16,6 +16,22 @@ export interface PlantHooks {
   participantRestart?(durable: ParticipantDurable): void;
   /** True: the coordinator's port reports every proof of the secret right (it skips the check). */
   skipProofCheck?: boolean;
+  /** Rewrites what a storage node sends the coordinator, on its way there. */
+  towardCoordinator?(message: NodeToCoordinator, prng: Prng): NodeToCoordinator;
+}
+
+/**
+ * The catch-up and in-sync vocabulary of /work/ISR-SPEC.md (issue 9) as the plants below read it:
+ * a `scanChunk` message's entries, an `inSync` record. Structural, so that the plants compile before
+ * those types are in core/cluster/types.ts; they do nothing until the machines send and persist them.
+ */
+interface ScanChunkShape {
+  type: "scanChunk";
+  entries: unknown[];
+}
+
+function isScanChunk(message: { type: string }): message is ScanChunkShape {
+  return message.type === "scanChunk" && Array.isArray((message as Partial<ScanChunkShape>).entries);
 }
 
 export interface Plant {
@@ -56,6 +72,26 @@ export const PLANTS: readonly Plant[] = [
     description: "a restarting storage node loses its prepared records, so an in-doubt transaction it voted yes on is never applied there",
     caughtBy: "convergence (replicas differ) or linearizability",
     hooks: { participantRestart: (durable) => durable.prepared.clear() },
+  },
+  {
+    name: "lossy-catch-up",
+    description: "the network silently drops one entry from half the scanChunk messages on their way to the coordinator, so a learner rejoins the in-sync set missing a write",
+    caughtBy: "convergence (replicas differ) or linearizability (a rejoined replica answers with an old value)",
+    hooks: {
+      towardCoordinator: (message, prng) => {
+        const chunk: { type: string } = message;
+        if (!isScanChunk(chunk) || chunk.entries.length === 0 || !prng.chance(0.5)) return message;
+        const entries = [...chunk.entries];
+        entries.splice(prng.int(0, entries.length - 1), 1);
+        return { ...chunk, entries } as unknown as NodeToCoordinator;
+      },
+    },
+  },
+  {
+    name: "shrink-before-durable",
+    description: "the coordinator's inSync record is reported durable before its sync, so it acts on a smaller (or larger) in-sync set that a crash can still take back",
+    caughtBy: "convergence or linearizability (a replica counted out of sync is taken back in after a crash, without what it missed)",
+    hooks: { persistedBeforeSync: (records) => records.some((record) => (record.type as string) === "inSync") },
   },
   {
     name: "skip-proof-check",
