@@ -1,5 +1,7 @@
-// The CI swarm: a couple of hundred seeds with every checker on, split over two test files so that
-// the test runner's two workers share them.
+// The CI swarm: three hundred seeds with every checker on (availability once it is checked by
+// default), split over three test files so that the test runner's two workers share them; each file a
+// shape of cluster: 3 nodes R = 3 W = 2, 5 nodes R = 2 W = 1, 5 nodes R = 3 W = 2. Half the seeds
+// draw an outage phase (R - W nodes down for seconds, catch-up, another replica's death).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,7 +13,7 @@ import { runSwarm } from "./swarm.js";
 export function swarmTests(from: number, count: number, shape: Partial<SimOptions> = {}): void {
   const options: SimOptions = { ...DEFAULT_SIM_OPTIONS, ...shape, seed: from };
   const name = `swarm of seeds ${from}..${from + count - 1}${Object.keys(shape).length > 0 ? ` (${JSON.stringify(shape)})` : ""}`;
-  test(`${name}: linearizability, atomicity, durability, convergence, liveness`, () => {
+  test(`${name}: linearizability, atomicity, durability, convergence, liveness, placement`, () => {
     const failing = new Map<number, SimFailure[]>();
     runSwarm(options, from, count, (report) => {
       if (!report.ok) failing.set(report.seed, report.failures);
