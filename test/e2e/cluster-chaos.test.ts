@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Prng } from "../../src/sim/prng.js";
-import { historyToJsonl, type HistoryEntry } from "../../src/sim/history.js";
+import { historyToJsonl } from "../../src/sim/history.js";
 import { keysByPrimary, NO_CACHE_ARGS, sleep, TestCluster } from "../support/cluster.js";
-import { ClusterLoad, lostWrites, nowMicros, tornGroups } from "../support/cluster-load.js";
+import { ClusterLoad, lostWrites, nowMicros, outcomeCounts, tornGroups } from "../support/cluster-load.js";
 import { runRingkv, tempDir } from "../support/ringkv-process.js";
 
 const WRITERS = 16;
@@ -37,41 +37,6 @@ async function killAndRestart(cluster: TestCluster, victims: string[], downMs: n
   await Promise.all(victims.filter((victim) => victim !== "coordinator").map((id) => cluster.restartNode(id)));
   // Nodes that were not killed re-register with a restarted coordinator by themselves.
   await cluster.waitForNodesUp();
-}
-
-/**
- * Reads every key of the load, recording the reads into the history. Three rounds: without a
- * coordinator cache, each request goes to the next replica, so both copies of a key are read.
- */
-async function finalValues(cluster: TestCluster, load: ClusterLoad, groups: string[][], history: HistoryEntry[]): Promise<Array<Map<string, string | null>>> {
-  const client = cluster.client();
-  await client.connect();
-  const rounds: Array<Map<string, string | null>> = [];
-  try {
-    for (let round = 0; round < 3; round++) {
-      const found = new Map<string, string | null>();
-      for (const keys of [...groups, load.allSingleKeys()]) {
-        const invoke = nowMicros();
-        const values = await client.mget(...keys);
-        history.push({ client: "final", invoke, complete: nowMicros(), op: { f: "get", keys }, result: { type: "values", values } });
-        keys.forEach((key, i) => found.set(key, values[i] ?? null));
-      }
-      rounds.push(found);
-    }
-  } finally {
-    client.disconnect();
-  }
-  return rounds;
-}
-
-/** How many requests ended how ("ok", "values", or the error code), for the test's diagnostics. */
-function outcomeCounts(history: HistoryEntry[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const { result } of history) {
-    const name = "error" in result ? `${result.type}:${result.error.split(" ")[0]}` : result.type;
-    counts[name] = (counts[name] ?? 0) + 1;
-  }
-  return counts;
 }
 
 test("kill -9 of storage nodes and the coordinator under load loses no acknowledged write and tears no MSET", { timeout: 58_000 }, async (t) => {
@@ -108,7 +73,7 @@ test("kill -9 of storage nodes and the coordinator under load loses no acknowled
     const settledAt = nowMicros();
 
     const history = [...load.history];
-    const finalReads = await finalValues(cluster, load, groups, history);
+    const finalReads = await load.readEverything(3, history);
     const acknowledged = history.filter((entry) => entry.op.f !== "get" && (entry.result.type === "ok" || entry.result.type === "set")).length;
     t.diagnostic(`${history.length} requests, ${acknowledged} writes acknowledged; outcomes: ${JSON.stringify(outcomeCounts(history))}`);
     const acknowledgedAtEnd = load.acknowledgedWritesSince(wholeAgainAt);

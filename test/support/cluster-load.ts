@@ -59,6 +59,32 @@ export class ClusterLoad {
     await Promise.all(this.loops);
   }
 
+  /**
+   * Reads every key of the load `rounds` times (a round of MGETs: each group, then all single keys),
+   * recording the reads into `history`; the values each round found. Without a coordinator cache,
+   * each request goes to the next replica in rotation, so rounds read different copies of a key.
+   */
+  async readEverything(rounds: number, history: HistoryEntry[]): Promise<Array<Map<string, string | null>>> {
+    const client = connectClient(this.plan.port);
+    await client.connect();
+    const found: Array<Map<string, string | null>> = [];
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const values = new Map<string, string | null>();
+        for (const keys of [...this.plan.groups, this.allSingleKeys()]) {
+          const invoke = nowMicros();
+          const got = await client.mget(...keys);
+          history.push({ client: "final", invoke, complete: nowMicros(), op: { f: "get", keys }, result: { type: "values", values: got } });
+          keys.forEach((key, i) => values.set(key, got[i] ?? null));
+        }
+        found.push(values);
+      }
+    } finally {
+      client.disconnect();
+    }
+    return found;
+  }
+
   /** Acknowledged requests (of any kind) invoked after `sinceMicros`. */
   acknowledgedWritesSince(sinceMicros: number): number {
     return this.history.filter((entry) => entry.invoke >= sinceMicros && entry.op.f !== "get" && entry.result.type !== "error" && entry.result.type !== "unknown").length;
@@ -168,6 +194,16 @@ class Session {
 /** Microseconds on the monotonic clock: the history's time base. */
 export function nowMicros(): number {
   return Math.round(performance.now() * 1000);
+}
+
+/** How many requests ended how ("ok", "values", or the error code), for a test's diagnostics. */
+export function outcomeCounts(history: readonly HistoryEntry[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { result } of history) {
+    const name = "error" in result ? `${result.type}:${result.error.split(" ")[0]}` : result.type;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /**

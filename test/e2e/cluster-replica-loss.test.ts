@@ -1,0 +1,133 @@
+// Issue 9 with real processes: three storage nodes, every key on all three (R = 3), in-sync sets
+// that may shrink to W = 2. Under a concurrent load (SETs of single keys, MSETs of groups of keys on
+// different primaries, reads), kill -9 one storage node: writes to every key must resume within a
+// few seconds (the replica timeout and then some; the test prints how long they failed). Restart it,
+// let it catch up while the writes go on, then kill -9 ANOTHER node: every acknowledged write must
+// still be readable (a read of each key from each remaining replica), no MSET torn, and the whole
+// history must pass `ringkv check`. Only a correct catch-up keeps the writes the first node missed.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { historyToJsonl, isWrite, keysOf, type HistoryEntry } from "../../src/sim/history.js";
+import { keysByPrimary, NO_CACHE_ARGS, sleep, TestCluster } from "../support/cluster.js";
+import { ClusterLoad, lostWrites, nowMicros, outcomeCounts, tornGroups } from "../support/cluster-load.js";
+import { runRingkv, tempDir } from "../support/ringkv-process.js";
+
+const WRITERS = 6;
+const READERS = 2;
+const REPLICA_TIMEOUT_MS = 1_000;
+/** Writes to every key must succeed again this long after a node's death at the latest. */
+const RESUME_WITHIN_MS = REPLICA_TIMEOUT_MS + 4_000;
+/** Once writes resumed, at most this share of the write attempts may still fail. */
+const FAILED_AFTER_RESUME_SHARE_MAX = 0.05;
+/**
+ * How long the returning node is given to catch up under the load. Neither RINGKV NODES nor INFO
+ * shows catch-up progress yet, so the test waits this long rather than until it is done; the second
+ * kill then finds a node that did not finish catching up as lost writes, so a too-slow catch-up fails
+ * the test too.
+ */
+const CATCH_UP_WAIT_MS = 5_000;
+
+/** The coordinator flags of issue 9 (in-sync replicas): until main has them, this test waits. */
+const WAITS_FOR = "coordinator flags --min-in-sync and --replica-timeout, and in-sync sets that shrink and catch up (issue 9)";
+
+interface Outage {
+  /** How long after the kill writes to the last key to recover first succeeded again (Infinity: some never did). */
+  everyKeyResumedMs: number;
+  /** How long after the kill the last failed write ended. */
+  failedForMs: number;
+  /** Write attempts invoked after every key had resumed, and how many of those failed. */
+  writesAfter: number;
+  failedAfter: number;
+  /** Keys never written successfully after the kill. */
+  neverResumed: string[];
+}
+
+/** What the load's history says about writes after a kill at `killedAt` (µs), up to `until` (µs). */
+function outageOf(history: readonly HistoryEntry[], keys: readonly string[], killedAt: number, until: number): Outage {
+  const writes = history.filter((entry) => isWrite(entry.op) && entry.invoke >= killedAt && entry.invoke < until);
+  const failed = (entry: HistoryEntry): boolean => entry.result.type === "error" || entry.result.type === "unknown";
+  const firstSuccess = new Map<string, number>();
+  for (const entry of writes) {
+    if (failed(entry)) continue;
+    for (const key of keysOf(entry.op)) if (!firstSuccess.has(key)) firstSuccess.set(key, entry.complete!);
+  }
+  const neverResumed = keys.filter((key) => !firstSuccess.has(key));
+  const resumedAt = neverResumed.length > 0 ? Infinity : Math.max(killedAt, ...firstSuccess.values());
+  const lastFailure = Math.max(killedAt, ...writes.filter(failed).map((entry) => entry.complete ?? entry.invoke));
+  const after = writes.filter((entry) => entry.invoke >= resumedAt);
+  return {
+    everyKeyResumedMs: Math.round((resumedAt - killedAt) / 1000),
+    failedForMs: Math.round((lastFailure - killedAt) / 1000),
+    writesAfter: after.length,
+    failedAfter: after.filter(failed).length,
+    neverResumed,
+  };
+}
+
+test("kill -9 of a storage node under load: writes to every key resume; it catches up; with another node killed, no acknowledged write is lost or torn",
+  { skip: `waits for ${WAITS_FOR}`, timeout: 58_000 }, async (t) => {
+    const cluster = await TestCluster.start({
+      nodes: 3, replicas: 3,
+      coordinatorArgs: ["--min-in-sync", "2", "--replica-timeout", String(REPLICA_TIMEOUT_MS), ...NO_CACHE_ARGS],
+    });
+    let load: ClusterLoad | undefined;
+    t.signal.addEventListener("abort", () => void load?.stop().finally(() => cluster.stop()));
+    const work = tempDir("replica-loss-history");
+    try {
+      const admin = cluster.client();
+      await admin.connect();
+      const byPrimary = [...(await keysByPrimary(admin, "g:", 3, WRITERS)).values()];
+      admin.disconnect();
+      const groups = Array.from({ length: WRITERS }, (_, w) => byPrimary.map((keys) => keys[w]!));
+      load = new ClusterLoad({ port: cluster.port, groups, singleKeysPerWriter: 3, readers: READERS, seed: 9 });
+      const keys = [...groups.flat(), ...load.allSingleKeys()];
+      load.start();
+      await sleep(1_000);
+
+      const killAndWatch = async (victim: string): Promise<Outage> => {
+        const killedAt = nowMicros();
+        await cluster.killNode(victim);
+        await sleep(RESUME_WITHIN_MS + 1_000);
+        const outage = outageOf(load!.history, keys, killedAt, nowMicros());
+        const resumed = Number.isFinite(outage.everyKeyResumedMs) ? `${outage.everyKeyResumedMs} ms after the kill` : `never (${outage.neverResumed.length} keys)`;
+        t.diagnostic(`kill -9 ${victim}: writes failed for ${outage.failedForMs} ms; every key written again: ${resumed}; `
+          + `then ${outage.failedAfter} of ${outage.writesAfter} writes failed`);
+        assert.deepEqual(outage.neverResumed, [], `keys never written again within ${RESUME_WITHIN_MS + 1_000} ms of ${victim}'s death`);
+        assert.ok(outage.everyKeyResumedMs <= RESUME_WITHIN_MS, `writes to every key resumed only ${outage.everyKeyResumedMs} ms after ${victim}'s death`);
+        assert.ok(outage.writesAfter > 20, `only ${outage.writesAfter} writes after they resumed`);
+        assert.ok(outage.failedAfter <= outage.writesAfter * FAILED_AFTER_RESUME_SHARE_MAX, `${outage.failedAfter} of ${outage.writesAfter} writes failed after they resumed`);
+        return outage;
+      };
+
+      await killAndWatch("node-2");
+      await cluster.restartNode("node-2");
+      t.diagnostic(`node-2 is back; the load goes on while it catches up (${CATCH_UP_WAIT_MS} ms: catch-up progress is not shown yet)`);
+      await sleep(CATCH_UP_WAIT_MS);
+      await killAndWatch("node-3");
+      await load.stop();
+      const settledAt = nowMicros();
+
+      // node-1 and node-2 hold every key now: each of the two rounds reads one of them (reads rotate).
+      const history = [...load.history];
+      const finalReads = await load.readEverything(2, history);
+      const acknowledged = history.filter((entry) => isWrite(entry.op) && (entry.result.type === "ok" || entry.result.type === "set")).length;
+      t.diagnostic(`${history.length} requests, ${acknowledged} writes acknowledged; outcomes: ${JSON.stringify(outcomeCounts(history))}`);
+      for (const [round, found] of finalReads.entries()) {
+        assert.deepEqual(lostWrites(load.acknowledged, found), [], `read ${round + 1}: every acknowledged write is readable with node-3 dead`);
+        assert.deepEqual(tornGroups(groups, found), [], `read ${round + 1}: every group shows the values of one MSET`);
+      }
+      assert.deepEqual(load.tornReads, [], "no MSET was visible in part during the load");
+
+      const file = join(work.path, "history.jsonl");
+      writeFileSync(file, historyToJsonl(history));
+      const check = await runRingkv(["check", file, "--settled-at", String(settledAt)], undefined, 30_000);
+      assert.equal(check.code, 0, `ringkv check found problems:\n${check.stdout}${check.stderr}`);
+    } finally {
+      await load?.stop();
+      await cluster.stop();
+      work.remove();
+    }
+  });
