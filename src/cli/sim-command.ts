@@ -4,6 +4,7 @@
 
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { AVAILABILITY_FAILED_SHARE_MAX } from "../sim/availability.js";
 import { historyToJsonl } from "../sim/history.js";
 import { PLANTS, findPlant } from "../sim/plants.js";
 import { failureText, summaryLine, traceExcerpt } from "../sim/report.js";
@@ -51,10 +52,18 @@ export function registerSimCommand(program: Command, output: CommandOutput = CON
   for (const flag of SIM_FLAGS) command.option(`--${flag.name} <value>`, flag.description);
   command.addHelpText("after", `
 Faults not pinned by a flag are drawn from the seed (each kind on in some runs, off in others).
+Half the seeds draw an outage phase after the healed work (--outage-ms): R - W storage nodes down
+for seconds under writes, their return and catch-up, then another replica's death. Writes in its
+windows are measured (the summary line shows it); --check-availability fails the run when more than
+${100 * AVAILABILITY_FAILED_SHARE_MAX}% of them failed once the in-sync sets had had time to shrink.
+Checkers: linearizability, atomicity, convergence (after catch-up), placement (replicas and in-sync
+sets, W disks at every acknowledgement), availability, liveness, admission.
 Examples:
   ringkv sim --seed 42
   ringkv sim --seeds 1000 --from 1
-  ringkv sim --seed 7 --drop 0.05 --dup 0.02 --crash-rate 0.5 --nodes 5 --replicas 3 --clients 8 --ops 500
+  ringkv sim --seed 7 --drop 0.05 --dup 0.02 --crash-rate 0.5 --nodes 5 --replicas 3 --min-in-sync 2 --clients 8 --ops 500
+  ringkv sim --seeds 200 --aimed-crash-rate 2 --stall-rate 0.5 --stall-ms 3000
+  ringkv sim --seed 3 --outage-ms 8000 --check-availability
   ringkv sim --seeds 200 --plant vote-before-sync --stop-on-failure`);
   command.action((flags: SimFlags) => {
     if (flags.listPlants === true) {

@@ -13,7 +13,7 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "forget-prepared": ["convergence", "linearizability"],
   "skip-proof-check": ["admission", "convergence", "linearizability"],
   "lossy-catch-up": ["convergence", "linearizability"],
-  "shrink-before-durable": ["convergence", "linearizability", "placement"],
+  "shrink-before-durable": ["convergence", "linearizability"],
 };
 
 /**
