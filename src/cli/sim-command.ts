@@ -46,7 +46,6 @@ export function registerSimCommand(program: Command, output: CommandOutput = CON
     .option("--plant <name>", "plant a known bug (see --list-plants), to see the checkers catch it")
     .option("--list-plants", "list the plants and exit")
     .option("--calm", "no faults at all (the flags below still pin single faults)")
-    .option("--check-availability", "fail the run when writes were not available in the outage phase's windows (see --outage-ms)")
     .option("--trace", "on failure, print the trace lines around it")
     .option("--history <file>", "write the run's history as JSONL (the format `ringkv check` reads)");
   for (const flag of SIM_FLAGS) command.option(`--${flag.name} <value>`, flag.description);
@@ -54,7 +53,7 @@ export function registerSimCommand(program: Command, output: CommandOutput = CON
 Faults not pinned by a flag are drawn from the seed (each kind on in some runs, off in others).
 Half the seeds draw an outage phase after the healed work (--outage-ms): R - W storage nodes down
 for seconds under writes, their return and catch-up, then another replica's death. Writes in its
-windows are measured (the summary line shows it); --check-availability fails the run when more than
+windows are measured (the summary line shows it): the run fails when more than
 ${100 * AVAILABILITY_FAILED_SHARE_MAX}% of them failed once the in-sync sets had had time to shrink.
 Checkers: linearizability, atomicity, convergence (after catch-up), placement (replicas and in-sync
 sets, W disks at every acknowledgement), availability, liveness, admission.
@@ -63,7 +62,7 @@ Examples:
   ringkv sim --seeds 1000 --from 1
   ringkv sim --seed 7 --drop 0.05 --dup 0.02 --crash-rate 0.5 --nodes 5 --replicas 3 --min-in-sync 2 --clients 8 --ops 500
   ringkv sim --seeds 200 --aimed-crash-rate 2 --stall-rate 0.5 --stall-ms 3000
-  ringkv sim --seed 3 --outage-ms 8000 --check-availability
+  ringkv sim --seed 3 --outage-ms 8000 --nodes 5 --min-in-sync 2
   ringkv sim --seeds 200 --plant vote-before-sync --stop-on-failure`);
   command.action((flags: SimFlags) => {
     if (flags.listPlants === true) {
@@ -88,7 +87,6 @@ export function simOptionsFromFlags(flags: SimFlags): SimOptions {
   if (options.minInSync > options.replicas) throw new Error(`--min-in-sync (${options.minInSync}) cannot exceed --replicas (${options.replicas})`);
   if (options.registerKeys + options.groups === 0) throw new Error("--keys and --groups cannot both be 0: the clients need keys");
   if (typeof flags.plant === "string") options.plant = findPlant(flags.plant).name;
-  if (flags.checkAvailability === true) options.checkAvailability = true;
   return options;
 }
 

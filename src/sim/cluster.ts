@@ -112,6 +112,8 @@ export class SimCluster {
   /** Processes whose disk syncs are held back, until when. */
   readonly #stalledUntilUs = new Map<string, number>();
   readonly #aimPrng: Prng;
+  /** The network's own copy of the plan, which calmNetwork() changes. */
+  readonly #networkPlan: FaultPlan;
   /** Bumped by healAll: a crash scheduled before the heal (its sync took long) no longer strikes. */
   #heals = 0;
 
@@ -123,11 +125,12 @@ export class SimCluster {
     this.#plantPrng = Prng.derive(seed, "plant");
     this.#impostorPrng = Prng.derive(seed, "impostor");
     this.#aimPrng = Prng.derive(seed, "aim");
+    this.#networkPlan = { ...plan };
     const clockPrng = Prng.derive(seed, "clock");
     const clockRate = (): number => 1 + (2 * clockPrng.float() - 1) * plan.clockSkew;
     const tickUs = options.tickMs * 1000;
     const nodeIds = Array.from({ length: options.nodes }, (_, index) => `n${index + 1}`);
-    this.network = new SimNetwork(this.scheduler, Prng.derive(seed, "network"), plan, this.#networkEndpoints(),
+    this.network = new SimNetwork(this.scheduler, Prng.derive(seed, "network"), this.#networkPlan, this.#networkEndpoints(),
       { reconnectMinUs: 20_000, reconnectMaxUs: 200_000 }, nodeIds);
     this.coordinator = new SimProcess(this.scheduler, this.trace, {
       name: COORDINATOR, tickUs, clockRate: clockRate(), inboxMax: bounds.inboxMax,
@@ -262,6 +265,12 @@ export class SimCluster {
     this.stats.stalls += 1;
     this.trace.record(this.scheduler.nowUs, `! ${name} disk stalls for ${Math.round((untilUs - this.scheduler.nowUs) / 1000)} ms`);
     this.#stalledUntilUs.set(name, Math.max(untilUs, this.#stalledUntilUs.get(name) ?? 0));
+  }
+
+  /** From now on the network neither drops, duplicates nor holds back messages (latency stays): a healthy network. */
+  calmNetwork(): void {
+    this.trace.record(this.scheduler.nowUs, "! the network calms down: no drops, duplicates or reordering");
+    Object.assign(this.#networkPlan, { dropRate: 0, dupRate: 0, reorderRate: 0 });
   }
 
   /** The armed crash, if `window` is the one it waits for and it has not expired; disarms it. */
@@ -430,6 +439,8 @@ export class SimCluster {
     const nowUs = this.scheduler.nowUs;
     const batch = this.#nextBatch;
     this.#nextBatch += 1;
+    const heldBackUs = this.options.plant?.hooks.heldBackUs?.(records as Array<CoordinatorRecord | ParticipantRecord>) ?? 0;
+    if (heldBackUs > 0) return this.#persistHeldBack(process, disk, batch, records, durable, heldBackUs);
     // A copy: the machine may keep and change its objects, the disk must not see that.
     const syncAtUs = disk.write(batch, deepCopy(records), nowUs, this.#syncLatencyUs(process.name));
     const notify = (): void => process.deliverDurable(incarnation, durable);
@@ -448,6 +459,22 @@ export class SimCluster {
         if (process.incarnation === incarnation && this.#heals === heals) this.crash(process.name, "in the middle of a sync");
       });
     }
+  }
+
+  /** A plant's disk cache: the batch is reported durable at once, and written (behind later batches) only `heldBackUs` later, unless a crash comes first. */
+  #persistHeldBack<Event extends { kind: string }, Effect extends { kind: string }, DiskRecord, State>(
+    process: SimProcess<Event, Effect, DiskRecord>, disk: SimDisk<DiskRecord, State>, batch: number, records: DiskRecord[], durable: () => void, heldBackUs: number,
+  ): void {
+    const incarnation = process.incarnation;
+    const copy = deepCopy(records);
+    this.scheduler.after(0, () => process.deliverDurable(incarnation, durable));
+    this.scheduler.after(heldBackUs, () => {
+      if (process.incarnation !== incarnation) return;
+      const syncAtUs = disk.write(batch, copy, this.scheduler.nowUs, this.#syncLatencyUs(process.name));
+      this.scheduler.at(syncAtUs, () => {
+        if (process.incarnation === incarnation) disk.sync(batch);
+      });
+    });
   }
 
   #syncLatencyUs(name: string): number {

@@ -117,7 +117,7 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     aimedInquiry: uniform(0.2, 0.8),
     stalls: on(0.3) ? uniform(0.05, 0.4) : 0,
     stallMs: uniform(1_000, 4_000),
-    outageMs: on(0.5) ? uniform(6_000, 12_000) : 0,
+    outageMs: on(0.5) ? uniform(7_000, 12_000) : 0,
   };
   const plan: FaultPlan = {
     latencyMinUs: 50,

@@ -125,3 +125,16 @@ test("disk stalls come at their rate, a share of them on the coordinator's disk"
   const coordinator = count(actions, "stall coordinator");
   assert.ok(coordinator > stalls * 0.15 && coordinator < stalls * 0.45, `${coordinator} of ${stalls} on the coordinator`);
 });
+
+test("once retired, the nemesis's pending restarts, resumes and heals do nothing", () => {
+  const { scheduler, nemesis, actions } = world({ crashesPerSecond: 5, restartMeanMs: 2_000, pausesPerSecond: 5, pauseMeanMs: 2_000, partitionsPerSecond: 5, partitionMeanMs: 2_000 });
+  nemesis.start();
+  scheduler.runUntil(2_000_000);
+  nemesis.retire();
+  const mended = (): number => count(actions, "restart") + count(actions, "resume") + count(actions, "heal");
+  const before = mended();
+  const broken = count(actions, "crash") + count(actions, "pause") + count(actions, "cut");
+  assert.ok(broken > before, `${broken} faults, ${before} mended before the retirement`);
+  scheduler.runUntil(60_000_000);
+  assert.equal(mended(), before);
+});

@@ -2,7 +2,8 @@
 // a member's id without the secret), coordinator crashes aimed at narrow windows and disk stalls,
 // each a Poisson process at the rates of the run's fault plan, aimed at random processes and links.
 // It acts only between start() and stop(); what it broke is mended by its own timers or, at the end,
-// by the cluster's heal.
+// by the cluster's heal (retire(): its pending timers then do nothing, so that a restart meant for a
+// crash of the work cannot bring back a node a later phase took down on purpose).
 
 import type { AimedWindow } from "./cluster.js";
 import type { FaultPlan } from "./faults.js";
@@ -37,6 +38,7 @@ const AIM_WAIT_US = 1_000_000;
 
 export class Nemesis {
   #active = false;
+  #retired = false;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -57,8 +59,21 @@ export class Nemesis {
     this.#every(this.plan.stallsPerSecond, () => this.#stall(), this.aimedPrng);
   }
 
+  /** Stops, and its timers still pending (restarts, resumes, heals) do nothing: the caller mends everything itself. */
+  retire(): void {
+    this.stop();
+    this.#retired = true;
+  }
+
   stop(): void {
     this.#active = false;
+  }
+
+  /** Mends what it broke after `delayUs`, unless retired by then. */
+  #later(delayUs: number, mend: () => void): void {
+    this.scheduler.after(delayUs, () => {
+      if (!this.#retired) mend();
+    });
   }
 
   /** Runs `act` at exponentially spread times averaging `perSecond`, while active. */
@@ -81,7 +96,7 @@ export class Nemesis {
     const restartAfterUs = 1_000 + prng.exponential(plan.restartMeanMs * 1000);
     if (prng.chance(plan.crashMidSyncShare)) targets.crashMidSync(victim, this.scheduler.nowUs + restartAfterUs);
     else targets.crash(victim);
-    this.scheduler.after(restartAfterUs, () => {
+    this.#later(restartAfterUs, () => {
       if (!targets.isAlive(victim)) targets.restart(victim);
     });
   }
@@ -93,7 +108,7 @@ export class Nemesis {
     const restartAfterUs = 1_000 + prng.exponential(plan.restartMeanMs * 1000);
     if (!targets.isAlive(targets.coordinator)) return;
     targets.aimCoordinatorCrash(window, scheduler.nowUs + AIM_WAIT_US);
-    scheduler.after(AIM_WAIT_US + restartAfterUs, () => {
+    this.#later(AIM_WAIT_US + restartAfterUs, () => {
       if (!targets.isAlive(targets.coordinator)) targets.restart(targets.coordinator);
     });
   }
@@ -109,7 +124,7 @@ export class Nemesis {
     const victim = prng.chance(0.3) ? targets.coordinator : prng.pick(targets.nodes);
     if (!targets.isAlive(victim) || targets.isPaused(victim)) return;
     targets.pause(victim);
-    this.scheduler.after(prng.exponential(this.plan.pauseMeanMs * 1000), () => targets.resume(victim));
+    this.#later(prng.exponential(this.plan.pauseMeanMs * 1000), () => targets.resume(victim));
   }
 
   #cut(): void {
@@ -117,6 +132,6 @@ export class Nemesis {
     const node = prng.pick(targets.nodes);
     const cut: LinkCut = prng.chance(plan.partitionOneWayShare) ? prng.pick(["toNode", "toCoordinator"] as const) : "both";
     targets.cut(node, cut);
-    this.scheduler.after(prng.exponential(plan.partitionMeanMs * 1000), () => targets.heal(node));
+    this.#later(prng.exponential(plan.partitionMeanMs * 1000), () => targets.heal(node));
   }
 }

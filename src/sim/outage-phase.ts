@@ -1,14 +1,20 @@
-// The outage phase of a run (issue 9), after the work under random faults has been healed: with
-// everything else healthy and clients writing all along,
-//   1. R − W storage nodes (one at least) go down for the plan's outageMs, many seconds: once the
-//      in-sync sets have had time to shrink, writes to every key must succeed (availability window);
-//   2. they come back and must catch up (every partition's in-sync set whole again, no learners)
-//      while the writes go on;
-//   3. the coordinator restarts, so that its read cache is gone and reads reach the replicas;
-//   4. ANOTHER replica dies: writes must succeed again once the sets have shrunk (a second window),
-//      and every key is read R times (a replica in rotation each time) with it down — only a correct
-//      catch-up still holds every acknowledged write then; linearizability judges those reads;
-//   5. it is left down: the run's final heal brings it back and waits for its catch-up.
+// The outage phase of a run (issue 9), after the work under random faults has been healed, with
+// everything else healthy (no faults, and a network that no longer drops, duplicates or reorders:
+// an abort that is lost keeps a key locked until the next inquiry, by design):
+//   1. R − W storage nodes (one at least) go down for the plan's outageMs, many seconds, under a
+//      load of writes and reads: once the in-sync sets have had time to shrink, writes to every key
+//      must succeed (the first availability window);
+//   2. with them still down, the coordinator restarts: it must recover the smaller in-sync sets,
+//      or the nodes would count as in sync when they return, without what they missed;
+//   3. they come back and must catch up (every partition's in-sync set whole again, no learners)
+//      under a new load;
+//   4. the coordinator restarts again, so that its read cache is gone and reads reach the replicas;
+//   5. ANOTHER replica dies: under a third load, writes must succeed again once the sets have shrunk
+//      (the second window); then every key is read R times (a replica in rotation each time) with it
+//      down — only a correct catch-up still holds every acknowledged write; linearizability judges;
+//   6. it is left down: the run's final heal brings it back and waits for its catch-up.
+// Each load is stopped, and its requests answered, before a restart, so that no write of a window is
+// cut off by one.
 
 import type { AvailabilityWindow } from "./availability.js";
 import type { SimCluster } from "./cluster.js";
@@ -27,17 +33,22 @@ export interface OutageSettings {
 export interface OutageRunner {
   cluster: SimCluster;
   prng: Prng;
-  /** Starts clients that keep making requests until `stop`; `done` once each has its last answer. */
-  startLoad(): { stop(): void; done(): boolean };
+  /** Starts new clients that keep making requests until `stop`; `done` once each has its last answer. */
+  startLoad(): Load;
   /** Reads every key `times` times through the coordinator, into the history. */
   readEveryKey(times: number): void;
   failLiveness(message: string): void;
 }
 
+export interface Load {
+  stop(): void;
+  done(): boolean;
+}
+
 /** After the replica timeout, how long before writes must succeed: a prepare timeout, a retry's backoff, and then some. */
 const SHRINK_MARGIN_US = 1_500_000;
 /** How long the second window measures once the sets have shrunk again. */
-const SECOND_WINDOW_US = 2_000_000;
+const SECOND_WINDOW_US = 3_000_000;
 /** Returning nodes must be in sync again within this, under the load. */
 const CATCH_UP_MAX_US = 30_000_000;
 /** The restarted coordinator must serve, with every node connected, within this. */
@@ -58,40 +69,57 @@ export class OutagePhase {
     const nodes = [...cluster.nodeIds];
     const victims = prng.shuffled(nodes).slice(0, Math.max(1, replicas - minInSync));
     const other = prng.pick(nodes.filter((id) => !victims.includes(id)));
+    const names = victims.join(",");
     // With R = W no replica may be missing: writes to a down node's partitions fail, by design.
     const measured = replicas > minInSync;
     // Whole microseconds: the scheduler's clock only takes those.
     const graceUs = Math.ceil(this.#replicaTimeoutUs() * (1 + this.settings.clockSkew)) + SHRINK_MARGIN_US;
     const windows: AvailabilityWindow[] = [];
-    const load = this.runner.startLoad();
+    cluster.calmNetwork();
 
+    let load = this.runner.startLoad();
     const downAtUs = this.#down(victims, `for ${Math.round(outageMs)} ms`);
     scheduler.runUntil(downAtUs + Math.round(outageMs * 1000), () => cluster.halted);
-    if (measured) windows.push({ name: `${victims.join(",")} down`, fromUs: downAtUs + graceUs, toUs: scheduler.nowUs });
+    if (measured) windows.push({ name: `${names} down`, fromUs: downAtUs + graceUs, toUs: scheduler.nowUs });
+    if (!this.#restartCoordinator(load, `with ${names} still down`, victims)) return windows;
 
-    cluster.trace.record(scheduler.nowUs, `! outage: ${victims.join(",")} return`);
+    cluster.trace.record(scheduler.nowUs, `! outage: ${names} return`);
     for (const id of victims) cluster.restart(id);
+    load = this.runner.startLoad();
     if (!this.#waitUntil(() => this.#behind(), CATCH_UP_MAX_US)) {
-      this.runner.failLiveness(`${victims.join(",")} had not caught up ${CATCH_UP_MAX_US / 1e6} s after their return, under load: ${this.#behind().join("; ")}`);
+      this.runner.failLiveness(`${names} had not caught up ${CATCH_UP_MAX_US / 1e6} s after their return, under load: ${this.#behind().join("; ")}`);
       load.stop();
       return windows;
     }
-    cluster.trace.record(scheduler.nowUs, `! outage: ${victims.join(",")} caught up; the coordinator restarts (its read cache goes)`);
-    cluster.crash(COORDINATOR, "outage phase: restart before another replica dies");
-    cluster.restart(COORDINATOR);
-    if (!this.#waitUntil(() => this.#notServing(), RECONNECT_MAX_US)) {
-      this.runner.failLiveness(`the restarted coordinator was not serving with every node within ${RECONNECT_MAX_US / 1e6} s: ${this.#notServing().join("; ")}`);
-      load.stop();
-      return windows;
-    }
+    cluster.trace.record(scheduler.nowUs, `! outage: ${names} caught up`);
+    if (!this.#restartCoordinator(load, "so that its read cache goes", [])) return windows;
 
-    const otherDownAtUs = this.#down([other], `after ${victims.join(",")} caught up`);
+    load = this.runner.startLoad();
+    const otherDownAtUs = this.#down([other], `after ${names} caught up`);
     scheduler.runUntil(otherDownAtUs + graceUs + SECOND_WINDOW_US, () => cluster.halted);
-    if (measured) windows.push({ name: `${other} down after ${victims.join(",")} caught up`, fromUs: otherDownAtUs + graceUs, toUs: scheduler.nowUs });
-    load.stop();
-    scheduler.runUntil(scheduler.nowUs + RECONNECT_MAX_US, () => cluster.halted || load.done());
-    this.runner.readEveryKey(replicas);
+    if (measured) windows.push({ name: `${other} down after ${names} caught up`, fromUs: otherDownAtUs + graceUs, toUs: scheduler.nowUs });
+    if (this.#drain(load)) this.runner.readEveryKey(replicas);
     return windows;
+  }
+
+  /** Stops `load`, waits for its answers, restarts the coordinator and waits until it serves every node but `down`. */
+  #restartCoordinator(load: Load, why: string, down: string[]): boolean {
+    const { cluster } = this.runner;
+    if (!this.#drain(load)) return false;
+    cluster.trace.record(cluster.scheduler.nowUs, `! outage: the coordinator restarts ${why}`);
+    cluster.crash(COORDINATOR, `outage phase: restart ${why}`);
+    cluster.restart(COORDINATOR);
+    if (this.#waitUntil(() => this.#notServing(down), RECONNECT_MAX_US)) return true;
+    this.runner.failLiveness(`the restarted coordinator was not serving within ${RECONNECT_MAX_US / 1e6} s: ${this.#notServing(down).join("; ")}`);
+    return false;
+  }
+
+  /** Stops `load` and runs until every one of its requests has its answer. */
+  #drain(load: Load): boolean {
+    const { cluster } = this.runner;
+    load.stop();
+    cluster.scheduler.runUntil(cluster.scheduler.nowUs + RECONNECT_MAX_US, () => cluster.halted || load.done());
+    return !cluster.halted && load.done();
   }
 
   #down(ids: string[], why: string): number {
@@ -113,12 +141,13 @@ export class OutagePhase {
     return [...this.#notServing(), ...this.runner.cluster.outOfSync()];
   }
 
-  #notServing(): string[] {
+  /** What keeps the coordinator from serving with every node connected but those `down` on purpose. */
+  #notServing(down: readonly string[] = []): string[] {
     const { cluster } = this.runner;
     const machine = cluster.coordinator.alive ? cluster.coordinatorMachine : undefined;
     if (machine === undefined) return ["the coordinator is not running"];
     const problems = machine.view().state === "serving" ? [] : [`the coordinator is ${machine.view().state}`];
-    for (const id of cluster.nodeIds) if (!cluster.network.isOpen(id)) problems.push(`${id} is not connected`);
+    for (const id of cluster.nodeIds) if (!down.includes(id) && !cluster.network.isOpen(id)) problems.push(`${id} is not connected`);
     return problems;
   }
 

@@ -13,17 +13,9 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "forget-prepared": ["convergence", "linearizability"],
   "skip-proof-check": ["admission", "convergence", "linearizability"],
   "lossy-catch-up": ["convergence", "linearizability"],
-  "shrink-before-durable": ["convergence", "linearizability"],
+  "shrink-before-durable": ["convergence", "linearizability", "atomicity"],
 };
 
-/**
- * Plants that perturb what the machines do not do yet: they are skipped, naming what they wait for
- * (issue 9, /work/ISR-SPEC.md). Take a plant out of here once main has it.
- */
-const WAITING_FOR: Record<string, string> = {
-  "lossy-catch-up": "catch-up: the coordinator scanning an in-sync replica (scan -> scanChunk) for a returning one",
-  "shrink-before-durable": "in-sync sets that shrink and grow by a durable inSync coordinator record",
-};
 
 /** "Within a few hundred seeds": the bound the plants must be caught in. */
 const SEEDS_MAX = 300;
@@ -37,9 +29,7 @@ test("every plant has a checker that must catch it, and a name the CLI accepts",
 });
 
 for (const plant of PLANTS) {
-  const waiting = WAITING_FOR[plant.name];
-  const skip = waiting === undefined ? false : `waits for ${waiting}`;
-  test(`plant ${plant.name} is caught within ${SEEDS_MAX} seeds, by the right checker, and only because of the plant`, { skip }, () => {
+  test(`plant ${plant.name} is caught within ${SEEDS_MAX} seeds, by the right checker, and only because of the plant`, () => {
     const checkers = CAUGHT_BY[plant.name]!;
     for (let seed = 1; seed <= SEEDS_MAX; seed += 1) {
       const planted = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed, plant: plant.name });
@@ -60,16 +50,20 @@ for (const plant of PLANTS) {
 test("lossy-catch-up drops one entry of some scanChunk messages and leaves every other message alone", () => {
   const hook = findPlant("lossy-catch-up").hooks.towardCoordinator!;
   const prng = new Prng(1);
-  const chunk = { type: "scanChunk", scanId: 1, entries: [{ key: "a" }, { key: "b" }, { key: "c" }], next: null } as unknown as NodeToCoordinator;
-  const sizes = Array.from({ length: 40 }, () => (hook(chunk, prng) as unknown as { entries: unknown[] }).entries.length);
+  const entries = ["a", "b", "c"].map((key) => ({ key: new TextEncoder().encode(key), version: "1.1", value: null }));
+  const chunk: NodeToCoordinator = { type: "scanChunk", scanId: 1, entries, next: null };
+  const sizes = Array.from({ length: 40 }, () => {
+    const garbled = hook(chunk, prng);
+    return garbled.type === "scanChunk" ? garbled.entries.length : -1;
+  });
   assert.ok(sizes.every((size) => size === 2 || size === 3) && sizes.includes(2) && sizes.includes(3), sizes.join(","));
   const vote: NodeToCoordinator = { type: "ack", txid: "1.1" };
   assert.equal(hook(vote, prng), vote);
 });
 
-test("shrink-before-durable reports only batches with an inSync record durable early", () => {
-  const early = findPlant("shrink-before-durable").hooks.persistedBeforeSync!;
-  const inSync = { type: "inSync", partitions: [{ partition: 0, epoch: 1, members: ["n1", "n2"] }] } as unknown as CoordinatorRecord;
-  assert.equal(early([inSync]), true);
-  assert.equal(early([{ type: "forget", txid: "1.1" }]), false);
+test("shrink-before-durable holds back only batches with an inSync record", () => {
+  const heldBack = findPlant("shrink-before-durable").hooks.heldBackUs!;
+  const inSync: CoordinatorRecord = { type: "inSync", partitions: [{ partition: 0, epoch: 1, members: ["n1", "n2"] }] };
+  assert.equal(heldBack([inSync]), 15_000_000);
+  assert.equal(heldBack([{ type: "forget", txid: "1.1" }]), 0);
 });

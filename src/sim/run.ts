@@ -47,16 +47,7 @@ export interface SimOptions {
   activeMaxMs: number;
   settleMaxMs: number;
   linearizabilityStepsMax: number;
-  /** Fail the run when writes were not available in the outage phase's windows (measured either way). */
-  checkAvailability: boolean;
 }
-
-/**
- * Whether runs check availability by default. Off until the coordinator shrinks in-sync sets (issue 9,
- * in-sync replicas): before that, a dead replica makes writes to its partitions fail for as long as it
- * is down, and every outage phase would fail the check. `--check-availability` turns it on for a run.
- */
-export const AVAILABILITY_CHECKED_BY_DEFAULT = false;
 
 export const DEFAULT_SIM_OPTIONS: Readonly<Omit<SimOptions, "seed">> = Object.freeze({
   nodes: 3,
@@ -78,7 +69,6 @@ export const DEFAULT_SIM_OPTIONS: Readonly<Omit<SimOptions, "seed">> = Object.fr
   activeMaxMs: 600_000,
   settleMaxMs: 60_000,
   linearizabilityStepsMax: DEFAULT_LINEARIZABILITY_STEPS_MAX,
-  checkAvailability: AVAILABILITY_CHECKED_BY_DEFAULT,
 });
 
 export type Checker = "linearizability" | "atomicity" | "convergence" | "liveness" | "admission" | "placement" | "availability";
@@ -102,7 +92,7 @@ export interface SimReport {
   traceLines: TraceLine[];
   plan: FaultPlan;
   history: HistoryEntry[];
-  /** Writes in the outage phase's windows, failed and in all (checked when checkAvailability). */
+  /** Writes in the outage phase's windows, failed and in all (the availability checker judges them). */
   availability: AvailabilityMeasure[];
   stats: {
     requests: number;
@@ -127,7 +117,7 @@ export interface SimReport {
 const CLIENT_RETRIES_MAX = 5;
 /** The outage phase's load: a few clients, slower than the work's, for many seconds. */
 const OUTAGE_CLIENTS = 3;
-const OUTAGE_THINK_MAX_US = 150_000;
+const OUTAGE_THINK_MAX_US = 100_000;
 /** Far above what the outage phase's load makes (a few thousand attempts, retries included). */
 const OUTAGE_HISTORY_MAX = 30_000;
 const FINAL_READ_RETRIES_MAX = 50;
@@ -233,7 +223,8 @@ class Run {
     nemesis.start();
     const allDone = (): boolean => clients.every((client) => client.done);
     cluster.scheduler.runUntil(options.activeMaxMs * 1000, () => cluster.halted || allDone());
-    nemesis.stop();
+    // The heal that follows mends everything; the nemesis's pending restarts must not touch the phases after it.
+    nemesis.retire();
     if (!cluster.halted && !allDone()) this.#fail("liveness", `the clients had not finished after ${options.activeMaxMs} ms`);
   }
 
@@ -241,6 +232,7 @@ class Run {
   #outage(): AvailabilityWindow[] {
     const { options, cluster } = this;
     const space = makeKeySpace(options);
+    let loadClients = 0;
     const phase = new OutagePhase(
       { replicas: options.replicas, minInSync: minInSyncOf(options), outageMs: this.plan.outageMs, clockSkew: this.plan.clockSkew },
       {
@@ -248,9 +240,11 @@ class Run {
         prng: Prng.derive(options.seed, "outage"),
         startLoad: () => {
           let running = true;
-          const clients = Array.from({ length: OUTAGE_CLIENTS }, (_, index) => {
-            const workload = Prng.derive(options.seed, `outage:o${index + 1}`);
-            return this.#client(`o${index + 1}`, Number.MAX_SAFE_INTEGER, CLIENT_RETRIES_MAX, (value) => (running ? nextOp(workload, space, value) : undefined),
+          // Every load has clients of its own names, so that every value written in the run stays unique.
+          const clients = Array.from({ length: OUTAGE_CLIENTS }, () => {
+            loadClients += 1;
+            const workload = Prng.derive(options.seed, `outage:o${loadClients}`);
+            return this.#client(`o${loadClients}`, Number.MAX_SAFE_INTEGER, CLIENT_RETRIES_MAX, (value) => (running ? nextOp(workload, space, value) : undefined),
               OUTAGE_THINK_MAX_US);
           });
           for (const client of clients) client.start();
@@ -301,7 +295,7 @@ class Run {
       this.#fail("linearizability", verdict.detail!, [verdict.key], invoke, complete ?? settledAtUs);
     }
     this.undecidedKeys = linearizability.keys.filter((key) => key.verdict === "unknown").map((key) => key.key);
-    for (const measure of this.options.checkAvailability ? this.availability : []) {
+    for (const measure of this.availability) {
       const problem = availabilityProblem(measure);
       if (problem !== undefined) this.#fail("availability", problem, [], measure.window.fromUs, measure.window.toUs);
     }

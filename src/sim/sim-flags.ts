@@ -82,7 +82,6 @@ export function replayCommand(options: SimOptions, defaults: Omit<SimOptions, "s
       if (pinned !== undefined) parts.push(`--${flag.name}`, String(pinned / target.scale));
     }
   }
-  if (options.checkAvailability && !defaults.checkAvailability) parts.push("--check-availability");
   if (options.plant !== undefined) parts.push("--plant", options.plant);
   return parts.join(" ");
 }
