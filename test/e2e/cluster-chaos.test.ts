@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Prng } from "../../src/sim/prng.js";
 import { historyToJsonl } from "../../src/sim/history.js";
-import { keysByPrimary, NO_CACHE_ARGS, sleep, TestCluster } from "../support/cluster.js";
+import { groupsAcrossPrimaries, NO_CACHE_ARGS, sleep, TestCluster } from "../support/cluster.js";
 import { ClusterLoad, lostWrites, nowMicros, outcomeCounts, tornGroups } from "../support/cluster-load.js";
 import { runRingkv, tempDir } from "../support/ringkv-process.js";
 
@@ -50,11 +50,7 @@ test("kill -9 of storage nodes and the coordinator under load loses no acknowled
   t.signal.addEventListener("abort", () => void load?.stop().finally(() => cluster.stop()));
   const work = tempDir("chaos-history");
   try {
-    const admin = cluster.client();
-    await admin.connect();
-    const byPrimary = [...(await keysByPrimary(admin, "g:", 3, WRITERS)).values()];
-    admin.disconnect();
-    const groups = Array.from({ length: WRITERS }, (_, w) => byPrimary.map((keys) => keys[w]!));
+    const groups = await groupsAcrossPrimaries(cluster, 3, WRITERS);
     load = new ClusterLoad({ port: cluster.port, groups, singleKeysPerWriter: 4, readers: READERS, seed });
     load.start();
 

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { historyToJsonl, isWrite, keysOf, type HistoryEntry } from "../../src/sim/history.js";
-import { keysByPrimary, NO_CACHE_ARGS, sleep, TestCluster } from "../support/cluster.js";
+import { groupsAcrossPrimaries, NO_CACHE_ARGS, sleep, TestCluster } from "../support/cluster.js";
 import { ClusterLoad, lostWrites, nowMicros, outcomeCounts, tornGroups } from "../support/cluster-load.js";
 import { runRingkv, tempDir } from "../support/ringkv-process.js";
 
@@ -77,11 +77,7 @@ test("kill -9 of a storage node under load: writes to every key resume; it catch
     t.signal.addEventListener("abort", () => void load?.stop().finally(() => cluster.stop()));
     const work = tempDir("replica-loss-history");
     try {
-      const admin = cluster.client();
-      await admin.connect();
-      const byPrimary = [...(await keysByPrimary(admin, "g:", 3, WRITERS)).values()];
-      admin.disconnect();
-      const groups = Array.from({ length: WRITERS }, (_, w) => byPrimary.map((keys) => keys[w]!));
+      const groups = await groupsAcrossPrimaries(cluster, 3, WRITERS);
       load = new ClusterLoad({ port: cluster.port, groups, singleKeysPerWriter: 3, readers: READERS, seed: 9 });
       const keys = [...groups.flat(), ...load.allSingleKeys()];
       load.start();

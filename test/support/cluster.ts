@@ -209,6 +209,18 @@ export async function keysByPrimary(client: Redis, prefix: string, primaries: nu
   return byPrimary;
 }
 
+/** `count` groups of keys for MSETs: each holds one key of every primary (`primaries` nodes), so each MSET spans them all. */
+export async function groupsAcrossPrimaries(cluster: TestCluster, primaries: number, count: number): Promise<string[][]> {
+  const admin = cluster.client();
+  await admin.connect();
+  try {
+    const byPrimary = [...(await keysByPrimary(admin, "g:", primaries, count)).values()];
+    return Array.from({ length: count }, (_, group) => byPrimary.map((keys) => keys[group]!));
+  } finally {
+    admin.disconnect();
+  }
+}
+
 /** The fields of one INFO section, e.g. infoFields(client, "cluster").storage_nodes_up. */
 export async function infoFields(client: Redis, section: string): Promise<Record<string, string>> {
   const text = await client.info(section);
