@@ -25,6 +25,9 @@ export interface NodeRow {
   address: string;
   state: "up" | "down";
   joined: number;
+  /** Partitions it replicates, and of those the ones it is in sync for (it catches up on the rest). */
+  replica_partitions: number;
+  in_sync_partitions: number;
 }
 
 const START_TIMEOUT_MS = 15_000;
