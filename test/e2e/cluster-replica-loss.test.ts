@@ -25,9 +25,6 @@ const FAILED_AFTER_RESUME_SHARE_MAX = 0.05;
 /** The returning node must be in sync for every partition it replicates (RINGKV NODES) within this, under the load. */
 const CATCH_UP_MAX_MS = 15_000;
 
-/** What issue 9 still has to bring to main's processes: until then, this test waits. */
-const WAITS_FOR = "the coordinator's --min-in-sync and --replica-timeout flags and in_sync_partitions in RINGKV NODES (issue 9)";
-
 interface Outage {
   /** How long after the kill writes to the last key to recover first succeeded again (Infinity: some never did). */
   everyKeyResumedMs: number;
@@ -63,7 +60,7 @@ function outageOf(history: readonly HistoryEntry[], keys: readonly string[], kil
 }
 
 test("kill -9 of a storage node under load: writes to every key resume; it catches up; with another node killed, no acknowledged write is lost or torn",
-  { skip: `waits for ${WAITS_FOR}`, timeout: 58_000 }, async (t) => {
+  { timeout: 58_000 }, async (t) => {
     const cluster = await TestCluster.start({
       nodes: 3, replicas: 3,
       coordinatorArgs: ["--min-in-sync", "2", "--replica-timeout", String(REPLICA_TIMEOUT_MS), ...NO_CACHE_ARGS],
