@@ -6,9 +6,10 @@ import { startCoordinator } from "../runtime/coordinator-process.js";
 import { addObservabilityOptions, observabilityFromOptions } from "../observability/options.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { DEFAULT_LIMITS } from "../shared/limits.js";
+import { checkProtectedMode, passwordOption, secretOption, warnAbout } from "./credentials.js";
 import { stopOnSignals } from "./server-process.js";
 import {
-  gatherOptions, integerOption, limitsOption, optionalString, portOption, SettingsError, stringOption, type RawOptions,
+  gatherOptions, integerOption, limitsOption, portOption, SettingsError, stringOption, type RawOptions,
 } from "./settings.js";
 
 export function registerCoordinatorCommand(program: Command): void {
@@ -24,8 +25,11 @@ export function registerCoordinatorCommand(program: Command): void {
     .option("--replica-timeout <ms>", `a replica down this long leaves the in-sync sets, so writes go on without it (default ${DEFAULTS.replicaTimeoutMs})`)
     .option("--min-nodes <n>", "storage nodes that must join before the cluster serves (default: --replicas); the first write fixes the membership")
     .option("--vnodes <v>", `virtual nodes per storage node on the ring (default ${DEFAULTS.vnodesPerNode})`)
-    .option("--secret <secret>", "cluster secret that storage nodes must know (env RINGKV_SECRET; required)")
-    .option("--password <password>", "require AUTH from clients (env RINGKV_PASSWORD)")
+    .option("--secret <secret>", "cluster secret that storage nodes must know, at least 16 bytes (env RINGKV_SECRET; shows in ps: prefer --secret-file)")
+    .option("--secret-file <file>", "read the cluster secret from this file (env RINGKV_SECRET_FILE)")
+    .option("--password <password>", "require AUTH from clients (env RINGKV_PASSWORD; shows in ps: prefer --password-file)")
+    .option("--password-file <file>", "read the password from this file (env RINGKV_PASSWORD_FILE)")
+    .option("--protected-mode <yes|no>", "yes (default): refuse to listen beyond loopback without a password")
     .option("--config <file>", "JSON file of settings (flags and RINGKV_* variables override it)")
     .option("--log-level <level>", `fatal, error, warn, info, debug, trace or silent (default ${DEFAULTS.logLevel})`)
     .option("--max-connections <n>", `most client connections at once (default ${DEFAULT_LIMITS.connectionsMax})`)
@@ -40,21 +44,25 @@ Examples:
   ringkv coordinator --metrics-port ${DEFAULTS.metricsPort}   # dashboard at http://127.0.0.1:${DEFAULTS.metricsPort}/, metrics at /metrics`)
     .action(async (flags: RawOptions) => {
       const options = gatherOptions(flags);
-      const secret = optionalString(options, "secret");
-      if (secret === undefined) throw new SettingsError("the coordinator needs a cluster secret: --secret or RINGKV_SECRET");
-      const password = optionalString(options, "password");
-      const { logger, observability } = observabilityFromOptions(options, "coordinator", { role: "coordinator" }, password);
+      const secret = secretOption(options, flags);
+      if (secret === undefined) throw new SettingsError("the coordinator needs a cluster secret: --secret-file, RINGKV_SECRET or --secret");
+      const host = stringOption(options, "host", DEFAULTS.host);
+      const password = passwordOption(options, flags);
+      checkProtectedMode(options, host, password);
+      const { logger, observability } = observabilityFromOptions(options, "coordinator", { role: "coordinator" }, password?.value);
+      warnAbout(logger, "secret", secret);
+      warnAbout(logger, "password", password);
       const replicas = integerOption(options, "replicas", DEFAULTS.replicas, 1, 16);
       const minInSync = integerOption(options, "minInSync", Math.min(DEFAULTS.minInSync, replicas), 1, replicas);
       if (minInSync === 1 && replicas > 1) {
         logger.warn({ replicas, minInSync }, "--min-in-sync 1: with a replica down, an acknowledged write may rest on a single disk");
       }
       const coordinator = await startCoordinator({
-        host: stringOption(options, "host", DEFAULTS.host),
+        host,
         port: portOption(options, "port", DEFAULTS.coordinatorPort),
         dataDir: stringOption(options, "data", DEFAULTS.dataDir),
-        secret,
-        password,
+        secret: secret.value,
+        password: password?.value,
         replicas,
         minInSync,
         replicaTimeoutMs: integerOption(options, "replicaTimeout", DEFAULTS.replicaTimeoutMs, 1, 3_600_000),

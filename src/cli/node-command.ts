@@ -7,6 +7,7 @@ import { startClusterNode } from "../runtime/cluster-node.js";
 import { startStandaloneNode, type RunningNode } from "../runtime/standalone-node.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { DEFAULT_LIMITS } from "../shared/limits.js";
+import { checkProtectedMode, passwordOption, secretOption, warnAbout } from "./credentials.js";
 import { stopOnSignals } from "./server-process.js";
 import {
   gatherOptions, integerOption, limitsOption, optionalString, portOption, SettingsError, stringOption, type RawOptions,
@@ -20,9 +21,12 @@ export function registerNodeCommand(program: Command): void {
     .option("--host <address>", `address to listen on (default ${DEFAULTS.host}; env RINGKV_HOST)`)
     .option("--port <port>", `RESP port (default ${DEFAULTS.nodePort}, not the coordinator's ${DEFAULTS.coordinatorPort}; env RINGKV_PORT)`)
     .option("--data <dir>", `data directory (default ${DEFAULTS.dataDir}; env RINGKV_DATA)`)
-    .option("--password <password>", "require AUTH with this password (standalone; env RINGKV_PASSWORD)")
+    .option("--password <password>", "require AUTH with this password (env RINGKV_PASSWORD; shows in ps: prefer --password-file)")
+    .option("--password-file <file>", "read the password from this file (env RINGKV_PASSWORD_FILE)")
+    .option("--protected-mode <yes|no>", "yes (default): refuse to listen beyond loopback without a password")
     .option("--join <host:port>", "join the cluster whose coordinator is at host:port")
-    .option("--secret <secret>", "the cluster secret, needed to join (env RINGKV_SECRET)")
+    .option("--secret <secret>", "the cluster secret, needed to join (env RINGKV_SECRET; shows in ps: prefer --secret-file)")
+    .option("--secret-file <file>", "read the cluster secret from this file (env RINGKV_SECRET_FILE)")
     .option("--id <id>", "the id to join under (default: kept in the data directory, or a new one)")
     .option("--config <file>", "JSON file of settings (flags and RINGKV_* variables override it)")
     .option("--log-level <level>", `fatal, error, warn, info, debug, trace or silent (default ${DEFAULTS.logLevel})`)
@@ -43,10 +47,13 @@ Examples:
     .action(async (flags: RawOptions) => {
       const options = gatherOptions(flags);
       const join = optionalString(options, "join");
-      const password = join === undefined ? optionalString(options, "password") : undefined;
-      const { logger, observability } = observabilityFromOptions(options, join === undefined ? "standalone" : "cluster-node", { role: "node" }, password);
+      const host = stringOption(options, "host", DEFAULTS.host);
+      const password = passwordOption(options, flags);
+      checkProtectedMode(options, host, password);
+      const { logger, observability } = observabilityFromOptions(options, join === undefined ? "standalone" : "cluster-node", { role: "node" }, password?.value);
       const common = {
-        host: stringOption(options, "host", DEFAULTS.host),
+        host,
+        password: password?.value,
         port: portOption(options, "port", DEFAULTS.nodePort),
         dataDir: stringOption(options, "data", DEFAULTS.dataDir),
         limits: limitsOption(options),
@@ -59,13 +66,17 @@ Examples:
         observability,
       };
       let node: RunningNode;
+      warnAbout(logger, "password", password);
       if (join === undefined) {
         const disabledCommands = (optionalString(options, "disableCommands") ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
-        node = await startStandaloneNode({ ...common, password, disabledCommands });
+        node = await startStandaloneNode({ ...common, disabledCommands });
       } else {
-        const secret = optionalString(options, "secret");
-        if (secret === undefined) throw new SettingsError("joining a cluster needs its secret: --secret or RINGKV_SECRET");
-        node = await startClusterNode({ ...common, join: parseHostPort(join), secret, nodeId: optionalString(options, "id"), tickMs: DEFAULTS.tickMs });
+        const secret = secretOption(options, flags);
+        if (secret === undefined) throw new SettingsError("joining a cluster needs its secret: --secret-file, RINGKV_SECRET or --secret");
+        warnAbout(logger, "secret", secret);
+        node = await startClusterNode({
+          ...common, join: parseHostPort(join), secret: secret.value, nodeId: optionalString(options, "id"), tickMs: DEFAULTS.tickMs,
+        });
       }
       stopOnSignals(node, logger);
     });

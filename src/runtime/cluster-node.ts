@@ -29,6 +29,8 @@ export interface ClusterNodeSettings {
   dataDir: string;
   join: { host: string; port: number };
   secret: string;
+  /** The cluster's client password: the node's own port (INFO, CLIENT LIST, CONFIG GET...) asks for it too. */
+  password?: string;
   /** The id to register under; defaults to the one kept in the data directory, or a new one. */
   nodeId?: string;
   limits: Limits;
@@ -69,6 +71,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     port: settings.port,
     backend: clusterMemberBackend(engine, `${settings.join.host}:${settings.join.port}`),
     limits: settings.limits,
+    password: settings.password,
     logger,
     serverInfo: { mode: "cluster-node", version: VERSION, dataDir: settings.dataDir },
     diagnostics: observability.diagnostics,

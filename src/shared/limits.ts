@@ -160,3 +160,11 @@ export const OBSERVABILITY_LIMITS = Object.freeze({
   /** Dashboard pages following the live stream at once; more are refused (HTTP 503). */
   dashboardStreamsMax: 64,
 });
+
+/** Bounds of the credentials a process is given (the cluster secret, the client password). */
+export const CREDENTIAL_LIMITS = Object.freeze({
+  /** Shortest cluster secret, in bytes: anything shorter can be guessed offline from one recorded handshake. */
+  secretBytesMin: 16,
+  /** Largest --secret-file or --password-file read, in bytes. */
+  credentialFileBytesMax: 4096,
+});

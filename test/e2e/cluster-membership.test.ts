@@ -98,7 +98,7 @@ describe("joining a cluster", { timeout: 50_000 }, () => {
   test("a node without any secret stops at once with a clear message", async () => {
     const result = await join_("no-secret", undefined);
     assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /joining a cluster needs its secret: --secret or RINGKV_SECRET/);
+    assert.match(result.stderr, /joining a cluster needs its secret: --secret-file, RINGKV_SECRET or --secret/);
     assert.deepEqual(await listedIds(), ["node-1", "node-2", "node-3"]);
   });
 
