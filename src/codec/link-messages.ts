@@ -53,7 +53,8 @@ function list(item: FieldCheck, itemsMax?: number): FieldCheck {
 }
 
 function record(shape: MessageShape): FieldCheck {
-  return (candidate, limits) => fieldsProblem(candidate, shape, limits);
+  const fields = Object.entries(shape); // once: a record check runs once per write of a large prepare
+  return (candidate, limits) => fieldsProblem(candidate, fields, limits);
 }
 
 const write = record({ key, value });
@@ -62,8 +63,9 @@ const optionalKey: FieldCheck = (candidate, limits) => (candidate === null ? und
 const entries = list(record({ key, version: txid, value }), SCAN_CHUNK_BYTES_MAX + 1);
 /** Partition numbers: a scan names at most every partition of the ring. */
 const partitions = list(counter, PARTITIONS_MAX);
+const EXISTS_FIELDS: Array<[string, FieldCheck]> = [["exists", flag]];
 const previous: FieldCheck = (candidate, limits) => {
-  const problem = fieldsProblem(candidate, { exists: flag }, limits);
+  const problem = fieldsProblem(candidate, EXISTS_FIELDS, limits);
   const held = (candidate as { value?: unknown } | null)?.value;
   const valueProblem = held === undefined ? undefined : bytes(held, limits.valueBytesMax);
   return problem ?? (valueProblem === undefined ? undefined : `value ${valueProblem}`);
@@ -115,13 +117,13 @@ function messageProblem(raw: unknown, shapeOf: (type: string) => MessageShape | 
   if (typeof type !== "string") return `a message needs a type, got ${describe(type)}`;
   const shape = shapeOf(type);
   if (shape === undefined) return `unknown message type ${JSON.stringify(type.slice(0, 32))}`;
-  const problem = fieldsProblem(raw, shape, limits);
+  const problem = fieldsProblem(raw, Object.entries(shape), limits);
   return problem === undefined ? undefined : `${type}: ${problem}`;
 }
 
-function fieldsProblem(candidate: unknown, shape: MessageShape, limits: MessageLimits): string | undefined {
+function fieldsProblem(candidate: unknown, fields: ReadonlyArray<[string, FieldCheck]>, limits: MessageLimits): string | undefined {
   if (!isPlainObject(candidate)) return `must be a map, got ${describe(candidate)}`;
-  for (const [name, check] of Object.entries(shape)) {
+  for (const [name, check] of fields) {
     const problem = check(candidate[name], limits);
     if (problem !== undefined) return `${name} ${problem}`;
   }

@@ -6,7 +6,7 @@
 
 import { encodeFrame, FrameDecoder } from "../codec/frame-codec.js";
 import { nodeMessageProblem } from "../codec/link-messages.js";
-import type { Limits } from "../shared/limits.js";
+import { linkFrameBytesMax, type Limits } from "../shared/limits.js";
 import type { Socket } from "node:net";
 
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
@@ -36,7 +36,7 @@ export interface LinkChecks {
 export function nodeLinkChecks(limits: Limits): LinkChecks {
   let helloSeen = false;
   return {
-    frameBytesMax: () => (helloSeen ? limits.requestBytesMax : HANDSHAKE_FRAME_BYTES_MAX),
+    frameBytesMax: () => (helloSeen ? linkFrameBytesMax(limits) : HANDSHAKE_FRAME_BYTES_MAX),
     problem: (message) => {
       if (helloSeen) return nodeMessageProblem(message, limits);
       helloSeen = true;

@@ -44,7 +44,7 @@ export interface ClusterNodeSettings {
 export async function startClusterNode(settings: ClusterNodeSettings): Promise<RunningNode> {
   const { observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
-  const store = await KVStore.open(settings.dataDir, { kind: "node" }).catch((error: unknown) => {
+  const store = await KVStore.open(settings.dataDir, { kind: "node", limits: settings.limits }).catch((error: unknown) => {
     lock.release();
     throw error;
   });

@@ -12,7 +12,7 @@
 import { connect } from "node:net";
 import { coordinatorMessageProblem } from "../codec/link-messages.js";
 import { encodeOpening } from "../codec/link-opening.js";
-import type { Limits } from "../shared/limits.js";
+import { linkFrameBytesMax, type Limits } from "../shared/limits.js";
 import { FramedLink, HANDSHAKE_FRAME_BYTES_MAX, HANDSHAKE_TIMEOUT_MS, type LinkChecks } from "./cluster-link.js";
 import { challengeProves, newNonce, nodeProof } from "./handshake-proof.js";
 import type { Logger } from "./logger.js";
@@ -72,7 +72,7 @@ export class CoordinatorLink {
     // Small frames until the coordinator has proved the secret; its first message after the
     // welcome may be a large prepare.
     const checks: LinkChecks = {
-      frameBytesMax: () => (stage === "challenge" ? HANDSHAKE_FRAME_BYTES_MAX : this.options.limits.requestBytesMax),
+      frameBytesMax: () => (stage === "challenge" ? HANDSHAKE_FRAME_BYTES_MAX : linkFrameBytesMax(this.options.limits)),
       problem: (message) => (stage === "joined" ? coordinatorMessageProblem(message, this.options.limits) : undefined),
     };
     const link = new FramedLink(socket, checks);

@@ -51,7 +51,7 @@ export interface CoordinatorSettings {
 export async function startCoordinator(settings: CoordinatorSettings): Promise<RunningNode> {
   const { logger, observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
-  const store = await KVStore.open(settings.dataDir, { kind: "coordinator" }).catch((error: unknown) => {
+  const store = await KVStore.open(settings.dataDir, { kind: "coordinator", limits: settings.limits }).catch((error: unknown) => {
     lock.release();
     throw error;
   });

@@ -46,7 +46,7 @@ export async function startStandaloneNode(settings: StandaloneNodeSettings): Pro
   try {
     // A stored value is an entry: the value behind a tag and maybe a deadline.
     const valueBytesMax = settings.limits.valueBytesMax;
-    store = await KVStore.open(settings.dataDir, { kind: "node", valueBytesMax: valueBytesMax + ENTRY_OVERHEAD_BYTES_MAX });
+    store = await KVStore.open(settings.dataDir, { kind: "node", limits: settings.limits, valueBytesMax: valueBytesMax + ENTRY_OVERHEAD_BYTES_MAX });
     await ensureEntryFormat(store, logger);
     const engine = new StorageEngine(store, settings.cache);
     backend = new StandaloneBackend(engine, { valueBytesMax });

@@ -64,6 +64,33 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   clientBuffersBytesMax: 512 * 1024 * 1024,
 });
 
+// Limits are derived (DESIGN.md §4): the largest request the limits accept must fit every record
+// it makes (a participant's prepare, the coordinator's decision, the committed writes, a
+// learner's apply or catch-up of a key) and every message that carries one, so that no accepted
+// input can fail where it is stored or sent. The records grow to fit the requests, not the other
+// way round: a request's keys and values add up to at most requestBytesMax (the parser refuses
+// more at once), in at most keysPerCommandMax writes.
+
+/** Bytes of a request's arguments besides a SET's key and value: "SET" and its options (NX, GET). */
+const REQUEST_FRAMING_BYTES = 16;
+/** msgpack around one write of a record or message, at most: a 1-byte map header, the names
+ * "key" and "value" (4 and 6 bytes), two bin headers of up to 5 bytes; a version string besides in
+ * catch-up entries (a txid, up to 64 characters: see link-messages.ts). */
+const WRITE_FRAMING_BYTES = 24 + 66;
+/** Everything in a record or message besides its writes: its type and field names, a txid, and
+ * the ids of the participants (up to 256 of up to CLUSTER_NAME_LIMITS.nodeIdLengthMax characters). */
+const RECORD_FRAMING_BYTES = 32 * 1024;
+
+/** Largest durable record a transaction may make: the largest request's keys and values, framed. */
+export function recordBytesMax(limits: Limits): number {
+  return limits.requestBytesMax + limits.keysPerCommandMax * WRITE_FRAMING_BYTES + RECORD_FRAMING_BYTES;
+}
+
+/** Largest frame on the cluster link once its handshake is done: a message carrying the largest record. */
+export function linkFrameBytesMax(limits: Limits): number {
+  return recordBytesMax(limits) + RECORD_FRAMING_BYTES;
+}
+
 /** Limits that may be 0, meaning "no limit". */
 const ZERO_MEANS_NONE: ReadonlySet<keyof Limits> = new Set(["idleTimeoutMs"]);
 
@@ -76,8 +103,9 @@ export function makeLimits(overrides: Partial<Limits> = {}): Limits {
       throw new RangeError(`limit ${name} must be ${least === 0 ? "a non-negative" : "a positive"} integer, got ${String(value)}`);
     }
   }
-  // A bulk string must be able to carry the largest key or value.
+  // A bulk string must be able to carry the largest key or value, and a request a SET of both.
   limits.bulkBytesMax = Math.max(limits.bulkBytesMax, limits.valueBytesMax, limits.keyBytesMax);
+  limits.requestBytesMax = Math.max(limits.requestBytesMax, limits.keyBytesMax + limits.valueBytesMax + REQUEST_FRAMING_BYTES);
   return limits;
 }
 

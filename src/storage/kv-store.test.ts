@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { RingkvError } from "../shared/errors.js";
+import { makeLimits } from "../shared/limits.js";
 import { DATA_DIR_FILES } from "./data-dir.js";
 import { KVStore, type StoreWrite, type SubDb } from "./kv-store.js";
 import { withTempDir } from "../../test/support/temp-dir.js";
@@ -210,12 +211,12 @@ describe("KVStore refusals", () => {
 
   it("takes configured limits, and refuses a key limit LMDB cannot hold", () =>
     withTempDir(async (dir) => {
-      const store = await KVStore.open(dir, { kind: "node", keyBytesMax: 4, valueBytesMax: 2 });
+      const store = await KVStore.open(dir, { kind: "node", limits: makeLimits({ keyBytesMax: 4, valueBytesMax: 2 }) });
       await assert.rejects(store.write([{ db: "data", key: bytes("12345"), value: null }]), /key is 5 bytes, the limit is 4 bytes/);
       await assert.rejects(store.write([{ db: "data", key: bytes("k"), value: bytes("123") }]), /value is 3 bytes, the limit is 2 bytes/);
       await store.close();
       await assert.rejects(
-        KVStore.open(dir, { kind: "node", keyBytesMax: 4000 }),
+        KVStore.open(dir, { kind: "node", limits: makeLimits({ keyBytesMax: 4000 }) }),
         isRingkvError("ERR", /^keyBytesMax is 4000, but this LMDB takes keys of at most 1977 bytes$/),
       );
       assert.ok(!existsSync(join(dir, DATA_DIR_FILES.pid)), "a failed open releases the lock");

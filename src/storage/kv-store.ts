@@ -18,7 +18,7 @@ import { open, type Database, type RootDatabase } from "lmdb";
 import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { RingkvError } from "../shared/errors.js";
-import { DEFAULT_LIMITS } from "../shared/limits.js";
+import { DEFAULT_LIMITS, recordBytesMax, type Limits } from "../shared/limits.js";
 import { checkDataDir, DATA_DIR_FILES, messageOf, PRIVATE_FILE_MODE, writeMarker, type ProcessKind } from "./data-dir.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { checkLmdbFile } from "./lmdb-file-check.js";
@@ -39,7 +39,12 @@ export interface KVStoreOptions {
   kind: ProcessKind;
   /** Initial size of LMDB's memory map (address space, not disk); lmdb-js grows it as needed. */
   mapSizeBytes?: number;
-  keyBytesMax?: number;
+  /** The process's limits (default: DEFAULT_LIMITS): keys up to keyBytesMax, values in "data" up
+   * to valueBytesMax, and the records of the other sub-databases up to recordBytesMax(limits),
+   * so that every record the largest accepted request makes fits. */
+  limits?: Limits;
+  /** Largest value in "data", when it is not limits.valueBytesMax (a standalone node stores
+   * each value behind a few bytes of its own). */
   valueBytesMax?: number;
   /** Most write() calls in flight at once; more are refused with TRYAGAIN. */
   batchesInFlightMax?: number;
@@ -78,7 +83,8 @@ const openDirs = new Set<string>();
 
 interface StoreLimits {
   keyBytesMax: number;
-  valueBytesMax: number;
+  /** Largest value of each sub-database: a user's value in "data", a record elsewhere. */
+  valueBytesMax: Readonly<Record<SubDb, number>>;
   batchesInFlightMax: number;
 }
 
@@ -111,9 +117,11 @@ export class KVStore {
    * version, one locked by another live process, and a data file that is not sound LMDB.
    */
   static async open(dir: string, options: KVStoreOptions): Promise<KVStore> {
+    const processLimits = options.limits ?? DEFAULT_LIMITS;
+    const recordMax = recordBytesMax(processLimits);
     const limits: StoreLimits = {
-      keyBytesMax: options.keyBytesMax ?? DEFAULT_LIMITS.keyBytesMax,
-      valueBytesMax: options.valueBytesMax ?? DEFAULT_LIMITS.valueBytesMax,
+      keyBytesMax: processLimits.keyBytesMax,
+      valueBytesMax: { data: options.valueBytesMax ?? processLimits.valueBytesMax, meta: recordMax, txn: recordMax, versions: recordMax },
       batchesInFlightMax: options.batchesInFlightMax ?? DEFAULT_BATCHES_IN_FLIGHT_MAX,
     };
     const dirState = checkDataDir(dir, options.kind);
@@ -229,8 +237,10 @@ export class KVStore {
       throw new RingkvError("ERR", `key is ${op.key.length} bytes, the limit is ${this.limits.keyBytesMax} bytes`);
     }
     const valueBytes = op.value?.length ?? 0;
-    if (valueBytes > this.limits.valueBytesMax) {
-      throw new RingkvError("ERR", `value is ${valueBytes} bytes, the limit is ${this.limits.valueBytesMax} bytes`);
+    const valueBytesMax = this.limits.valueBytesMax[op.db];
+    if (valueBytes > valueBytesMax) {
+      const what = op.db === "data" ? "value" : `${op.db} record`;
+      throw new RingkvError("ERR", `${what} is ${valueBytes} bytes, the limit is ${valueBytesMax} bytes`);
     }
     return op.key.length + valueBytes;
   }
