@@ -22,6 +22,7 @@ import { backfillVersions, participantStoreWrites, readParticipantState, scanEnt
 import type { RunningNode } from "./standalone-node.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
+import { scrubLoggingTo } from "../storage/scrub.js";
 
 export interface ClusterNodeSettings {
   host: string;
@@ -44,7 +45,7 @@ export interface ClusterNodeSettings {
 export async function startClusterNode(settings: ClusterNodeSettings): Promise<RunningNode> {
   const { observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
-  const store = await KVStore.open(settings.dataDir, { kind: "node", limits: settings.limits }).catch((error: unknown) => {
+  const store = await KVStore.open(settings.dataDir, { kind: "node", limits: settings.limits, scrub: scrubLoggingTo(settings.logger) }).catch((error: unknown) => {
     lock.release();
     throw error;
   });

@@ -22,6 +22,7 @@ import { RecentValue } from "./recent-value.js";
 import { coordinatorStoreWrites, readCoordinatorState } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
 import { VERSION } from "./version.js";
+import { scrubLoggingTo } from "../storage/scrub.js";
 
 /** How old the key count INFO shows may be. */
 const INFO_KEY_COUNT_AGE_MS = 1_000;
@@ -51,7 +52,7 @@ export interface CoordinatorSettings {
 export async function startCoordinator(settings: CoordinatorSettings): Promise<RunningNode> {
   const { logger, observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
-  const store = await KVStore.open(settings.dataDir, { kind: "coordinator", limits: settings.limits }).catch((error: unknown) => {
+  const store = await KVStore.open(settings.dataDir, { kind: "coordinator", limits: settings.limits, scrub: scrubLoggingTo(logger) }).catch((error: unknown) => {
     lock.release();
     throw error;
   });

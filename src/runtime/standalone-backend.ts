@@ -254,6 +254,9 @@ function persistenceInfo(engine: StorageEngine, keysInFlight: number): Record<st
     batches_in_flight: stats.batchesInFlight,
     keys_in_flight: keysInFlight,
     store_failure: stats.failure ?? "none",
+    writes_failed_disk_full: stats.writesFailedFull,
+    corrupt_records_found: stats.corruptRecordsFound,
+    scrub_passes: stats.scrub.passes,
     data_file_bytes: stats.fileBytes,
     map_size_bytes: stats.mapSizeBytes,
   };

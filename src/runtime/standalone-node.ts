@@ -14,6 +14,7 @@ import type { AddressInfo } from "node:net";
 import { StandaloneBackend } from "./standalone-backend.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
+import { scrubLoggingTo } from "../storage/scrub.js";
 
 export interface StandaloneNodeSettings {
   host: string;
@@ -46,7 +47,9 @@ export async function startStandaloneNode(settings: StandaloneNodeSettings): Pro
   try {
     // A stored value is an entry: the value behind a tag and maybe a deadline.
     const valueBytesMax = settings.limits.valueBytesMax;
-    store = await KVStore.open(settings.dataDir, { kind: "node", limits: settings.limits, valueBytesMax: valueBytesMax + ENTRY_OVERHEAD_BYTES_MAX });
+    store = await KVStore.open(settings.dataDir, {
+      kind: "node", limits: settings.limits, valueBytesMax: valueBytesMax + ENTRY_OVERHEAD_BYTES_MAX, scrub: scrubLoggingTo(logger),
+    });
     await ensureEntryFormat(store, logger);
     const engine = new StorageEngine(store, settings.cache);
     backend = new StandaloneBackend(engine, { valueBytesMax });

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RingkvError } from "../shared/errors.js";
-import { checkDataDir, DATA_DIR_FILES, inspectDataDir, writeMarker } from "./data-dir.js";
+import { checkDataDir, DATA_DIR_FILES, DATA_DIR_FORMAT_VERSION, inspectDataDir, writeMarker } from "./data-dir.js";
 import { snapshotTree, withTempDir } from "../../test/support/temp-dir.js";
 
 describe("inspectDataDir", () => {
@@ -14,7 +14,7 @@ describe("inspectDataDir", () => {
       writeFileSync(join(dir, DATA_DIR_FILES.pid), "123\n");
       assert.deepEqual(inspectDataDir(dir), { state: "empty" });
       writeMarker(dir, "coordinator");
-      assert.deepEqual(inspectDataDir(dir), { state: "ours", marker: { version: 1, kind: "coordinator" } });
+      assert.deepEqual(inspectDataDir(dir), { state: "ours", marker: { version: DATA_DIR_FORMAT_VERSION, kind: "coordinator" } });
     }));
 
   it("lists what a foreign directory holds, sorted", () =>
@@ -32,7 +32,7 @@ describe("writeMarker", () => {
       assert.deepEqual(readdirSync(dir), [DATA_DIR_FILES.marker]);
       assert.deepEqual(JSON.parse(readFileSync(join(dir, DATA_DIR_FILES.marker), "utf8")), {
         format: "ringkv-data-dir",
-        version: 1,
+        version: DATA_DIR_FORMAT_VERSION,
         kind: "node",
       });
     }));
@@ -45,6 +45,8 @@ describe("checkDataDir", () => {
       assert.equal(checkDataDir(dir, "node"), "new");
       writeMarker(dir, "node");
       assert.equal(checkDataDir(dir, "node"), "existing");
+      writeRawMarker(dir, { format: "ringkv-data-dir", version: 1, kind: "node" });
+      assert.equal(checkDataDir(dir, "node"), "older", "a version-1 directory is upgraded when the store opens it");
     }));
 
   const refusals: Array<{ name: string; setup: (dir: string) => void; kind: "node" | "coordinator"; message: RegExp }> = [
@@ -79,9 +81,9 @@ describe("checkDataDir", () => {
     },
     {
       name: "a newer format version",
-      setup: (dir) => writeRawMarker(dir, { format: "ringkv-data-dir", version: 2, kind: "node" }),
+      setup: (dir) => writeRawMarker(dir, { format: "ringkv-data-dir", version: 3, kind: "node" }),
       kind: "node",
-      message: /has data directory format version 2; this build reads version 1 — refusing to touch it$/,
+      message: /has data directory format version 3; this build reads versions 1 to 2 — refusing to touch it$/,
     },
     {
       name: "a marker that is not JSON",

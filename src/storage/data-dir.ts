@@ -18,7 +18,10 @@ export const DATA_DIR_FILES = Object.freeze({
   storeLock: "store.mdb-lock",
 });
 
-export const DATA_DIR_FORMAT_VERSION = 1;
+/** 2: every record carries a checksum (record-checksum.ts). A version-1 directory, without them,
+ * is upgraded in place when it is opened (checksum-upgrade.ts). */
+export const DATA_DIR_FORMAT_VERSION = 2;
+const OLDEST_FORMAT_VERSION_READ = 1;
 
 /** A data directory and the files in it are the owner's alone: they hold every key and value. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -34,6 +37,9 @@ export interface DataDirMarker {
   version: number;
   kind: ProcessKind;
 }
+
+/** What checkDataDir found: a directory to initialise, one of this format, or one of an older format to upgrade. */
+export type DataDirUse = "new" | "existing" | "older";
 
 export type DataDirState =
   | { state: "missing" }
@@ -62,9 +68,10 @@ export function inspectDataDir(dir: string): DataDirState {
 /**
  * Checks that DIR may be used by a process of this kind, changing nothing.
  * Returns "new" when DIR is missing or empty (the caller initialises it), "existing" when it
- * is a ringkv directory of this kind and format version.
+ * is a ringkv directory of this kind and format version, "older" when it is one of an older
+ * format version this build upgrades.
  */
-export function checkDataDir(dir: string, kind: ProcessKind): "new" | "existing" {
+export function checkDataDir(dir: string, kind: ProcessKind): DataDirUse {
   const found = inspectDataDir(dir);
   switch (found.state) {
     case "missing":
@@ -79,7 +86,7 @@ export function checkDataDir(dir: string, kind: ProcessKind): "new" | "existing"
           `${dir} is a ringkv ${found.marker.kind} data directory, not a ${kind} one — refusing to open it as a ${kind}`,
         );
       }
-      return "existing";
+      return found.marker.version === DATA_DIR_FORMAT_VERSION ? "existing" : "older";
   }
 }
 
@@ -136,10 +143,11 @@ function readMarker(dir: string): DataDirMarker {
   if (typeof parsed !== "object" || parsed === null) throw invalid("not a JSON object");
   const { format, version, kind } = parsed as Record<string, unknown>;
   if (format !== MARKER_FORMAT) throw invalid(`format is ${JSON.stringify(format)}, expected "${MARKER_FORMAT}"`);
-  if (version !== DATA_DIR_FORMAT_VERSION) {
+  if (typeof version !== "number" || !Number.isInteger(version) || version < OLDEST_FORMAT_VERSION_READ || version > DATA_DIR_FORMAT_VERSION) {
     throw new RingkvError(
       "ERR",
-      `${dir} has data directory format version ${JSON.stringify(version)}; this build reads version ${DATA_DIR_FORMAT_VERSION} — refusing to touch it`,
+      `${dir} has data directory format version ${JSON.stringify(version)}; this build reads versions `
+        + `${OLDEST_FORMAT_VERSION_READ} to ${DATA_DIR_FORMAT_VERSION} — refusing to touch it`,
     );
   }
   if (kind !== "node" && kind !== "coordinator") throw invalid(`kind is ${JSON.stringify(kind)}`);

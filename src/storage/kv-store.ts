@@ -13,15 +13,25 @@
 // Group commit: lmdb-js commits every write queued while a commit is in flight together in
 // the next transaction, so N concurrent write() calls cost far fewer than N fdatasyncs;
 // stats() counts both. lmdb-js does not bound that queue for batches, so write() does.
+//
+// Faults of the disk: every record carries a checksum verified on every read (record-checksum.ts):
+// a damaged record is an error naming its key and the file, never a wrong value, and a background
+// scrub (scrub.ts) walks the whole store at a bounded rate to find damage before a read does. A
+// write that fails for room ("disk full") leaves the store as it was and the next write is tried
+// again; any other failed write stops the store taking writes until a restart (write-failure.ts).
 
 import { open, type Database, type RootDatabase } from "lmdb";
 import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { RingkvError } from "../shared/errors.js";
 import { DEFAULT_LIMITS, recordBytesMax, type Limits } from "../shared/limits.js";
-import { checkDataDir, DATA_DIR_FILES, messageOf, PRIVATE_FILE_MODE, writeMarker, type ProcessKind } from "./data-dir.js";
+import { addChecksums, UPGRADE_PROGRESS_KEY } from "./checksum-upgrade.js";
+import { checkDataDir, DATA_DIR_FILES, messageOf, PRIVATE_FILE_MODE, writeMarker, type DataDirUse, type ProcessKind } from "./data-dir.js";
 import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { checkLmdbFile } from "./lmdb-file-check.js";
+import { CorruptRecordError, openRecord, sealRecord } from "./record-checksum.js";
+import { Scrub, type ScrubOptions, type ScrubStats } from "./scrub.js";
+import { commitFailure, handleCommitEchoes, StoreWriteError } from "./write-failure.js";
 
 /** data: user keys; meta: this process's own state (node id, epoch...); txn: 2PC records. */
 /** "versions": a cluster node's version of every key it holds or deleted (PROTOCOL.md, catch-up). */
@@ -48,6 +58,9 @@ export interface KVStoreOptions {
   valueBytesMax?: number;
   /** Most write() calls in flight at once; more are refused with TRYAGAIN. */
   batchesInFlightMax?: number;
+  /** The background scrub: its pace, and whom to tell of a damaged record (default: a steady
+   * pace, told to nobody but stats()). bytesPerSecond 0 turns it off. */
+  scrub?: Partial<ScrubOptions>;
 }
 
 export interface KVStoreStats {
@@ -61,8 +74,13 @@ export interface KVStoreStats {
   bytesWritten: number;
   /** write() calls issued and not yet acknowledged or failed. */
   batchesInFlight: number;
-  /** Why the store refuses writes, after a failed commit; null while healthy. */
+  /** Why the store refuses writes, after a commit that failed for another reason than room; null while it takes them. */
   failure: string | null;
+  /** Writes that failed for lack of room since open (the store took writes again after each). */
+  writesFailedFull: number;
+  /** Damaged records found, by reads and by the scrub. */
+  corruptRecordsFound: number;
+  scrub: ScrubStats;
   /** Size of the LMDB data file on disk. */
   fileBytes: number;
   mapSizeBytes: number;
@@ -95,10 +113,11 @@ interface LmdbStats {
 }
 
 export class KVStore {
-  private readonly counters = { writes: 0, batches: 0, bytesWritten: 0, batchesInFlight: 0 };
+  private readonly counters = { writes: 0, batches: 0, bytesWritten: 0, batchesInFlight: 0, writesFailedFull: 0, corruptRecordsFound: 0 };
   private readonly firstTxnId: number;
-  private failure: RingkvError | null = null;
+  private failure: StoreWriteError | null = null;
   private closed = false;
+  private readonly scrub: Scrub<SubDb>;
 
   private constructor(
     readonly dir: string,
@@ -107,8 +126,11 @@ export class KVStore {
     private readonly dbs: Readonly<Record<SubDb, Database<Buffer, Buffer>>>,
     private readonly lock: DirLock,
     private readonly limits: StoreLimits,
+    scrubOptions: Partial<ScrubOptions> = {},
   ) {
     this.firstTxnId = lmdbStats(root).lastTxnId;
+    this.scrub = new Scrub(SUB_DBS, (db, after, bytesMax) => this.verifyRange(db, after, bytesMax), scrubOptions);
+    this.scrub.start();
   }
 
   /**
@@ -137,25 +159,34 @@ export class KVStore {
         if (keyBytesMax < limits.keyBytesMax) {
           throw new RingkvError("ERR", `keyBytesMax is ${limits.keyBytesMax}, but this LMDB takes keys of at most ${keyBytesMax} bytes`);
         }
-        if (dirState === "new") writeMarker(lock.dir, options.kind); // last: a marker vouches for a created store
-        else chmodSync(join(lock.dir, DATA_DIR_FILES.marker), PRIVATE_FILE_MODE); // made by an older version, perhaps
+        await settleFormat(dirState, lock.dir, options.kind, root, dbs);
       } catch (error) {
         await root.close();
         throw error;
       }
       openDirs.add(lock.dir);
-      return new KVStore(lock.dir, path, root, dbs, lock, limits);
+      return new KVStore(lock.dir, path, root, dbs, lock, limits, options.scrub);
     } catch (error) {
       lock.release();
       throw error;
     }
   }
 
-  /** The committed — and so durable — value of KEY, read synchronously from the map. */
+  /**
+   * The committed — and so durable — value of KEY, read synchronously from the map. Throws a
+   * CorruptRecordError (naming the key and the file) when the record fails its checksum.
+   */
   get(db: SubDb, key: Uint8Array): Buffer | undefined {
     this.assertOpen();
     if (key.length > this.limits.keyBytesMax) return undefined; // could never have been stored
-    return this.dbs[db].get(storedKey(key));
+    const stored = storedKey(key);
+    let record: Buffer | undefined;
+    try {
+      record = this.dbs[db].get(stored);
+    } catch (error) {
+      throw this.readFailure(db, error);
+    }
+    return record === undefined ? undefined : this.open(db, stored, record);
   }
 
   /** How many keys DB holds, from LMDB's page statistics (constant time). */
@@ -164,21 +195,72 @@ export class KVStore {
     return lmdbStats(this.dbs[db]).entryCount;
   }
 
-  /** Every [key, value] of DB in key order (after AFTER, when given), from one read snapshot; lazy. */
+  /** Every [key, value] of DB in key order (after AFTER, when given), from one read snapshot;
+   * lazy. A damaged record throws a CorruptRecordError when the iteration reaches it. */
   *entries(db: SubDb, after?: Uint8Array): Iterable<[Buffer, Buffer]> {
     this.assertOpen();
-    const start = after === undefined ? undefined : storedKey(after);
-    for (const { key, value } of this.dbs[db].getRange(start === undefined ? {} : { start })) {
-      if (start !== undefined && key.equals(start)) continue;
-      yield [key.subarray(1), value];
+    for (const { key, value } of this.records(db, after === undefined ? undefined : storedKey(after))) {
+      yield [key.subarray(1), this.open(db, key, value)];
+    }
+  }
+
+  /** The stored records of DB after stored key START, without the store's own notes (checksum-upgrade.ts). */
+  private *records(db: SubDb, start: Buffer | undefined): Iterable<{ key: Buffer; value: Buffer }> {
+    try {
+      for (const record of this.dbs[db].getRange(start === undefined ? {} : { start })) {
+        if (start !== undefined && record.key.equals(start)) continue;
+        if (record.key[0] !== KEY_TAG) continue;
+        yield record;
+      }
+    } catch (error) {
+      throw this.readFailure(db, error);
+    }
+  }
+
+  /** A record's value, its checksum verified; a damaged one is counted and thrown. */
+  private open(db: SubDb, stored: Buffer, record: Buffer): Buffer {
+    try {
+      return openRecord(stored, record, { db, file: this.path });
+    } catch (error) {
+      if (error instanceof CorruptRecordError) this.counters.corruptRecordsFound++;
+      throw error;
     }
   }
 
   /**
+   * The scrub's step: verifies the records of DB after stored key AFTER, about BYTESMAX bytes of
+   * them; returns the last key looked at (undefined once the sub-database is done) and the
+   * damaged records found.
+   */
+  private verifyRange(db: SubDb, after: Buffer | undefined, bytesMax: number): { last: Buffer | undefined; corrupt: CorruptRecordError[] } {
+    if (this.closed) return { last: undefined, corrupt: [] };
+    const corrupt: CorruptRecordError[] = [];
+    let bytes = 0;
+    for (const { key, value } of this.records(db, after)) {
+      try {
+        this.open(db, key, value);
+      } catch (error) {
+        if (!(error instanceof CorruptRecordError)) throw error;
+        corrupt.push(error);
+      }
+      bytes += key.length + value.length;
+      if (bytes >= bytesMax) return { last: Buffer.from(key), corrupt };
+    }
+    return { last: undefined, corrupt };
+  }
+
+  /** A read LMDB itself could not do (a page it finds damaged): an error naming the file. */
+  private readFailure(db: SubDb, error: unknown): RingkvError {
+    if (error instanceof RingkvError) return error;
+    return new RingkvError("ERR", `cannot read the ${db} sub-database of ${this.path}: ${messageOf(error)}`, { cause: error });
+  }
+
+  /**
    * Applies every operation of BATCH in one LMDB transaction, atomically across sub-databases,
-   * and resolves once that transaction is on stable storage. Invalid operations reject the
-   * whole batch before anything is queued. After a failed commit the store refuses all writes:
-   * what reached the disk is then unknown, so the process must restart and recover.
+   * and resolves once that transaction is on stable storage. A rejection is a StoreWriteError
+   * whose `kind` says what happened (write-failure.ts): "invalid" (refused before anything was
+   * queued), "full" (nothing applied; the next write is tried again) or "failed" (the store
+   * refuses every later write until the process restarts). Past batchesInFlightMax, TRYAGAIN.
    */
   async write(batch: readonly StoreWrite[]): Promise<void> {
     this.assertWritable();
@@ -188,17 +270,24 @@ export class KVStore {
     if (this.counters.batchesInFlight >= this.limits.batchesInFlightMax) {
       throw new RingkvError("TRYAGAIN", `${this.counters.batchesInFlight} writes are in flight, the limit is ${this.limits.batchesInFlightMax}; retry shortly`);
     }
-    const ops = batch.map((op) => ({ db: this.dbs[op.db], key: storedKey(op.key), value: op.value && asBuffer(op.value) }));
+    const ops = batch.map((op) => {
+      const key = storedKey(op.key);
+      return { db: this.dbs[op.db], key, value: op.value && sealRecord(key, asBuffer(op.value)) };
+    });
     this.counters.batchesInFlight++;
     try {
-      await this.root.batch(() => {
+      const committed = this.root.batch(() => {
+        // Each operation's own promise rejects too when the commit fails: the batch's carries
+        // the failure, so these are handled here (left alone they would end the process).
         for (const op of ops) {
-          if (op.value === null) void op.db.remove(op.key);
-          else void op.db.put(op.key, op.value);
+          if (op.value === null) op.db.remove(op.key).catch(ignore);
+          else op.db.put(op.key, op.value).catch(ignore);
         }
       });
+      handleCommitEchoes(this.root);
+      await committed;
     } catch (error) {
-      throw this.fail(await commitFailureDetail(error), error);
+      throw await this.commitFailed(error);
     } finally {
       this.counters.batchesInFlight--;
     }
@@ -215,6 +304,7 @@ export class KVStore {
       failure: this.failure?.message ?? null,
       fileBytes: statSync(this.path).size,
       mapSizeBytes: lmdb?.mapSize ?? 0,
+      scrub: this.scrub.stats(),
     };
   }
 
@@ -222,6 +312,7 @@ export class KVStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.scrub.stop();
     try {
       await this.root.close();
     } finally {
@@ -232,26 +323,25 @@ export class KVStore {
 
   /** Validates one operation; returns its size in bytes. */
   private checkWrite(op: StoreWrite): number {
-    if (!SUB_DBS.includes(op.db)) throw new Error(`unknown sub-database ${JSON.stringify(op.db)}`);
+    if (!SUB_DBS.includes(op.db)) throw new StoreWriteError("invalid", `unknown sub-database ${JSON.stringify(op.db)}`);
     if (op.key.length > this.limits.keyBytesMax) {
-      throw new RingkvError("ERR", `key is ${op.key.length} bytes, the limit is ${this.limits.keyBytesMax} bytes`);
+      throw new StoreWriteError("invalid", `key is ${op.key.length} bytes, the limit is ${this.limits.keyBytesMax} bytes`);
     }
     const valueBytes = op.value?.length ?? 0;
     const valueBytesMax = this.limits.valueBytesMax[op.db];
     if (valueBytes > valueBytesMax) {
       const what = op.db === "data" ? "value" : `${op.db} record`;
-      throw new RingkvError("ERR", `${what} is ${valueBytes} bytes, the limit is ${valueBytesMax} bytes`);
+      throw new StoreWriteError("invalid", `${what} is ${valueBytes} bytes, the limit is ${valueBytesMax} bytes`);
     }
     return op.key.length + valueBytes;
   }
 
-  private fail(detail: string, error: unknown): RingkvError {
-    this.failure ??= new RingkvError(
-      "ERR",
-      `a write to ${this.path} failed (${detail}); the store refuses further writes until the process restarts`,
-      { cause: error },
-    );
-    return this.failure;
+  /** What a failed commit means for the store: out of room, it goes on; otherwise it stops taking writes. */
+  private async commitFailed(error: unknown): Promise<StoreWriteError> {
+    const failure = await commitFailure(error, this.path, this.dir);
+    if (failure.kind === "full") this.counters.writesFailedFull++;
+    else this.failure ??= failure;
+    return this.failure ?? failure;
   }
 
   private assertOpen(): void {
@@ -287,21 +377,23 @@ function openLmdb(path: string, mapSizeBytes: number): OpenedLmdb {
   }
 }
 
+function ignore(): void {}
+
 /**
- * lmdb-js rejects the writes of a failed commit with a generic error whose `commitError`
- * promise rejects with the real one (EIO, ENOSPC...) in the same callback. Read it, and always
- * handle it: left alone it is an unhandled rejection that ends the process.
+ * Brings an existing directory to this build's format, or marks a new one (last: a marker vouches
+ * for a created store); an older directory's records get their checksums first.
  */
-async function commitFailureDetail(error: unknown): Promise<string> {
-  const commitError = (error as { commitError?: Promise<unknown> } | null)?.commitError;
-  if (!(commitError instanceof Promise)) return messageOf(error);
-  const settled = commitError.then(
-    () => undefined,
-    (cause: unknown) => cause,
-  );
-  const nextTurn = new Promise<undefined>((resolve) => setImmediate(resolve, undefined));
-  const cause = await Promise.race([settled, nextTurn]);
-  return cause === undefined ? messageOf(error) : messageOf(cause);
+async function settleFormat(
+  use: DataDirUse, dir: string, kind: ProcessKind, root: RootDatabase<Buffer, Buffer>, dbs: Readonly<Record<SubDb, Database<Buffer, Buffer>>>,
+): Promise<void> {
+  if (use === "existing") {
+    chmodSync(join(dir, DATA_DIR_FILES.marker), PRIVATE_FILE_MODE); // made by an older version, perhaps
+    return;
+  }
+  if (use === "older") await addChecksums(root, dbs);
+  writeMarker(dir, kind);
+  // Only now, with the marker saying so: an upgrade whose note was gone would start over.
+  if (use === "older") await dbs.meta.remove(UPGRADE_PROGRESS_KEY);
 }
 
 function storedKey(key: Uint8Array): Buffer {
