@@ -76,3 +76,8 @@ test("frames split anywhere, several per chunk, come out in order and nothing is
     assert.equal(decoder.heldBytes, 0);
   }
 });
+
+test("a frame with an empty body is a FrameError (not msgpack), never another exception", () => {
+  const decoder = new FrameDecoder(1024, () => assert.fail("no message expected"));
+  assert.throws(() => decoder.write(Buffer.from([0, 0, 0, 0])), FrameError);
+});

@@ -8,6 +8,7 @@ import { Packr } from "msgpackr";
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
 const HEADER_BYTES = 4;
+const EMPTY = Buffer.alloc(0);
 
 export class FrameError extends Error {
   override name = "FrameError";
@@ -70,6 +71,7 @@ export class FrameDecoder {
 
   /** The next `bytes` bytes, a view when they lie in the first chunk, else one copy. */
   private take(bytes: number): Buffer {
+    if (bytes === 0) return EMPTY; // an empty body: all chunks may be consumed already
     const first = this.chunks[0] as Buffer;
     let taken: Buffer;
     if (first.length - this.offset >= bytes) {
