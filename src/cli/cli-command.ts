@@ -3,6 +3,7 @@
 // otherwise it shows a prompt.
 
 import type { Command } from "commander";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "../client/connect.js";
@@ -10,7 +11,7 @@ import { DEFAULTS } from "../shared/defaults.js";
 import { CLIENT_LIMITS } from "../shared/limits.js";
 import { EXIT_ERROR, runInteractive, runOnce, runPiped, type Terminal } from "./repl/run-modes.js";
 import type { OutputMode } from "./repl/reply-format.js";
-import { integerOption, optionalString, portOption, stringOption, type RawOptions } from "./settings.js";
+import { integerOption, optionalString, portOption, SettingsError, stringOption, type RawOptions } from "./settings.js";
 
 export const HISTORY_FILE = ".ringkv_history";
 
@@ -25,6 +26,7 @@ export function registerCliCommand(program: Command): void {
     .option("--raw", "print values as their raw bytes (the default when stdout is not a terminal)")
     .option("--no-raw", 'print like redis-cli on a terminal: "quoted" values, (integer) 3, (nil)')
     .option("--timeout-ms <ms>", `deadline of one request (default ${CLIENT_LIMITS.requestTimeoutMs})`)
+    .option("--tls-ca <file>", "speak TLS to the server, trusting the CA in this PEM file (ringkv start --tls: DATA/tls/ca.pem)")
     .passThroughOptions()
     .addHelpText("after", `
 Commands: get, put, delete (also as get("k"), put("k", "v"), delete("k")), set, del, mget, mset,
@@ -54,6 +56,7 @@ async function runCli(words: string[], flags: RawOptions, terminal: Terminal): P
     port,
     password: optionalString(flags, "password") ?? optionalString({ password: process.env.RINGKV_PASSWORD }, "password"),
     timeoutMs: integerOption(flags, "timeoutMs", CLIENT_LIMITS.requestTimeoutMs),
+    tls: tlsCaOption(flags),
     onConnectionEvent: (event) => {
       const notice = event.type === "lost"
         ? `(connection to ${host}:${port} lost: ${event.reason}; the next command reconnects)`
@@ -80,4 +83,15 @@ function outputMode(flags: RawOptions, stdout: NodeJS.WritableStream): OutputMod
   if (flags.raw === true) return "raw";
   if (flags.raw === false) return "human";
   return (stdout as NodeJS.WriteStream).isTTY ? "human" : "raw";
+}
+
+/** --tls-ca: TLS, trusting that CA (read now: a bad path is a clear error before anything is sent). */
+function tlsCaOption(flags: RawOptions): { ca: Buffer } | undefined {
+  const path = optionalString(flags, "tlsCa");
+  if (path === undefined) return undefined;
+  try {
+    return { ca: readFileSync(path) };
+  } catch (error) {
+    throw new SettingsError(`cannot read --tls-ca ${path}: ${(error as Error).message}`);
+  }
 }

@@ -6,7 +6,7 @@ import { startCoordinator } from "../runtime/coordinator-process.js";
 import { addObservabilityOptions, observabilityFromOptions } from "../observability/options.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { DEFAULT_LIMITS } from "../shared/limits.js";
-import { checkProtectedMode, passwordOption, secretOption, warnAbout } from "./credentials.js";
+import { checkProtectedMode, passwordOption, secretOption, tlsOption, warnAbout } from "./credentials.js";
 import { stopOnSignals } from "./server-process.js";
 import {
   gatherOptions, integerOption, limitsOption, portOption, SettingsError, stringOption, type RawOptions,
@@ -30,6 +30,9 @@ export function registerCoordinatorCommand(program: Command): void {
     .option("--password <password>", "require AUTH from clients (env RINGKV_PASSWORD; shows in ps: prefer --password-file)")
     .option("--password-file <file>", "read the password from this file (env RINGKV_PASSWORD_FILE)")
     .option("--protected-mode <yes|no>", "yes (default): refuse to listen beyond loopback without a password")
+    .option("--tls-cert <file>", "serve TLS with this certificate (PEM; env RINGKV_TLS_CERT)")
+    .option("--tls-key <file>", "the certificate's private key (PEM; env RINGKV_TLS_KEY)")
+    .option("--tls-ca <file>", "the CA that signs the cluster's certificates: nodes' links are checked against it (env RINGKV_TLS_CA)")
     .option("--config <file>", "JSON file of settings (flags and RINGKV_* variables override it)")
     .option("--log-level <level>", `fatal, error, warn, info, debug, trace or silent (default ${DEFAULTS.logLevel})`)
     .option("--max-connections <n>", `most client connections at once (default ${DEFAULT_LIMITS.connectionsMax})`)
@@ -63,6 +66,7 @@ Examples:
         dataDir: stringOption(options, "data", DEFAULTS.dataDir),
         secret: secret.value,
         password: password?.value,
+        tls: tlsOption(options),
         replicas,
         minInSync,
         replicaTimeoutMs: integerOption(options, "replicaTimeout", DEFAULTS.replicaTimeoutMs, 1, 3_600_000),

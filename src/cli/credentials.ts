@@ -2,11 +2,13 @@
 // (--secret-file, --password-file) or the environment (RINGKV_SECRET, RINGKV_SECRET_FILE,
 // RINGKV_PASSWORD, RINGKV_PASSWORD_FILE), so that they need not show on a command line that `ps`
 // shows to every user. And protected mode: a server that listens beyond loopback without a
-// password refuses to start unless told --protected-mode no (Redis's protected mode).
+// password refuses to start unless told --protected-mode no (Redis's protected mode). And the
+// TLS files (--tls-cert, --tls-key, --tls-ca).
 
 import { readFileSync, statSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import type { Logger } from "../runtime/logger.js";
+import { readTlsFiles, type TlsMaterial } from "../runtime/tls-files.js";
 import { CREDENTIAL_LIMITS } from "../shared/limits.js";
 import { SettingsError, type RawOptions } from "./settings.js";
 
@@ -86,4 +88,22 @@ export function checkProtectedMode(options: RawOptions, host: string, password: 
 
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || (isIPv4(host) && host.startsWith("127."));
+}
+
+/** TLS from --tls-cert and --tls-key (both or neither) and --tls-ca, read now: a bad path fails before anything starts. */
+export function tlsOption(options: RawOptions): TlsMaterial | undefined {
+  const [cert, key, ca] = (["tlsCert", "tlsKey", "tlsCa"] as const).map((name) => {
+    const value = options[name];
+    return typeof value === "string" && value.length > 0 ? value : undefined;
+  });
+  if (cert === undefined && key === undefined) {
+    if (ca !== undefined) throw new SettingsError("--tls-ca needs --tls-cert and --tls-key: TLS is on only with a certificate to serve");
+    return undefined;
+  }
+  if (cert === undefined || key === undefined) throw new SettingsError("TLS needs both --tls-cert and --tls-key");
+  try {
+    return readTlsFiles({ cert, key, ...(ca === undefined ? {} : { ca }) });
+  } catch (error) {
+    throw new SettingsError((error as Error).message);
+  }
 }

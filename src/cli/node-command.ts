@@ -7,7 +7,7 @@ import { startClusterNode } from "../runtime/cluster-node.js";
 import { startStandaloneNode, type RunningNode } from "../runtime/standalone-node.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { DEFAULT_LIMITS } from "../shared/limits.js";
-import { checkProtectedMode, passwordOption, secretOption, warnAbout } from "./credentials.js";
+import { checkProtectedMode, passwordOption, secretOption, tlsOption, warnAbout } from "./credentials.js";
 import { stopOnSignals } from "./server-process.js";
 import {
   gatherOptions, integerOption, limitsOption, optionalString, portOption, SettingsError, stringOption, type RawOptions,
@@ -24,6 +24,9 @@ export function registerNodeCommand(program: Command): void {
     .option("--password <password>", "require AUTH with this password (env RINGKV_PASSWORD; shows in ps: prefer --password-file)")
     .option("--password-file <file>", "read the password from this file (env RINGKV_PASSWORD_FILE)")
     .option("--protected-mode <yes|no>", "yes (default): refuse to listen beyond loopback without a password")
+    .option("--tls-cert <file>", "serve TLS with this certificate (PEM; env RINGKV_TLS_CERT)")
+    .option("--tls-key <file>", "the certificate's private key (PEM; env RINGKV_TLS_KEY)")
+    .option("--tls-ca <file>", "the CA that signs the cluster's certificates: nodes' links are checked against it (env RINGKV_TLS_CA)")
     .option("--join <host:port>", "join the cluster whose coordinator is at host:port")
     .option("--secret <secret>", "the cluster secret, needed to join (env RINGKV_SECRET; shows in ps: prefer --secret-file)")
     .option("--secret-file <file>", "read the cluster secret from this file (env RINGKV_SECRET_FILE)")
@@ -54,6 +57,7 @@ Examples:
       const common = {
         host,
         password: password?.value,
+        tls: tlsOption(options),
         port: portOption(options, "port", DEFAULTS.nodePort),
         dataDir: stringOption(options, "data", DEFAULTS.dataDir),
         limits: limitsOption(options),

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { launchCluster, type ClusterLaunch, type LaunchedCluster } from "../runtime/launcher.js";
 import { NODE_PORTS_FILE } from "../runtime/node-ports.js";
 import { DEFAULTS } from "../shared/defaults.js";
+import { passwordOption } from "./credentials.js";
 import { gatherOptions, integerOption, logLevelOption, portOption, stringOption, type RawOptions } from "./settings.js";
 
 export function registerStartCommand(program: Command): void {
@@ -21,6 +22,8 @@ export function registerStartCommand(program: Command): void {
     .option("--data <dir>", `data directory: DATA/coordinator, DATA/node-1 ... (default ${DEFAULTS.dataDir})`)
     .option("--metrics-port <port>", `the dashboard and the coordinator's metrics (default ${DEFAULTS.metricsPort} with the default --port, else a free one; the nodes' metrics take free ports)`)
     .option("--log-level <level>", `log level of every process (default ${DEFAULTS.logLevel}); logs go to DATA/<name>.log`)
+    .option("--password-file <file>", "require AUTH with the password in this file on every process (env RINGKV_PASSWORD, RINGKV_PASSWORD_FILE)")
+    .option("--tls", "serve TLS everywhere, with a self-signed set made once in DATA/tls (needs the openssl command)")
     .addHelpText("after", `
 Two clusters on one machine need only their own --port and --data; the storage nodes' ports never
 collide unless --node-port says so.
@@ -44,6 +47,8 @@ Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run c
         metricsPort: portOption(options, "metricsPort", dashboardPort(port)),
         nodePort: options.nodePort === undefined ? undefined : integerOption(options, "nodePort", 1, 1, 65536 - nodes),
         logLevel: logLevelOption(options),
+        password: passwordOption(gatherOptions(flags, credentialsFromEnvironment()), flags)?.value,
+        tls: options.tls === true,
       }, printReport);
       stopClusterOnSignals(launch);
       printCluster(await launch.ready);
@@ -68,8 +73,9 @@ function printCluster(cluster: LaunchedCluster): void {
   const dashboard = cluster.processes[0]!.metricsPort;
   console.log(`
 ringkv cluster is running. Connect with any Redis client:
-  redis-cli -p ${cluster.coordinatorPort}
-  npm run cli -- --port ${cluster.coordinatorPort}
+${cluster.tlsCa === undefined
+    ? `  redis-cli -p ${cluster.coordinatorPort}\n  npm run cli -- --port ${cluster.coordinatorPort}`
+    : `  redis-cli --tls --cacert ${cluster.tlsCa} -p ${cluster.coordinatorPort}\n  npm run cli -- --port ${cluster.coordinatorPort} --tls-ca ${cluster.tlsCa}`}
 Dashboard: ${dashboard === undefined ? "-" : `http://${DEFAULTS.host}:${dashboard}/`}   Status: npx ringkv status --port ${cluster.coordinatorPort}
 Logs: ${cluster.processes[0]!.logFile.replace(/coordinator\.log$/, "<name>.log")}
 A process that dies is restarted. Ctrl-C stops the cluster.`);
@@ -95,4 +101,10 @@ function printReport(level: "info" | "warn" | "error", message: string): void {
   const line = `${new Date().toTimeString().slice(0, 8)} ${message}`;
   if (level === "info") console.log(line);
   else console.error(line);
+}
+
+/** The password may come from the environment, like the other processes' (the rest of `start`'s settings do not). */
+function credentialsFromEnvironment(): NodeJS.ProcessEnv {
+  const { RINGKV_PASSWORD, RINGKV_PASSWORD_FILE } = process.env;
+  return { ...(RINGKV_PASSWORD === undefined ? {} : { RINGKV_PASSWORD }), ...(RINGKV_PASSWORD_FILE === undefined ? {} : { RINGKV_PASSWORD_FILE }) };
 }

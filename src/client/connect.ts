@@ -6,6 +6,7 @@ import { CLIENT_LIMITS } from "../shared/limits.js";
 import { RingkvClient } from "./ringkv-client.js";
 import { openRespLink } from "./resp-link.js";
 import { Session, type ConnectionEvent } from "./session.js";
+import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
 
 /** The coordinator's port unless told otherwise (`ringkv coordinator`, `ringkv start`). */
 export const DEFAULT_PORT = DEFAULTS.coordinatorPort;
@@ -23,6 +24,8 @@ export interface ConnectOptions {
   readRetriesMax?: number;
   /** Told when the connection is lost and when a later call reconnected. */
   onConnectionEvent?: (event: ConnectionEvent) => void;
+  /** Speak TLS: node:tls options (`ca` to trust a private CA; `cert` and `key` to present a certificate). */
+  tls?: TlsConnectionOptions;
 }
 
 export function createClient(options: ConnectOptions = {}): RingkvClient {
@@ -31,7 +34,7 @@ export function createClient(options: ConnectOptions = {}): RingkvClient {
   const address = `${host}:${port}`;
   const timeoutMs = options.timeoutMs ?? CLIENT_LIMITS.requestTimeoutMs;
   const connectTimeoutMs = options.connectTimeoutMs ?? CLIENT_LIMITS.connectTimeoutMs;
-  const session = new Session((onClose) => openRespLink({ host, port, connectTimeoutMs, timeoutMs }, onClose), {
+  const session = new Session((onClose) => openRespLink({ host, port, connectTimeoutMs, timeoutMs, tls: options.tls }, onClose), {
     address,
     password: options.password,
     timeoutMs,

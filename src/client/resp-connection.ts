@@ -4,6 +4,7 @@
 // failure is a typed error (./errors.ts) and every request ends — with a reply, an error reply
 // (RespReplyError), a timeout, or the connection's close.
 import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import { RespDecoder, RespReplyError, type ReplyLimits, type RespValue } from "../codec/resp-decoder.js";
 import { encodeCommand } from "../codec/resp-encoder.js";
 import { CLIENT_LIMITS, DEFAULT_LIMITS } from "../shared/limits.js";
@@ -21,6 +22,8 @@ export interface RespConnectionOptions {
   pendingMax?: number;
   /** Bounds on the replies accepted; a reply over them closes the connection. */
   replyLimits?: ReplyLimits;
+  /** Speak TLS (node:tls options: ca, and cert and key to present one); the server's certificate is checked. */
+  tls?: TlsConnectionOptions;
 }
 
 export interface SendOptions {
@@ -81,7 +84,7 @@ export class RespConnection {
   static async connect(options: RespConnectionOptions): Promise<RespConnection> {
     const address = `${options.host}:${options.port}`;
     const connectTimeoutMs = options.connectTimeoutMs ?? CLIENT_LIMITS.connectTimeoutMs;
-    const socket = await openSocket(options.host, options.port, address, connectTimeoutMs);
+    const socket = await openSocket(options, address, connectTimeoutMs);
     const connection = new RespConnection(socket, address, options);
     if (options.protocol === 3) await connection.hello3(connectTimeoutMs);
     return connection;
@@ -197,9 +200,10 @@ export class RespConnection {
 }
 
 /** A connected socket, or a ConnectionError saying why not. */
-function openSocket(host: string, port: number, address: string, timeoutMs: number): Promise<Socket> {
+function openSocket(options: RespConnectionOptions, address: string, timeoutMs: number): Promise<Socket> {
+  const { host, port, tls } = options;
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
+    const socket = tls === undefined ? netConnect({ host, port }) : tlsConnect({ ...tls, host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ConnectionError(`cannot connect to ${address}: no answer within ${timeoutMs} ms`));
@@ -208,7 +212,7 @@ function openSocket(host: string, port: number, address: string, timeoutMs: numb
       clearTimeout(timer);
       reject(new ConnectionError(`cannot connect to ${address}: ${error.message}`, { cause: error }));
     });
-    socket.once("connect", () => {
+    socket.once(tls === undefined ? "connect" : "secureConnect", () => {
       clearTimeout(timer);
       socket.removeAllListeners("error");
       socket.setNoDelay(true);

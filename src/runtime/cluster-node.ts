@@ -23,6 +23,7 @@ import type { RunningNode } from "./standalone-node.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
 import { scrubLoggingTo } from "../storage/scrub.js";
+import { clientTlsOptions, serverTlsOptions, type TlsMaterial } from "./tls-files.js";
 
 export interface ClusterNodeSettings {
   host: string;
@@ -32,6 +33,8 @@ export interface ClusterNodeSettings {
   secret: string;
   /** The cluster's client password: the node's own port (INFO, CLIENT LIST, CONFIG GET...) asks for it too. */
   password?: string;
+  /** TLS on the node's own port and on its link to the coordinator (whose certificate it checks against the CA). */
+  tls?: TlsMaterial;
   /** The id to register under; defaults to the one kept in the data directory, or a new one. */
   nodeId?: string;
   limits: Limits;
@@ -73,6 +76,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     backend: clusterMemberBackend(engine, `${settings.join.host}:${settings.join.port}`),
     limits: settings.limits,
     password: settings.password,
+    tls: settings.tls && serverTlsOptions(settings.tls),
     logger,
     serverInfo: { mode: "cluster-node", version: VERSION, dataDir: settings.dataDir },
     diagnostics: observability.diagnostics,
@@ -87,6 +91,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     incarnation,
     address: `${address.address}:${address.port}`,
     limits: settings.limits,
+    tls: settings.tls && clientTlsOptions(settings.tls, settings.join.host),
     logger,
     onConnected: () => {
       signalParent({ event: "joined" });

@@ -2,7 +2,7 @@
 // client would, until the coordinator says it is serving and lists every storage node it
 // started as joined and up — then a write of any key would be accepted.
 
-import { createClient } from "../client/connect.js";
+import { createClient, type ConnectOptions } from "../client/connect.js";
 import type { RingkvClient } from "../client/ringkv-client.js";
 import { DEFAULTS } from "../shared/defaults.js";
 
@@ -15,8 +15,10 @@ export interface ClusterProbe {
 }
 
 /** Resolves once the coordinator on `port` serves with every one of `nodeNames` up; rejects at the deadline saying what was missing. */
-export async function waitUntilServing(port: number, nodeNames: readonly string[], timeoutMs: number, stopped: () => boolean): Promise<void> {
-  const client = createClient({ host: DEFAULTS.host, port, timeoutMs: 1_000, reconnectAttemptsMax: 1, readRetriesMax: 0 });
+export async function waitUntilServing(
+  port: number, nodeNames: readonly string[], timeoutMs: number, stopped: () => boolean, access: Pick<ConnectOptions, "password" | "tls"> = {},
+): Promise<void> {
+  const client = createClient({ host: DEFAULTS.host, port, timeoutMs: 1_000, reconnectAttemptsMax: 1, readRetriesMax: 0, ...access });
   const deadline = Date.now() + timeoutMs;
   let last: ClusterProbe | string;
   try {

@@ -9,7 +9,8 @@
 // data directory) is then the very next frame. So the node counts itself joined only at the first
 // frame after the welcome that is not a refusal; the coordinator's pings come every heartbeat.
 
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import { coordinatorMessageProblem } from "../codec/link-messages.js";
 import { encodeOpening } from "../codec/link-opening.js";
 import { linkFrameBytesMax, type Limits } from "../shared/limits.js";
@@ -27,6 +28,8 @@ export interface CoordinatorLinkOptions {
   /** Where clients reach this node's own RESP port, reported to the coordinator. */
   address: string;
   limits: Limits;
+  /** Dial over TLS (clientTlsOptions): the coordinator's certificate is checked, ours presented. */
+  tls?: TlsConnectionOptions;
   logger: Logger;
   onConnected(): void;
   onMessage(message: unknown): void;
@@ -67,7 +70,8 @@ export class CoordinatorLink {
 
   private dial(): void {
     const { host, port, logger } = this.options;
-    const socket = connect({ host, port });
+    const { tls } = this.options;
+    const socket: Socket = tls === undefined ? connect({ host, port }) : tlsConnect({ ...tls, host, port });
     let stage: Stage = "challenge";
     // Small frames until the coordinator has proved the secret; its first message after the
     // welcome may be a large prepare.
@@ -78,7 +82,7 @@ export class CoordinatorLink {
     const link = new FramedLink(socket, checks);
     const nodeNonce = newNonce();
     const handshakeTimer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
-    socket.once("connect", () => socket.write(encodeOpening(nodeNonce)));
+    socket.once(tls === undefined ? "connect" : "secureConnect", () => socket.write(encodeOpening(nodeNonce)));
     link.onMessage = (raw) => {
       if (stage === "joined") return this.options.onMessage(raw);
       const message = raw as { type?: unknown; reason?: unknown };

@@ -23,6 +23,7 @@ import { coordinatorStoreWrites, readCoordinatorState } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
 import { VERSION } from "./version.js";
 import { scrubLoggingTo } from "../storage/scrub.js";
+import { serverTlsOptions, type TlsMaterial } from "./tls-files.js";
 
 /** How old the key count INFO shows may be. */
 const INFO_KEY_COUNT_AGE_MS = 1_000;
@@ -33,6 +34,8 @@ export interface CoordinatorSettings {
   dataDir: string;
   secret: string;
   password?: string;
+  /** TLS on the port, for clients and for nodes' links (which must present a certificate the CA signed). */
+  tls?: TlsMaterial;
   replicas: number;
   /** W: the fewest in-sync replicas a partition keeps. */
   minInSync: number;
@@ -164,6 +167,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     backend,
     limits: settings.limits,
     password: settings.password,
+    tls: settings.tls && serverTlsOptions(settings.tls),
     logger,
     serverInfo: { mode: "coordinator", version: VERSION, dataDir: settings.dataDir },
     onInternalConnection: acceptNode,

@@ -4,6 +4,9 @@
 // get it through their environment, never on a command line that `ps` would show. The cluster
 // counts as started once the coordinator itself says, over RESP, that it serves with every node;
 // from then on a process that dies is restarted (src/runtime/supervisor.ts).
+// With --tls every process serves TLS with a self-signed set kept in DATA/tls (tls-files.ts), and
+// nodes link to the coordinator over it; a password, if given, reaches the children the same way
+// as the secret.
 
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,6 +18,7 @@ import { LaunchedChild } from "./launched-child.js";
 import { chooseNodePorts, rememberNodePorts } from "./node-ports.js";
 import { Supervisor, type Report } from "./supervisor.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../storage/data-dir.js";
+import { clientTlsOptions, readTlsFiles, selfSignedTls } from "./tls-files.js";
 
 const { readyTimeoutMs, stopGraceMs } = LAUNCHER_LIMITS;
 
@@ -31,12 +35,18 @@ export interface LaunchSettings {
   /** The coordinator's dashboard and metrics port (0: the system chooses); the storage nodes' metrics take free ports. */
   metricsPort: number;
   logLevel: string;
+  /** Client AUTH on every process. */
+  password?: string;
+  /** TLS everywhere, with DATA/tls's self-signed set. */
+  tls: boolean;
 }
 
 export interface LaunchedCluster {
   /** The coordinator first, then node-1 ... node-N. */
   processes: LaunchedChild[];
   coordinatorPort: number;
+  /** With TLS: the CA a client must trust. */
+  tlsCa?: string;
 }
 
 export interface ClusterLaunch {
@@ -76,7 +86,12 @@ async function startProcesses(
   settings: LaunchSettings, root: string, add: (child: LaunchedChild) => LaunchedChild, stopping: () => boolean,
 ): Promise<LaunchedCluster> {
   mkdirSync(root, { recursive: true, mode: PRIVATE_DIR_MODE });
-  const env = { ...process.env, RINGKV_SECRET: clusterSecret(root), RINGKV_LOG_LEVEL: settings.logLevel };
+  const tls = settings.tls ? selfSignedTls(join(root, "tls")) : undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, RINGKV_SECRET: clusterSecret(root), RINGKV_LOG_LEVEL: settings.logLevel,
+    ...(settings.password === undefined ? {} : { RINGKV_PASSWORD: settings.password }),
+    ...(tls === undefined ? {} : { RINGKV_TLS_CERT: tls.cert, RINGKV_TLS_KEY: tls.key, RINGKV_TLS_CA: tls.ca }),
+  };
   const coordinator = add(new LaunchedChild({
     name: "coordinator", role: "coordinator", root, env, readyEvent: "ready",
     args: (port) => ["coordinator", "--port", String(port), "--replicas", String(settings.replicas),
@@ -95,8 +110,10 @@ async function startProcesses(
   await Promise.all(nodes.map((node) => node.start(ports.get(node.name)!, readyTimeoutMs)));
   rememberNodePorts(root, new Map(nodes.map((node) => [node.name, node.port])));
 
-  await waitUntilServing(coordinator.port, names, readyTimeoutMs, stopping);
-  return { processes: [coordinator, ...nodes], coordinatorPort: coordinator.port };
+  await waitUntilServing(coordinator.port, names, readyTimeoutMs, stopping, {
+    password: settings.password, tls: tls && clientTlsOptions(readTlsFiles(tls), DEFAULTS.host),
+  });
+  return { processes: [coordinator, ...nodes], coordinatorPort: coordinator.port, tlsCa: tls?.ca };
 }
 
 function clusterSecret(root: string): string {

@@ -15,12 +15,15 @@ import { StandaloneBackend } from "./standalone-backend.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
 import { scrubLoggingTo } from "../storage/scrub.js";
+import { serverTlsOptions, type TlsMaterial } from "./tls-files.js";
 
 export interface StandaloneNodeSettings {
   host: string;
   port: number;
   dataDir: string;
   password?: string;
+  /** TLS on the client port. */
+  tls?: TlsMaterial;
   /** Commands answered as unknown (an operator's way to forbid FLUSHALL, as Redis's rename-command). */
   disabledCommands?: string[];
   limits: Limits;
@@ -59,6 +62,7 @@ export async function startStandaloneNode(settings: StandaloneNodeSettings): Pro
       backend,
       limits: settings.limits,
       password: settings.password,
+      tls: settings.tls && serverTlsOptions(settings.tls),
       disabledCommands: settings.disabledCommands,
       logger,
       serverInfo: { mode: "standalone", version: VERSION, dataDir: settings.dataDir },

@@ -4,6 +4,7 @@
 // too long, bounds the memory all clients hold together (client-memory.ts), and closes
 // gracefully (stop accepting, answer what was already read within a bounded wait, then close).
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from "node:tls";
 import { readOpening } from "../codec/link-opening.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { makeLimits, type Limits } from "../shared/limits.js";
@@ -40,6 +41,12 @@ export interface RespServerOptions {
    * connection speaks RESP.
    */
   onInternalConnection?: (socket: Socket, nodeNonce: Buffer, rest: Buffer) => void;
+  /**
+   * TLS for every connection of this port (serverTlsOptions in runtime/tls-files.ts). A storage
+   * node's link must then present a certificate the CA signed: with requestCert and no
+   * rejectUnauthorized, a RESP client need not have one.
+   */
+  tls?: TlsOptions;
   /** How long close() waits for in-flight requests before dropping connections; default: the request deadline + 1 s. */
   closeWaitMs?: number;
   /** Slow log, latency monitor, MONITOR and command stats; default: Redis's default settings. */
@@ -57,6 +64,10 @@ export interface RespServer {
 }
 
 const STATS_SAMPLE_INTERVAL_MS = 1000;
+/** Connections over connectionsMax that are still answered "max number of clients reached". */
+const REFUSED_POLITELY_MAX = 64;
+/** How long a TLS handshake may take before the connection is dropped. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How often connections are checked for their timeouts, at most (see sweepIntervalMs). */
 const SWEEP_INTERVAL_MS_MAX = 1000;
 
@@ -71,7 +82,13 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
   const clientMemory = new ClientMemory(limits.clientBuffersBytesMax, () => connections);
   const checkPassword = passwordChecker(options.password);
   let nextClientId = 1;
-  const listener: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => accept(socket));
+  const listener: Server = options.tls === undefined
+    ? createServer({ noDelay: true, allowHalfOpen: true }, (socket) => accept(socket))
+    : createTlsServer({ ...options.tls, noDelay: true, allowHalfOpen: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, (socket) => accept(socket));
+  // Connections still in their TLS handshake count too, so none pile up beyond the bound; the
+  // margin lets a few over it be told why they are refused (accept) before the rest are dropped.
+  listener.maxConnections = limits.connectionsMax + REFUSED_POLITELY_MAX;
+  listener.on("tlsClientError", () => undefined); // a failed handshake: the socket is closed, nothing to answer
 
   const context: ServerContext = {
     backend: options.backend,
@@ -123,6 +140,12 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
       decided();
       if (verdict.kind === "resp") {
         serveClient(socket).receive(received);
+        return;
+      }
+      if (options.tls !== undefined && !(socket as TLSSocket).authorized) {
+        options.logger?.warn({ remote: socket.remoteAddress, reason: (socket as TLSSocket).authorizationError },
+          "refused a storage node's link without a certificate the CA signed");
+        socket.destroy();
         return;
       }
       links.add(socket);
