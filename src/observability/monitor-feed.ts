@@ -29,6 +29,11 @@ export class MonitorFeed {
     this.#clients.add(client);
   }
 
+  /** Whether `client` follows the feed (the server's idle timeout spares it, as Redis's does). */
+  has(client: MonitorClient): boolean {
+    return this.#clients.has(client);
+  }
+
   /** Sends one command's line to every monitoring client (call only when size > 0). */
   feed(args: readonly Buffer[], clientAddress: string, nowMs: number): void {
     const line: ReplyValue = { simple: monitorLine(args, clientAddress, nowMs) };

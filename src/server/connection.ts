@@ -166,7 +166,8 @@ export class ClientConnection implements CommandContext, MemoryHolder {
     if (this.requestStartedMs !== undefined && nowMs - this.requestStartedMs > halfSentRequestTimeoutMs) {
       return `a request still incomplete ${halfSentRequestTimeoutMs} ms after it began`;
     }
-    const idle = this.pending.length === 0 && this.requestStartedMs === undefined;
+    // A MONITOR client listens and never speaks: not idle, as in Redis.
+    const idle = this.pending.length === 0 && this.requestStartedMs === undefined && !this.server.diagnostics.monitors.has(this.session);
     if (idleTimeoutMs > 0 && idle && nowMs - this.lastReadMs > idleTimeoutMs) return `idle for ${idleTimeoutMs} ms`;
     return undefined;
   }

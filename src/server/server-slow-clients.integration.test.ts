@@ -27,6 +27,15 @@ test("an idle connection is closed after idleTimeoutMs; one that keeps talking i
   assert.equal(busy.closed, false);
 });
 
+test("a MONITOR client, which only listens, is not closed as idle (as in Redis)", async () => {
+  const ts = await server({ limits: { idleTimeoutMs: 200 } });
+  const monitor = await client(ts.port);
+  monitor.sendCommands(["MONITOR"]);
+  assert.equal(await monitor.expect("+OK\r\n"), "+OK\r\n");
+  await sleep(700);
+  assert.equal(monitor.closed, false);
+});
+
 test("idleTimeoutMs 0 closes no idle connection", async () => {
   const ts = await server({ limits: { idleTimeoutMs: 0, halfSentRequestTimeoutMs: 100, unauthenticatedTimeoutMs: 100 } });
   const idle = await client(ts.port);
