@@ -124,7 +124,7 @@ function newRequestDecoder(protocolErrors: { count: number }): RespDecoder {
   });
 }
 
-const TYPES = ["prepare", "commit", "abort", "read", "count", "ping", "vote", "ack", "readReply", "apply", "scan", "catchUp", "scanChunk", "hello", "x"];
+const TYPES = ["prepare", "commit", "abort", "read", "count", "ping", "vote", "ack", "readReply", "apply", "scan", "catchUp", "scanChunk", "facts", "hello", "x"];
 
 /** A message of the link's vocabulary, with fields right, wrong or missing at random. */
 function randomMessage(prng: Prng): unknown {

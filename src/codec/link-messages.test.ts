@@ -65,6 +65,10 @@ test("messages to the coordinator", () => {
     [{ type: "scanChunk", scanId: 1, entries: [{ key: bytes(3), version: "2.9", value: bytes(4) }], next: bytes(3) }, undefined],
     [{ type: "scanChunk", scanId: 1, entries: [{ key: bytes(3), version: "2.9", value: bytes(2 * 1024 * 1024) }], next: null },
       "scanChunk: entries [0] value is 2097152 bytes, the limit is 1048576"],
+    [{ type: "facts", keys: 12, dataBytes: 4096, version: "0.1.0", uptimeSeconds: 3 }, undefined],
+    [{ type: "facts", keys: -1, dataBytes: 4096, version: "0.1.0", uptimeSeconds: 3 }, "facts: keys must be a non-negative integer, got number"],
+    [{ type: "facts", keys: 12, dataBytes: 4096, version: "v".repeat(65), uptimeSeconds: 3 }, "facts: version is 65 characters, the limit is 64"],
+    [{ type: "facts", keys: 12, dataBytes: 4096, version: "0.1.0" }, "facts: uptimeSeconds must be a non-negative integer, got undefined"],
     [{ type: "prepare", txid: "3.1", writes: [], wantValues: false }, 'unknown message type "prepare"'],
   ];
   for (const [message, expected] of cases) assert.equal(nodeMessageProblem(message, limits), expected, JSON.stringify(message));

@@ -8,11 +8,14 @@
 import { SCAN_CHUNK_BYTES_MAX } from "../core/cluster/catch-up-participant.js";
 import type { CoordinatorToNode, NodeToCoordinator } from "../core/cluster/types.js";
 import type { Limits } from "../shared/limits.js";
+import type { NodeFactsMessage } from "../observability/node-facts.js";
 
 export type MessageLimits = Pick<Limits, "keyBytesMax" | "valueBytesMax" | "keysPerCommandMax">;
 
 /** Longest transaction id ("epoch.seq") and refusal or vote reason, in characters. */
 const TXID_LENGTH_MAX = 64;
+/** Longest version string a node reports about itself. */
+const VERSION_LENGTH_MAX = 64;
 const REASON_LENGTH_MAX = 4096;
 /** More partitions than any ring has (ring.ts makes 1024). */
 const PARTITIONS_MAX = 65_536;
@@ -84,7 +87,10 @@ const TO_NODE: Readonly<Record<CoordinatorToNode["type"], MessageShape>> = {
   ping: { tick: counter },
 };
 
-const TO_COORDINATOR: Readonly<Record<Exclude<NodeToCoordinator["type"], "vote">, MessageShape>> = {
+/** What a storage node may send besides its machine's messages: its facts, for the coordinator's process (node-facts.ts). */
+type NodeLinkMessage = NodeToCoordinator | NodeFactsMessage;
+
+const TO_COORDINATOR: Readonly<Record<Exclude<NodeLinkMessage["type"], "vote">, MessageShape>> = {
   ack: { txid },
   inquire: { txid },
   readReply: { readId: counter, values: list(value) },
@@ -94,6 +100,7 @@ const TO_COORDINATOR: Readonly<Record<Exclude<NodeToCoordinator["type"], "vote">
   caughtUp: { catchUpId: counter },
   collected: { collectId: counter, next: optionalKey },
   pong: { tick: counter },
+  facts: { keys: counter, dataBytes: counter, version: (candidate) => text(candidate, VERSION_LENGTH_MAX), uptimeSeconds: counter },
 };
 const YES_VOTE: MessageShape = { txid, yes: flag, previous: list(previous) };
 const NO_VOTE: MessageShape = { txid, yes: flag, reason };

@@ -1,7 +1,8 @@
-// What storage nodes tell the coordinator about themselves, for `ringkv status` and the
-// dashboard: keys, data size, version, uptime. The storage node builds its report with
-// localNodeFacts(); the cluster link carries it (a message of the driver's); the coordinator
-// hands what arrives to NodeFactsBook.report(). A node that has not reported shows "-".
+// What storage nodes tell the coordinator about themselves, for `ringkv status`, RINGKV NODES,
+// the metrics and the dashboard: keys, data size, version, uptime. A storage node sends a `facts`
+// message over the cluster link when it joins and every FACTS_INTERVAL_MS (reportNodeFacts); the
+// coordinator's process, not its machine (nothing the machine decides depends on them), hands
+// what arrives to NodeFactsBook.report(). A node that has not reported shows "-".
 
 import type { KVStore } from "../storage/kv-store.js";
 import { VERSION } from "../runtime/version.js";
@@ -16,6 +17,22 @@ export interface NodeFacts {
   uptimeSeconds: number;
 }
 
+/** The link message that carries them (its shape is checked in src/codec/link-messages.ts). */
+export type NodeFactsMessage = { type: "facts" } & NodeFacts;
+
+/** A message the link let through (its shape checked) that carries a node's facts. */
+export function isFactsMessage(message: unknown): message is NodeFactsMessage {
+  return (message as { type?: unknown }).type === "facts";
+}
+
+/** The facts in a checked message, without the fields a newer node may add. */
+export function factsOf(message: NodeFactsMessage): NodeFacts {
+  return { keys: message.keys, dataBytes: message.dataBytes, version: message.version, uptimeSeconds: message.uptimeSeconds };
+}
+
+/** How often a storage node reports: status is a look at the cluster, not a live counter. */
+export const FACTS_INTERVAL_MS = 2_000;
+
 /** A storage node's facts, as it reports them. */
 export function localNodeFacts(store: KVStore, startedAtMs: number, nowMs = Date.now()): NodeFacts {
   return {
@@ -24,6 +41,27 @@ export function localNodeFacts(store: KVStore, startedAtMs: number, nowMs = Date
     version: VERSION,
     uptimeSeconds: Math.floor((nowMs - startedAtMs) / 1000),
   };
+}
+
+/**
+ * Sends the node's facts now and every `intervalMs` until stopped. `send` answers false while
+ * the link is down; the node also reports on each join (call `now()`), so a coordinator that
+ * restarted learns them at once. Facts that cannot be gathered (a store failing) are not sent
+ * that time, and the process carries on.
+ */
+export function reportNodeFacts(
+  facts: () => NodeFacts, send: (message: NodeFactsMessage) => boolean, onError: (error: unknown) => void, intervalMs = FACTS_INTERVAL_MS,
+): { now(): void; stop(): void } {
+  const now = () => {
+    try {
+      send({ type: "facts", ...facts() });
+    } catch (error) {
+      onError(error);
+    }
+  };
+  const timer = setInterval(now, intervalMs);
+  timer.unref();
+  return { now, stop: () => clearInterval(timer) };
 }
 
 /** The coordinator's record of the latest report of each node. */

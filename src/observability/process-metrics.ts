@@ -119,6 +119,16 @@ export function registerClusterMetrics(families: Families, snapshot: () => Clust
     ]));
   families.gauge("ringkv_node_in_sync_partitions", "Partitions whose in-sync set holds the node.", () =>
     current().nodes.map((node) => ({ labels: { node: node.id }, value: node.inSyncPartitions })));
+  // What each node last reported about itself (node-facts.ts); absent for a node that has not.
+  const reported = () => current().nodes.flatMap((node) => (node.facts === undefined ? [] : [{ node: node.id, state: node.state, facts: node.facts }]));
+  families.gauge("ringkv_node_keys", "Keys in a storage node's store, as it last reported (each key is on R nodes).", () =>
+    reported().map(({ node, facts }) => ({ labels: { node }, value: facts.keys })));
+  families.gauge("ringkv_node_data_bytes", "Size of a storage node's data file, as it last reported.", () =>
+    reported().map(({ node, facts }) => ({ labels: { node }, value: facts.dataBytes })));
+  families.gauge("ringkv_node_uptime_seconds", "Seconds since a storage node that is up started.", () =>
+    reported().filter(({ state }) => state === "up").map(({ node, facts }) => ({ labels: { node }, value: facts.uptimeSeconds })));
+  families.gauge("ringkv_node_build_info", "Always 1; the version label says what a storage node last reported running.", () =>
+    reported().map(({ node, facts }) => ({ labels: { node, version: facts.version }, value: 1 })));
   families.gauge("ringkv_node_learning_partitions", "Partitions the node is catching up on (a learner, not yet in sync).", () =>
     current().nodes.map((node) => ({ labels: { node: node.id }, value: node.learningPartitions })));
   families.gauge("ringkv_partitions", "Partitions by replication state: total, under_replicated (fewer live in-sync replicas than R), "

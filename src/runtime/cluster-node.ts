@@ -15,6 +15,7 @@ import { startRespServer } from "../server/server.js";
 import { CoordinatorLink } from "./coordinator-link.js";
 import type { Logger } from "./logger.js";
 import type { Observability } from "../observability/observability.js";
+import { localNodeFacts, reportNodeFacts } from "../observability/node-facts.js";
 import { signalParent } from "./parent-signal.js";
 import { Ticker, writeLog } from "./machine-io.js";
 import { settleNodeId } from "./node-identity.js";
@@ -96,6 +97,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     onConnected: () => {
       signalParent({ event: "joined" });
       driver.feed({ kind: "connected" });
+      facts.now(); // observability: a coordinator that just (re)started learns them at once
     },
     onMessage: (message) => {
       observability.heardFromCoordinator(message as CoordinatorToNode);
@@ -107,6 +109,9 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
       void running.close();
     },
   });
+  // Observability: keys, data size, version and uptime for the coordinator's status and metrics.
+  const facts = reportNodeFacts(() => localNodeFacts(store, observability.startedAtMs), (message) => link.send(message),
+    (error) => logger.warn({ err: error }, "could not gather this node's facts for the coordinator's status"));
   const driver = new Driver<ParticipantEvent, ParticipantEffect, ParticipantRecord>(machine, {
     persist: (records, durable) => {
       const { data, extra } = participantStoreWrites(records);
@@ -132,6 +137,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     port: address.port,
     async close() {
       ticker.stop();
+      facts.stop();
       await observability.close();
       link.stop();
       await server.close();

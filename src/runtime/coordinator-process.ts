@@ -24,6 +24,7 @@ import type { RunningNode } from "./standalone-node.js";
 import { VERSION } from "./version.js";
 import { scrubLoggingTo } from "../storage/scrub.js";
 import { serverTlsOptions, type TlsMaterial } from "./tls-files.js";
+import { factsOf, isFactsMessage } from "../observability/node-facts.js";
 
 /** How old the key count INFO shows may be. */
 const INFO_KEY_COUNT_AGE_MS = 1_000;
@@ -70,6 +71,9 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
   });
   // Storage nodes' connections, by the number the machine knows them by.
   const connections = new Map<ConnectionId, FramedLink>();
+  // Observability: the node each connection that proved the secret claims to be, whose facts it
+  // carries (a node sends them only once the machine has welcomed it: coordinator-link.ts).
+  const nodeOfConnection = new Map<ConnectionId, string>();
   let nextConnection = 1;
   const carry = (effect: Exclude<CoordinatorEffect, { kind: "persist" }>): void => {
     switch (effect.kind) {
@@ -123,7 +127,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     currentTick: () => ticker.current,
     deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),
     info: () => clusterInfo(machine),
-    extraCommands: clusterCommands(machine, () => observability.statusReply()),
+    extraCommands: clusterCommands(machine, () => observability.statusReply(), (id) => observability.nodeFacts.get(id)),
     infoKeyCount: () => keyCount.get(),
   });
   const keyCount = new RecentValue(async () => backend.dbsize(), INFO_KEY_COUNT_AGE_MS);
@@ -140,6 +144,12 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     let helloSeen = false;
     const timer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     link.onMessage = (raw) => {
+      if (helloSeen && isFactsMessage(raw)) {
+        // Observability: for status and metrics, not the machine.
+        const nodeId = nodeOfConnection.get(connection);
+        if (nodeId !== undefined) observability.nodeFacts.report(nodeId, factsOf(raw));
+        return;
+      }
       if (helloSeen) {
         observability.heardFromNode(String(connection), raw as NodeToCoordinator);
         return void driver.feed({ kind: "message", connection, message: raw as NodeToCoordinator });
@@ -148,11 +158,13 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
       clearTimeout(timer);
       const proofValid = helloProves(settings.secret, nodeNonce, challenge.nonce, raw);
       if (!proofValid) logger.warn({ remote: socket.remoteAddress }, "a storage node failed the handshake (wrong cluster secret?)");
+      else nodeOfConnection.set(connection, String((raw as { nodeId?: unknown }).nodeId));
       driver.feed({ kind: "hello", connection, hello: raw, proofValid });
     };
     link.onClose = (reason) => {
       clearTimeout(timer);
       connections.delete(connection);
+      nodeOfConnection.delete(connection);
       // [harden] A node with another secret finds our proof wrong and leaves before its hello.
       if (!helloSeen) logger.warn({ remote: socket.remoteAddress, reason }, "a storage node's link closed before its hello (wrong cluster secret?)");
       driver.feed({ kind: "connectionClosed", connection });

@@ -12,8 +12,12 @@ test("RINGKV NODES lists the storage nodes by id, numbers compared as numbers", 
     const hello = { type: "hello", nodeId: id, address: `127.0.0.1:${7000 + Number(id.slice(5))}`, incarnation: "0f".repeat(16) };
     machine.step({ kind: "hello", connection, hello, proofValid: true });
   });
-  const [ringkv] = clusterCommands(machine, () => "status");
+  const facts = new Map([["node-2", { keys: 12, dataBytes: 40_960, version: "9.9.9", uptimeSeconds: 61 }]]);
+  const [ringkv] = clusterCommands(machine, () => "status", (id) => facts.get(id));
   const rows = (await ringkv!.run([Buffer.from("RINGKV"), Buffer.from("NODES")])) as Array<Map<string, unknown>>;
   assert.deepEqual(rows.map((row) => row.get("id")), ["node-1", "node-2", "node-10"]);
   assert.deepEqual(rows.map((row) => row.get("state")), ["up", "up", "up"]);
+  // What each node reported about itself; "-" for one that has not.
+  assert.deepEqual(rows.map((row) => [row.get("keys"), row.get("data_bytes"), row.get("version"), row.get("uptime_seconds")]),
+    [["-", "-", "-", "-"], [12, 40_960, "9.9.9", 61], ["-", "-", "-", "-"]]);
 });

@@ -6,7 +6,7 @@ import type { CoordinatorMachine } from "../core/cluster/coordinator.js";
 import type { CoordinatorView } from "../core/cluster/types.js";
 import { RingkvError } from "../shared/errors.js";
 import type { ExtraCommand, InfoSections, ReplyValue } from "../server/backend.js";
-import { snapshotOf } from "../observability/cluster-snapshot.js";
+import { snapshotOf, type FactsOf } from "../observability/cluster-snapshot.js";
 import { clusterStateFields } from "../observability/status-report.js";
 
 export function clusterInfo(machine: CoordinatorMachine): InfoSections {
@@ -43,8 +43,8 @@ export function clusterInfo(machine: CoordinatorMachine): InfoSections {
 
 const SUBCOMMANDS = "NODES, LOCATE key, STATUS";
 
-/** `status`: RINGKV STATUS's reply (src/observability/status-report.ts). */
-export function clusterCommands(machine: CoordinatorMachine, status: () => ReplyValue): ExtraCommand[] {
+/** `status`: RINGKV STATUS's reply (src/observability/status-report.ts); `factsOf`: what each node last reported about itself. */
+export function clusterCommands(machine: CoordinatorMachine, status: () => ReplyValue, factsOf: FactsOf): ExtraCommand[] {
   return [{
     name: "ringkv",
     arity: -2,
@@ -52,7 +52,7 @@ export function clusterCommands(machine: CoordinatorMachine, status: () => Reply
     write: false,
     run(args): ReplyValue {
       const sub = args[1]!.toString().toLowerCase();
-      if (sub === "nodes" && args.length === 2) return nodesReply(machine);
+      if (sub === "nodes" && args.length === 2) return nodesReply(machine, factsOf);
       if (sub === "locate" && args.length === 3) return locateReply(machine, args[2]!);
       if (sub === "status" && args.length === 2) return status();
       throw new RingkvError("ERR", `unknown RINGKV subcommand or wrong arguments: '${args.slice(1).join(" ")}'; try RINGKV ${SUBCOMMANDS}`);
@@ -63,19 +63,27 @@ export function clusterCommands(machine: CoordinatorMachine, status: () => Reply
 /** By id, numbers in ids compared as numbers: node-2 before node-10. */
 const byId = new Intl.Collator("en", { numeric: true }).compare;
 
-function nodesReply(machine: CoordinatorMachine): ReplyValue {
+function nodesReply(machine: CoordinatorMachine, factsOf: FactsOf): ReplyValue {
   const view = machine.view();
   const members = [...view.members].sort((a, b) => byId(a.id, b.id));
-  return members.map((member) => new Map<string, ReplyValue>([
-    ["id", member.id],
-    ["address", member.address],
-    ["state", member.up ? "up" : "down"],
-    ["joined", member.joined ? 1 : 0],
-    ["primary_partitions", member.primaryPartitions],
-    ["replica_partitions", member.replicaPartitions],
-    ["in_sync_partitions", member.inSyncPartitions],
-    ["catch_up", catchUpText(view.catchUps.find((catchUp) => catchUp.node === member.id), member.replicaPartitions - member.inSyncPartitions)],
-  ]));
+  return members.map((member) => {
+    // What the node last reported ("-" until it has; no uptime while it is down).
+    const facts = factsOf(member.id);
+    return new Map<string, ReplyValue>([
+      ["id", member.id],
+      ["address", member.address],
+      ["state", member.up ? "up" : "down"],
+      ["joined", member.joined ? 1 : 0],
+      ["primary_partitions", member.primaryPartitions],
+      ["replica_partitions", member.replicaPartitions],
+      ["in_sync_partitions", member.inSyncPartitions],
+      ["catch_up", catchUpText(view.catchUps.find((catchUp) => catchUp.node === member.id), member.replicaPartitions - member.inSyncPartitions)],
+      ["keys", facts?.keys ?? "-"],
+      ["data_bytes", facts?.dataBytes ?? "-"],
+      ["version", facts?.version ?? "-"],
+      ["uptime_seconds", member.up ? facts?.uptimeSeconds ?? "-" : "-"],
+    ]);
+  });
 }
 
 /** "-" when in sync everywhere; else what it is catching up on, or that it waits to (it is down). */

@@ -65,6 +65,18 @@ test("writes and reads move the command counters, their latency, the stages of 2
     - total(nodesBefore, "ringkv_durable_write_seconds_count", { records: "prepared" }), 2 * keys);
   assert.ok(total(nodesAfter, "ringkv_cache_misses_total") - total(nodesBefore, "ringkv_cache_misses_total") >= keys + 1,
     "each replica read misses the node's cache (writes drop keys from it)");
+
+  // The coordinator exports what each node reports about itself over the link (every couple of seconds).
+  await waitUntil("the coordinator's per-node key counts to match the nodes' own", async () => {
+    const coordinator = await coordinatorMetrics();
+    return cluster.nodeIds().every((id, i) => sample(coordinator, "ringkv_node_keys", { node: id }) === sample(nodesAfter[i]!, "ringkv_store_keys"));
+  }, 10_000);
+  const coordinator = await coordinatorMetrics();
+  for (const id of cluster.nodeIds()) {
+    assert.equal(sample(coordinator, "ringkv_node_build_info", { node: id, version: "0.1.0" }), 1, id);
+    assert.ok(sample(coordinator, "ringkv_node_data_bytes", { node: id }) > 0, id);
+    assert.ok(coordinator.has(`ringkv_node_uptime_seconds{node="${id}"}`), id);
+  }
 });
 
 test("a node killed: its up gauge drops, the cluster turns degraded, refused writes are counted by error code", async () => {

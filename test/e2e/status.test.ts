@@ -4,8 +4,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { infoFields, TestCluster, waitUntil } from "../support/cluster.js";
+import { infoFields, nodesView, TestCluster, waitUntil } from "../support/cluster.js";
 import { runRingkv } from "../support/ringkv-process.js";
+import { VERSION } from "../../src/runtime/version.js";
 
 const run = promisify(execFile);
 let cluster: TestCluster;
@@ -31,6 +32,36 @@ test("a healthy cluster: exit 0, one line per node with its state, address and o
   // R = 2: every partition is held twice, so the shares add up to 200 %.
   assert.ok(Math.abs(report.nodes.reduce((sum, node) => sum + node.ownsPercent, 0) - 200) < 0.5);
   assert.equal(report.nodes.reduce((sum, node) => sum + node.inSyncPartitions, 0), 2 * 1024);
+});
+
+test("each node's keys, data size, version and uptime, as it reports them over the link, in status, --json and RINGKV NODES", async () => {
+  const keys = 30;
+  const client = cluster.client();
+  await client.connect();
+  try {
+    for (let i = 0; i < keys; i++) assert.equal(await client.set(`fact:${i}`, "v".repeat(100)), "OK");
+  } finally {
+    client.disconnect();
+  }
+  type Row = { id: string; keys: number | null; dataBytes: number | null; version: string | null; uptimeSeconds: number | null };
+  let nodes: Row[] = [];
+  // R = 2: each key is on two nodes. Nodes report every couple of seconds.
+  await waitUntil("the nodes' reports to count every key twice", async () => {
+    nodes = (JSON.parse((await status("--json")).stdout) as { nodes: Row[] }).nodes;
+    return nodes.reduce((sum, node) => sum + (node.keys ?? 0), 0) === 2 * keys;
+  }, 10_000);
+  for (const node of nodes) {
+    assert.equal(node.version, VERSION, node.id);
+    assert.ok(node.dataBytes !== null && node.dataBytes > 0, `${node.id} has a data file`);
+    assert.ok(node.uptimeSeconds !== null && node.uptimeSeconds >= 0, `${node.id} has an uptime`);
+  }
+  const { stdout } = await status();
+  for (const node of nodes) {
+    assert.match(stdout, new RegExp(`\\n${node.id} +up +\\S+ +\\S+ +${node.keys} +\\d+(\\.\\d+)? \\S*B +\\d+ +${VERSION.replaceAll(".", "\\.")} +\\d\\S*$`, "m"), stdout);
+  }
+  const rows = await nodesView(cluster.port);
+  assert.deepEqual(rows.map((row) => [row.id, row.version]), nodes.map((node) => [node.id, VERSION]));
+  assert.equal(rows.reduce((sum, row) => sum + Number(row.keys), 0), 2 * keys);
 });
 
 test("a node killed: exit 1, the node shown down, why the cluster is degraded and what to do; INFO agrees, clients still connect", async () => {

@@ -25,9 +25,14 @@ export interface NodeRow {
   address: string;
   state: "up" | "down";
   joined: number;
+  /** Partitions it is the primary of. */
+  primary_partitions: number;
   /** Partitions it replicates, and of those the ones it is in sync for (it catches up on the rest). */
   replica_partitions: number;
   in_sync_partitions: number;
+  /** What the node last reported about itself ("-" until it has). */
+  keys: number | "-";
+  version: string;
 }
 
 const START_TIMEOUT_MS = 15_000;
