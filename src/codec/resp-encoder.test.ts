@@ -108,6 +108,26 @@ describe("ReplyWriter: batches", () => {
   });
 });
 
+describe("length headers", () => {
+  it("writes every length's digits, at each power of ten and around it", () => {
+    const lengths = [1, 9, 10, 11, 99, 100, 101, 999, 1000, 65_535, 100_000, 1_048_576];
+    for (const length of lengths) {
+      const writer = new ReplyWriter(2);
+      writer.arrayHeader(length).bulk(new Uint8Array(length).fill(0x62));
+      const text = writer.take().toString("latin1");
+      assert.equal(text, `*${length}\r\n$${length}\r\n${"b".repeat(length)}\r\n`, `length ${length}`);
+    }
+  });
+
+  it("takes a plain Uint8Array view (not a Buffer) as a bulk string, copying only its window", () => {
+    const backing = Uint8Array.from([0x78, 0x61, 0x62, 0x63, 0x78]);
+    const writer = new ReplyWriter(2);
+    writer.bulk(backing.subarray(1, 4));
+    backing[2] = 0x5a; // written after the reply was appended: the reply keeps its own copy
+    assert.equal(writer.take().toString("latin1"), "$3\r\nabc\r\n");
+  });
+});
+
 describe("encodeCommand", () => {
   it("encodes strings (UTF-8) and buffers as a RESP array of bulk strings", () => {
     assert.equal(

@@ -6,6 +6,8 @@
 
 const SLAB_BYTES = 64 * 1024;
 const CRLF_BYTES = 2;
+/** A type byte, the 16 digits of a length up to Number.MAX_SAFE_INTEGER, "\r\n". */
+const LENGTH_HEADER_BYTES_MAX = 1 + 16 + CRLF_BYTES;
 
 /** Replies common enough to be copied from a buffer made once. */
 export const RESP_OK = Buffer.from("+OK\r\n");
@@ -82,13 +84,17 @@ export class ReplyWriter {
     return this.line(":", String(value));
   }
 
-  bulk(value: Buffer | string | null): this {
+  /** A bulk string; bytes are copied into the slab (TypedArray set: no Buffer view is made). */
+  bulk(value: Uint8Array | string | null): this {
     if (value === null) return this.null();
     const bytes = typeof value === "string" ? Buffer.byteLength(value) : value.length;
-    const header = `$${bytes}\r\n`;
-    this.reserve(header.length + bytes + CRLF_BYTES);
-    this.end += this.slab.write(header, this.end, "latin1");
-    this.end += typeof value === "string" ? this.slab.write(value, this.end, "utf8") : value.copy(this.slab, this.end);
+    this.reserve(LENGTH_HEADER_BYTES_MAX + bytes + CRLF_BYTES);
+    this.lengthHeader(0x24, bytes);
+    if (typeof value === "string") this.end += this.slab.write(value, this.end, "utf8");
+    else {
+      this.slab.set(value, this.end);
+      this.end += bytes;
+    }
     this.crlf();
     return this;
   }
@@ -105,7 +111,11 @@ export class ReplyWriter {
 
   /** Starts an array; the caller appends `length` elements next. */
   arrayHeader(length: number): this {
-    return length === 0 ? this.raw(RESP_EMPTY_ARRAY) : this.line("*", String(length));
+    if (length === 0) return this.raw(RESP_EMPTY_ARRAY);
+    if (length < 0 || !Number.isSafeInteger(length)) return this.line("*", String(length));
+    this.reserve(LENGTH_HEADER_BYTES_MAX);
+    this.lengthHeader(0x2a, length);
+    return this;
   }
 
   /** An array of bulk strings (null elements as nulls). */
@@ -142,6 +152,21 @@ export class ReplyWriter {
     this.end += this.slab.write(text, this.end, "utf8");
     this.crlf();
     return this;
+  }
+
+  /** `<type><n>\r\n` for a length n >= 0, digits written in place (no string is made). */
+  private lengthHeader(type: number, n: number): void {
+    const slab = this.slab;
+    slab[this.end++] = type;
+    let digits = 1;
+    for (let power = 10; power <= n; power *= 10) digits++;
+    let at = this.end + digits;
+    this.end = at;
+    do {
+      slab[--at] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    this.crlf();
   }
 
   private crlf(): void {

@@ -7,6 +7,9 @@ const REDACTED = Buffer.from("(redacted)");
 
 /** The arguments with passwords replaced by "(redacted)": AUTH's, and HELLO's after AUTH. */
 export function redactedArgs(args: readonly Buffer[]): readonly Buffer[] {
+  // Only AUTH and HELLO hide anything: most commands are told by their first letter, unconverted.
+  const initial = (args[0]?.[0] ?? 0) | 0x20;
+  if (initial !== 0x61 && initial !== 0x68) return args;
   const name = args[0]?.toString("latin1").toLowerCase();
   if (name === "auth") return args.map((arg, index) => (index === 0 ? arg : REDACTED));
   if (name !== "hello") return args;

@@ -110,7 +110,7 @@ export class Diagnostics {
     const durationUs = Math.round(elapsedMs * 1000);
     if (this.slowlog.wants(durationUs)) {
       const startedAtSeconds = Math.floor((performance.timeOrigin + startedMs) / 1000);
-      this.slowlog.add({ startedAtSeconds, durationUs, clientAddress: client.remoteAddress, clientName: client.name }, args);
+      this.slowlog.add(startedAtSeconds, durationUs, client.remoteAddress, client.name, args);
     }
     const threshold = this.latency.settings.thresholdMs;
     if (threshold > 0 && elapsedMs >= threshold) {

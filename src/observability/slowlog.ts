@@ -27,7 +27,9 @@ export interface SlowLogSettings {
 export const SLOWLOG_DEFAULTS: Readonly<SlowLogSettings> = Object.freeze({ logSlowerThanUs: 10_000, maxLen: 128 });
 
 export class SlowLog {
-  /** Newest last; trimmed from the front. */
+  /** Newest last. May hold up to maxLen more than maxLen entries: the oldest are dropped in
+   * one splice when it reaches twice maxLen, not one by one on every add (a durable write that
+   * waited for its sync under load is slow, so under load every write may come here). */
   readonly #entries: SlowLogEntry[] = [];
   #nextId = 0;
 
@@ -38,9 +40,12 @@ export class SlowLog {
     return this.settings.logSlowerThanUs >= 0 && durationUs >= this.settings.logSlowerThanUs;
   }
 
-  add(entry: Omit<SlowLogEntry, "id" | "args">, args: readonly Buffer[]): void {
-    this.#entries.push({ ...entry, id: this.#nextId++, args: shortenedArgs(redactedArgs(args)) });
-    this.trim();
+  add(startedAtSeconds: number, durationUs: number, clientAddress: string, clientName: string, args: readonly Buffer[]): void {
+    const id = this.#nextId++; // taken even when nothing is kept, as Redis takes it
+    const maxLen = Math.max(0, this.settings.maxLen);
+    if (maxLen === 0) return;
+    this.#entries.push({ id, startedAtSeconds, durationUs, args: shortenedArgs(redactedArgs(args)), clientAddress, clientName });
+    if (this.#entries.length >= 2 * maxLen) this.trim();
   }
 
   /** Drops the oldest entries beyond maxLen (also after maxLen is lowered). */
@@ -50,12 +55,12 @@ export class SlowLog {
   }
 
   get length(): number {
-    return this.#entries.length;
+    return Math.min(this.#entries.length, Math.max(0, this.settings.maxLen));
   }
 
   /** The newest `count` entries, newest first (all of them for -1). */
   newest(count: number): SlowLogEntry[] {
-    const taken = count < 0 ? this.#entries.length : Math.min(count, this.#entries.length);
+    const taken = count < 0 ? this.length : Math.min(count, this.length);
     return this.#entries.slice(this.#entries.length - taken).reverse();
   }
 

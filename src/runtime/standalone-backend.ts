@@ -64,7 +64,7 @@ export class StandaloneBackend implements Backend {
     if (options.watched && watchBroken(options.watched, nowMs)) {
       return this.afterDurable(options.watched.map((handle) => handle.key), { kind: "nilArray" });
     }
-    const execute = { valueBytesMax: this.options.valueBytesMax, random: this.random };
+    const execute = { valueBytesMax: this.options.valueBytesMax, random: this.random, plan };
     if (!plan.write) return executeCommand(command, plan.keys.map((key) => this.durableEntry(key)), nowMs, execute).reply;
     const current = plan.keys.map((key) => this.newestEntry(key));
     const { reply, writes } = executeCommand(command, current, nowMs, execute);
@@ -202,6 +202,7 @@ export class StandaloneBackend implements Backend {
   }
 
   private touchWatchers(key: Uint8Array): void {
+    if (this.watchers.size === 0) return; // the common case: no keyString() per write
     for (const handle of this.watchers.get(keyString(key)) ?? []) handle.dirty = true;
   }
 
@@ -218,9 +219,10 @@ export class StandaloneBackend implements Backend {
   private async write(writes: DataWrite[], entries: Array<Entry | null>): Promise<void> {
     const durable = this.engine.write(writes);
     const records = writes.map((write, index) => {
+      const name = keyString(write.key);
       const record: PendingWrite = { key: write.key, entry: entries[index] ?? null, durable };
-      this.pending.set(keyString(write.key), record);
-      return [keyString(write.key), record] as const;
+      this.pending.set(name, record);
+      return [name, record] as const;
     });
     try {
       await durable;

@@ -45,7 +45,7 @@ function encodeReply(writer: ReplyWriter, reply: Reply): void {
 function encodeCommandReply(writer: ReplyWriter, reply: CommandReply): void {
   switch (reply.kind) {
     case "integer": writer.integer(reply.value); return;
-    case "bulk": writer.bulk(asBuffer(reply.value)); return;
+    case "bulk": writer.bulk(reply.value); return;
     case "nil": writer.null(); return;
     case "nilArray": writer.nullArray(); return;
     case "status": writer.simple(reply.text); return;
@@ -70,10 +70,6 @@ function encodeCommandReply(writer: ReplyWriter, reply: CommandReply): void {
         encodeCommandReply(writer, value);
       }
   }
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function encodeArray(writer: ReplyWriter, items: ReplyValue[]): void {

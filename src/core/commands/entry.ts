@@ -67,9 +67,12 @@ export function decodeEntry(bytes: Uint8Array): Entry {
     offset += DEADLINE_BYTES;
   }
   const body = bytes.subarray(offset);
-  const withDeadline = <T extends object>(entry: T): T => (expiresAtMs === undefined ? entry : { ...entry, expiresAtMs });
-  if (type === TAG_STRING) return withDeadline({ kind: "string", value: body });
-  if (type === TAG_HASH) return withDeadline({ kind: "hash", fields: decodeFields(body) });
+  // No closure or spread: every read of a key decodes its entry.
+  if (type === TAG_STRING) return expiresAtMs === undefined ? { kind: "string", value: body } : { kind: "string", value: body, expiresAtMs };
+  if (type === TAG_HASH) {
+    const fields = decodeFields(body);
+    return expiresAtMs === undefined ? { kind: "hash", fields } : { kind: "hash", fields, expiresAtMs };
+  }
   throw new EntryFormatError(`unknown entry type tag 0x${tag.toString(16).padStart(2, "0")}`);
 }
 

@@ -46,3 +46,16 @@ test("the same inputs give the same result (no hidden clock or randomness)", () 
 test("a current list that does not match the plan is a bug", () => {
   assert.throws(() => executeCommand(command("MGET a b"), [null], 0), /2 keys got 1 entries/);
 });
+
+test("a command finds its keys by the same bytes in other buffers, with few keys and with many", () => {
+  const keys = Array.from({ length: 12 }, (_, index) => `k${index % 10}`);
+  for (const count of [2, 12]) {
+    const line = `MSET ${keys.slice(0, count).map((key, index) => `${key} ${index}`).join(" ")}`;
+    const mset = command(line);
+    const planned = planCommand(mset).keys.length;
+    const { writes } = executeCommand(mset, Array.from({ length: planned }, () => null), 10);
+    // k0 and k1 come twice among 12 keys: the second value of each is the one written.
+    const written = writes.map((entry) => (entry?.kind === "string" ? text.decode(entry.value) : null));
+    assert.deepEqual(written, count === 2 ? ["0", "1"] : ["10", "11", "2", "3", "4", "5", "6", "7", "8", "9"]);
+  }
+});

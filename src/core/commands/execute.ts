@@ -32,6 +32,8 @@ export interface ExecuteOptions {
   valueBytesMax?: number;
   /** Uniform in [0, 1), for HRANDFIELD; default: a generator seeded from nowMs (the core has no Math.random). */
   random?: () => number;
+  /** planCommand(command), when the caller has made it already (it read `current` by it). */
+  plan?: CommandPlan;
 }
 
 const WRITE_KINDS: ReadonlySet<CommandKind> = new Set<CommandKind>([
@@ -40,6 +42,11 @@ const WRITE_KINDS: ReadonlySet<CommandKind> = new Set<CommandKind>([
 ]);
 
 export function planCommand(command: Command): CommandPlan {
+  if (command.kind !== "exec") {
+    // Most commands name one key (GET, SET): nothing to de-duplicate, so no Map and no keyString.
+    const keys = keysOf(command);
+    if (keys.length <= 1) return { keys: keys.slice(), write: WRITE_KINDS.has(command.kind) };
+  }
   const unique = new Map<string, Key>();
   let write = false;
   const visit = (cmd: Command): void => {
@@ -71,7 +78,7 @@ function keysOf(cmd: SingleCommand): Key[] {
 export function executeCommand(
   command: Command, current: ReadonlyArray<Entry | null>, nowMs: number, options: ExecuteOptions = {},
 ): CommandResult {
-  const plan = planCommand(command);
+  const plan = options.plan ?? planCommand(command);
   const view = new KeyView(plan.keys, current, nowMs, options.valueBytesMax ?? DEFAULT_LIMITS.valueBytesMax);
   const env: Env = { nowMs, random: options.random ?? seededRandom(nowMs), replyElementsMax: REPLY_LIMITS.elementsMax };
   const reply = command.kind === "exec" ? runExec(command, view, env) : runOne(command, view, env);

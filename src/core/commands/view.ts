@@ -17,23 +17,26 @@ interface Slot {
 /** A moment of the view to go back to when a command fails half way. */
 export type ViewMark = ReadonlyArray<readonly [Entry | null, boolean]>;
 
+/** Up to this many planned keys, a key is first looked for by identity (the command's own key
+ * objects are the plan's), which spares the common one-key command a Map and keyString(). */
+const IDENTITY_SCAN_KEYS_MAX = 8;
+
 export class KeyView {
   private readonly slots: Slot[] = [];
-  private readonly byKey = new Map<string, Slot>();
+  /** keyString(key) -> slot, built on the first lookup that identity does not answer. */
+  private byKey: Map<string, Slot> | undefined;
 
   constructor(
-    keys: readonly Key[],
+    private readonly keys: readonly Key[],
     current: ReadonlyArray<Entry | null>,
     private readonly nowMs: number,
     private readonly valueBytesMax: number,
   ) {
     if (keys.length !== current.length) throw new Error(`a command over ${keys.length} keys got ${current.length} entries`);
-    keys.forEach((key, index) => {
-      const stored = current[index] ?? null;
-      const slot: Slot = { stored, entry: stored !== null && isExpired(stored, nowMs) ? null : stored, changed: false };
-      this.slots.push(slot);
-      this.byKey.set(keyString(key), slot);
-    });
+    for (const given of current) {
+      const stored = given ?? null;
+      this.slots.push({ stored, entry: stored !== null && isExpired(stored, nowMs) ? null : stored, changed: false });
+    }
   }
 
   /** What the key holds (null: absent or expired). */
@@ -92,9 +95,21 @@ export class KeyView {
   }
 
   private slot(key: Key): Slot {
-    const slot = this.byKey.get(keyString(key));
+    if (this.keys.length <= IDENTITY_SCAN_KEYS_MAX) {
+      const index = this.keys.indexOf(key);
+      if (index >= 0) return this.slots[index] as Slot;
+    }
+    const slot = this.slotsByName().get(keyString(key));
     if (slot === undefined) throw new Error("a command touched a key it did not plan");
     return slot;
+  }
+
+  private slotsByName(): Map<string, Slot> {
+    if (this.byKey === undefined) {
+      this.byKey = new Map();
+      this.keys.forEach((key, index) => this.byKey?.set(keyString(key), this.slots[index] as Slot));
+    }
+    return this.byKey;
   }
 }
 
