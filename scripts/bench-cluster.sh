@@ -8,13 +8,13 @@
 #          pipelining, over a preloaded keyspace so that every GET hits.
 # Rounds alternate between the systems so that noise on this shared machine hits both alike; each
 # figure is the median of ROUNDS rounds.
-# Usage (after `npm run build`): scripts/bench-cluster.sh [ROUNDS (odd)] [SECONDS] [INFLIGHT]
+# Usage (after `npm run build`): scripts/bench-cluster.sh [ROUNDS (odd)] [SECONDS] [INFLIGHT] [KEYS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 SECONDS_PER_RUN=${2:-10}
 INFLIGHT=${3:-64}
-KEYS=100000
+KEYS=${4:-100000}
 [ $((ROUNDS % 2)) -eq 1 ] || { echo "ROUNDS must be odd (each figure is a median)" >&2; exit 2; }
 for tool in etcd etcdctl redis-server redis-cli redis-benchmark; do
   command -v $tool >/dev/null || { echo "$tool is missing (apt-get install etcd-server etcd-client redis-server redis-tools)" >&2; exit 2; }
@@ -84,7 +84,7 @@ preload() {
   echo "$report" | grep -q "errors: 0," || fail "preloading port $1 failed: $report"
 }
 preload $RINGKV_PORT; preload $REDIS_PORT
-gets() { redis-benchmark -p "$1" -t get -c 50 -n 100000 -d 100 -r $KEYS -q --csv | awk -F'"' 'NR==2 {print $4 " " $10 " " $14}'; }
+gets() { redis-benchmark -p "$1" -t get -c 50 -n $KEYS -d 100 -r $KEYS -q --csv | awk -F'"' 'NR==2 {print $4 " " $10 " " $14}'; }
 # The first pass reads most keys for the first time: through the coordinator that is a replica
 # round trip, after which its cache holds the key. It is shown, and the rounds measure after it.
 echo "first pass (coordinator cache cold): ringkv $(gets $RINGKV_PORT), redis $(gets $REDIS_PORT) (GET/s p50 p99)"
