@@ -41,6 +41,11 @@ export function registerServerMetrics(families: Families, server: RespServer): v
     for (const session of server.sessions()) bytes += session.outputBytes();
     return [{ value: bytes }];
   });
+  families.gauge("ringkv_client_buffers_bytes", "Bytes all client connections hold together (requests being read or waiting, replies not yet sent), "
+    + "bounded by --client-buffers-bytes-max.", () => [{ value: server.clientMemory.heldBytes }]);
+  families.gauge("ringkv_client_buffers_max_bytes", "The bound on what client connections hold together.", () => [{ value: server.clientMemory.bytesMax }]);
+  families.counter("ringkv_clients_evicted_total", "Connections disconnected for holding the most client-buffer memory past the bound.", () =>
+    [{ value: server.clientMemory.evictedClients }]);
   families.gauge("ringkv_client_pending_requests", "Requests read from clients and not yet answered, over all connections.", () => {
     let pending = 0;
     for (const session of server.sessions()) pending += session.pendingRequests();

@@ -14,14 +14,20 @@ export interface MemoryHolder {
 
 export class ClientMemory {
   private totalBytes = 0;
+  private evicted = 0;
 
   constructor(
-    private readonly bytesMax: number,
+    readonly bytesMax: number,
     private readonly holders: () => Iterable<MemoryHolder>,
   ) {}
 
   get heldBytes(): number {
     return this.totalBytes;
+  }
+
+  /** Connections disconnected so far for holding the most past the bound (INFO's evicted_clients). */
+  get evictedClients(): number {
+    return this.evicted;
   }
 
   /** A holder's share went from `beforeBytes` to `afterBytes`. */
@@ -37,6 +43,7 @@ export class ClientMemory {
       if (this.totalBytes <= this.bytesMax || holder.reportedBytes === 0) return;
       const heldBytes = holder.reportedBytes;
       this.totalBytes -= heldBytes;
+      this.evicted++;
       holder.evict(`client buffers held ${totalBytes} bytes in all, over the limit of ${this.bytesMax}; `
         + `this connection held ${heldBytes}, the most`);
     }

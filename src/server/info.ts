@@ -81,6 +81,9 @@ function ownSections(ctx: CommandContext, keyCount: number | undefined): Record<
       used_memory_heap: memory.heapUsed,
       maxmemory: 0,
       maxmemory_policy: "noeviction",
+      // As Redis 7 with maxmemory-clients: what client buffers hold, bounded by clientBuffersBytesMax.
+      mem_clients_normal: server.clientMemory.heldBytes,
+      maxmemory_clients: server.clientMemory.bytesMax,
     },
     // ioredis waits until `loading:0` before it sends anything.
     // Every acknowledged write is already on disk: no snapshot or append-only file lags behind.
@@ -94,6 +97,7 @@ function ownSections(ctx: CommandContext, keyCount: number | undefined): Record<
       total_commands_processed: server.stats.totalCommandsProcessed,
       instantaneous_ops_per_sec: server.stats.instantaneousOpsPerSec(),
       rejected_connections: server.stats.rejectedConnections,
+      evicted_clients: server.clientMemory.evictedClients,
     },
     replication: { role: "master", connected_slaves: 0 },
     keyspace: keyCount === undefined

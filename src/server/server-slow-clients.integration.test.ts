@@ -81,6 +81,10 @@ test("past clientBuffersBytesMax the connection holding the most is disconnected
   // Half-sent bulk strings of about 1 MB: small holds one (1 MB), large one whole and one begun (2 MB).
   small.send("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1048000\r\nxx");
   await sleep(50);
+  const observer = await client(ts.port);
+  observer.sendCommands(["INFO", "memory"]);
+  const holding = Number(/\r\nmem_clients_normal:(\d+)\r\n/.exec(await observer.bulkPayload())?.[1]);
+  assert.ok(holding >= 1_048_000, `INFO counts the half-sent megabyte (${holding} bytes held)`);
   large.send("*4\r\n$4\r\nMSET\r\n$1\r\nb\r\n$1048000\r\n");
   large.send(Buffer.alloc(1048000, 0x62));
   large.send("\r\n$1048000\r\nyy");
@@ -89,5 +93,14 @@ test("past clientBuffersBytesMax the connection holding the most is disconnected
   small.send(Buffer.concat([Buffer.alloc(1048000 - 2, 0x78), Buffer.from("\r\n")]));
   assert.equal(await small.expect("+OK\r\n"), "+OK\r\n");
   assert.equal(ts.backend.data.get("a")?.length, 1048000);
-  assert.equal(ts.server.stats.connectedClients, 1);
+  assert.equal(ts.server.stats.connectedClients, 2);
+  // INFO tells, as Redis 7 does: one client evicted, and what client buffers hold against the bound.
+  small.sendCommands(["INFO", "stats"]);
+  assert.match(await small.bulkPayload(), /\r\nevicted_clients:1\r\n/);
+  small.sendCommands(["INFO", "memory"]);
+  const memory = await small.bulkPayload();
+  assert.match(memory, /\r\nmaxmemory_clients:3000000\r\n/);
+  const held = Number(/\r\nmem_clients_normal:(\d+)\r\n/.exec(memory)?.[1]);
+  assert.ok(held < 100_000, `the evicted client's megabytes are no longer counted (${held} bytes held)`);
+  assert.equal(ts.server.clientMemory.evictedClients, 1);
 });

@@ -59,6 +59,8 @@ export interface RespServer {
   readonly diagnostics: Diagnostics;
   /** Sessions of the open client connections (for metrics: their buffers). */
   sessions(): Iterable<Session>;
+  /** The bytes all client connections hold together, their bound, and the connections evicted for it. */
+  readonly clientMemory: Pick<ClientMemory, "heldBytes" | "bytesMax" | "evictedClients">;
   /** Stops accepting, lets in-flight requests finish (bounded wait), then closes connections. */
   close(): Promise<void>;
 }
@@ -192,6 +194,7 @@ export async function startRespServer(options: RespServerOptions): Promise<RespS
     stats,
     diagnostics: context.diagnostics,
     sessions: context.sessions,
+    clientMemory,
     close: () => {
       closing ??= (async () => {
         clearInterval(sampler);

@@ -98,4 +98,6 @@ test("eight authenticated connections sending 64 MiB half-requests are held to -
   assert.ok(grown < 4 * BUFFERS_BYTES_MAX, `RSS grew by ${Math.round(grown / MiB)} MiB`);
   assert.equal(await client.get("survivor"), "still here");
   assert.ok(node.logs.some((line) => line.includes("disconnecting a client")), "the node says why it disconnected them");
+  const evicted = Number(/\r\nevicted_clients:(\d+)\r\n/.exec(await client.info("stats"))?.[1]);
+  assert.ok(evicted >= cut, `INFO's evicted_clients (${evicted}) counts those cut off (${cut})`);
 });

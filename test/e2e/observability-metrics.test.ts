@@ -117,6 +117,8 @@ test("a standalone node's metrics need its password when it has one; connections
     assert.equal(sample(during, "ringkv_store_keys") - sample(before, "ringkv_store_keys"), 2);
     assert.equal(sample(during, "ringkv_commands_total", { command: "mset", outcome: "ok" }), 1);
     assert.equal(sample(during, "ringkv_build_info", { version: "0.1.0", role: "standalone" }), 1);
+    assert.equal(sample(during, "ringkv_client_buffers_max_bytes"), 512 * 1024 * 1024, "the bound on client buffers (the default)");
+    assert.ok(during.has("ringkv_client_buffers_bytes") && during.has("ringkv_clients_evicted_total"));
   } finally {
     await stopGracefully(node);
     dir.remove();
