@@ -112,7 +112,7 @@ test("--history writes a JSONL history that ringkv check accepts, and a tampered
     assert.equal(run.failed, false);
     const good = await ringkv(["check", file]);
     assert.equal(good.failed, false);
-    assert.match(good.lines[0]!, /: \d+ ops on 10 keys: linearizable and atomic$/);
+    assert.match(good.lines[0]!, /: \d+ ops on 12 keys: linearizable and atomic$/);
 
     // Make one completed read return a value that no client ever wrote.
     const lines = readFileSync(file, "utf8").trim().split("\n");

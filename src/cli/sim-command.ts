@@ -85,7 +85,7 @@ export function simOptionsFromFlags(flags: SimFlags): SimOptions {
   }
   if (options.replicas > options.nodes) throw new Error(`--replicas (${options.replicas}) cannot exceed --nodes (${options.nodes})`);
   if (options.minInSync > options.replicas) throw new Error(`--min-in-sync (${options.minInSync}) cannot exceed --replicas (${options.replicas})`);
-  if (options.registerKeys + options.groups === 0) throw new Error("--keys and --groups cannot both be 0: the clients need keys");
+  if (options.registerKeys + options.groups + options.counterKeys === 0) throw new Error("--keys, --groups and --counters cannot all be 0: the clients need keys");
   if (typeof flags.plant === "string") options.plant = findPlant(flags.plant).name;
   return options;
 }

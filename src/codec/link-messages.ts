@@ -101,6 +101,7 @@ const TO_COORDINATOR: Readonly<Record<Exclude<NodeLinkMessage["type"], "vote">, 
   collected: { collectId: counter, next: optionalKey },
   pong: { tick: counter },
   facts: { keys: counter, dataBytes: counter, version: (candidate) => text(candidate, VERSION_LENGTH_MAX), uptimeSeconds: counter },
+  expired: { keys: list(key) },
 };
 const YES_VOTE: MessageShape = { txid, yes: flag, previous: list(previous) };
 const NO_VOTE: MessageShape = { txid, yes: flag, reason };

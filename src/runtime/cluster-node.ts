@@ -13,6 +13,8 @@ import { KVStore } from "../storage/kv-store.js";
 import type { Backend } from "../server/backend.js";
 import { startRespServer } from "../server/server.js";
 import { CoordinatorLink } from "./coordinator-link.js";
+import { ensureEntryFormat, storedValueLimits } from "./entry-format.js";
+import { startExpirySweeper } from "./expiry-sweeper.js";
 import type { Logger } from "./logger.js";
 import type { Observability } from "../observability/observability.js";
 import { localNodeFacts, reportNodeFacts } from "../observability/node-facts.js";
@@ -49,7 +51,7 @@ export interface ClusterNodeSettings {
 export async function startClusterNode(settings: ClusterNodeSettings): Promise<RunningNode> {
   const { observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
-  const store = await KVStore.open(settings.dataDir, { kind: "node", limits: settings.limits, scrub: scrubLoggingTo(settings.logger) }).catch((error: unknown) => {
+  const store = await KVStore.open(settings.dataDir, { kind: "node", limits: storedValueLimits(settings.limits), scrub: scrubLoggingTo(settings.logger) }).catch((error: unknown) => {
     lock.release();
     throw error;
   });
@@ -57,6 +59,8 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
   const logger = settings.logger.child({ nodeId });
   const backfilled = await backfillVersions(store);
   if (backfilled > 0) logger.info({ keys: backfilled }, "gave the keys stored before versions were kept the oldest version");
+  // The coordinator runs commands over entries (typed, with deadlines): raw values from before become string entries.
+  await ensureEntryFormat(store, logger);
   // Writes drop their keys from the node's cache instead of filling it, and a prepare's look at
   // the keys it is about to replace does not fill it either: only the coordinator's replica reads
   // do. Copying every written value into the cache (and every overwritten one, at prepare) was a
@@ -91,7 +95,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     nodeId,
     incarnation,
     address: `${address.address}:${address.port}`,
-    limits: settings.limits,
+    limits: storedValueLimits(settings.limits),
     tls: settings.tls && clientTlsOptions(settings.tls, settings.join.host),
     logger,
     onConnected: () => {
@@ -128,6 +132,8 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
   driver.feed({ kind: "recovered", ...readParticipantState(store) });
   link.start();
   ticker.start();
+  // Reported to the coordinator, which deletes them if they have expired by its clock (a node's clock never decides).
+  const sweeper = startExpirySweeper(store, (keys) => link.send({ type: "expired", keys }), logger);
   const http = await observability.start({ server, store, cache: () => engine.cacheStats() });
   logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: engine.count(), metricsPort: http?.port }, "storage node ready");
   signalParent({ event: "ready", port: address.port, ...(http ? { metricsPort: http.port } : {}) });
@@ -138,6 +144,7 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
     async close() {
       ticker.stop();
       facts.stop();
+      await sweeper.stop();
       await observability.close();
       link.stop();
       await server.close();

@@ -2,7 +2,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ClientError, ClientResult, CoordinatorEffect, CoordinatorEvent } from "../core/cluster/types.js";
 import { RingkvError } from "../shared/errors.js";
+import { encodeEntry, isError, parseCommand, type Command, type SingleCommand } from "../core/commands/index.js";
 import { CoordinatorBackend } from "./coordinator-backend.js";
+
+const NOW_MS = 1_767_225_600_000;
+
+function cmd(...words: string[]): Command {
+  const parsed = parseCommand(words.map((word) => Buffer.from(word)));
+  if (isError(parsed)) throw new Error(parsed.message);
+  return parsed;
+}
+
+/** As the link delivers a stored value: a Buffer. */
+const entry = (value: string, expiresAtMs?: number): Buffer =>
+  Buffer.from(encodeEntry(expiresAtMs === undefined ? { kind: "string", value: Buffer.from(value) } : { kind: "string", value: Buffer.from(value), expiresAtMs }));
 
 type Answer = { result: ClientResult } | { error: ClientError } | "later";
 
@@ -29,21 +42,23 @@ function backendAnswering(answer: (event: Extract<CoordinatorEvent, { kind: "cli
     info: () => ({}),
     extraCommands: [],
     infoKeyCount: async () => 0,
+    valueBytesMax: 1024,
+    nowMs: () => NOW_MS,
   });
   return { backend, fed };
 }
 
 test("a read the machine answers in the same step is answered synchronously", () => {
-  const { backend, fed } = backendAnswering(() => ({ result: { kind: "values", values: [Buffer.from("v")] } }));
-  const value = backend.get(Buffer.from("k"));
+  const { backend, fed } = backendAnswering(() => ({ result: { kind: "values", values: [entry("v")] } }));
+  const value = backend.command(cmd("GET", "k"));
   assert.ok(!(value instanceof Promise), "no promise for an immediate answer");
-  assert.deepEqual(value, Buffer.from("v"));
+  assert.deepEqual(value, { kind: "bulk", value: Buffer.from("v") });
   assert.equal(fed[0]!.deadlineTick, 507);
 });
 
 test("a request refused in the same step throws its RingkvError synchronously", () => {
   const { backend } = backendAnswering(() => ({ error: { code: "CLUSTERDOWN", message: "only 1 of the 2 storage nodes needed have joined" } }));
-  assert.throws(() => backend.mget([Buffer.from("a")]), (error: unknown) => {
+  assert.throws(() => backend.command(cmd("MGET", "a")), (error: unknown) => {
     assert.ok(error instanceof RingkvError);
     assert.equal(error.code, "CLUSTERDOWN");
     return true;
@@ -51,27 +66,27 @@ test("a request refused in the same step throws its RingkvError synchronously", 
 });
 
 test("a later answer settles the promise, and the next request is not mistaken for it", async () => {
-  const { backend, fed } = backendAnswering((event) => (event.op.kind === "set" ? "later" : { result: { kind: "count", count: 2 } }));
-  const written = backend.set(Buffer.from("k"), Buffer.from("v"), {});
+  const { backend, fed } = backendAnswering((event) => (event.op.kind === "set" ? "later" : { result: { kind: "values", values: [entry("1"), null] } }));
+  const written = backend.command(cmd("SET", "k", "v"));
   assert.ok(written instanceof Promise);
-  assert.equal(backend.exists([Buffer.from("k"), Buffer.from("j")]), 2);
+  assert.deepEqual(backend.command(cmd("EXISTS", "k", "j")), { kind: "integer", value: 1 });
   backend.settle(fed[0]!.requestId, { result: { kind: "set", written: true } });
-  assert.deepEqual(await written, { written: true });
+  assert.deepEqual(await written, { kind: "status", text: "OK" });
 });
 
 test("an outcome-unknown failure says so, and failAll ends what is still waiting", async () => {
   const { backend, fed } = backendAnswering(() => "later");
-  const first = backend.mset([[Buffer.from("a"), Buffer.from("1")]]);
-  const second = backend.del([Buffer.from("a")]);
+  const first = backend.command(cmd("MSET", "a", "1"));
+  const second = backend.command(cmd("DEL", "a"));
   backend.settle(fed[0]!.requestId, { error: { code: "TIMEOUT", message: "the deadline passed", outcomeUnknown: true } });
-  await assert.rejects(first as Promise<void>, (error: unknown) => {
+  await assert.rejects(first as Promise<unknown>, (error: unknown) => {
     assert.ok(error instanceof RingkvError);
     assert.equal(error.code, "TIMEOUT");
     assert.match(error.message, /the deadline passed \(the write may or may not have been applied\)/);
     return true;
   });
   backend.failAll("the coordinator is stopping");
-  await assert.rejects(second as Promise<number>, (error: unknown) => error instanceof RingkvError && error.code === "TRYAGAIN");
+  await assert.rejects(second as Promise<unknown>, (error: unknown) => error instanceof RingkvError && error.code === "TRYAGAIN");
 });
 
 test("a request fed while the driver is busy (queued: no effects yet) waits for its settle", async () => {
@@ -81,10 +96,43 @@ test("a request fed while the driver is busy (queued: no effects yet) waits for 
       if (event.kind === "client") queued = event.requestId;
       return undefined;
     },
-    currentTick: () => 0, deadlineTicks: 10, info: () => ({}), extraCommands: [], infoKeyCount: async () => 0,
+    currentTick: () => 0, deadlineTicks: 10, info: () => ({}), extraCommands: [], infoKeyCount: async () => 0, valueBytesMax: 1024,
   });
   const count = backend.dbsize();
   assert.ok(count instanceof Promise);
   backend.settle(queued, { result: { kind: "count", count: 42 } });
   assert.equal(await count, 42);
+});
+
+test("values travel as entries: SET and MSET encode them, reads judge expiry at the coordinator's clock", () => {
+  const { backend, fed } = backendAnswering((event) => {
+    if (event.op.kind === "get") return { result: { kind: "values", values: [entry("live", NOW_MS + 1), entry("gone", NOW_MS)] } };
+    return { result: event.op.kind === "mset" ? { kind: "ok" } : { kind: "set", written: true } };
+  });
+  backend.command(cmd("SET", "k", "v"));
+  backend.command(cmd("MSET", "a", "1", "b", "2"));
+  const [set, mset] = [fed[0]!.op, fed[1]!.op];
+  assert.ok(set.kind === "set" && mset.kind === "mset");
+  assert.deepEqual(Buffer.from(set.value), entry("v"));
+  assert.deepEqual(mset.pairs.map(([key, value]) => [Buffer.from(key).toString(), Buffer.from(value)]), [["a", entry("1")], ["b", entry("2")]]);
+  const read = backend.command(cmd("MGET", "live", "gone"));
+  assert.deepEqual(read, { kind: "array", items: [{ kind: "bulk", value: Buffer.from("live") }, { kind: "nil" }] });
+});
+
+test("a write that depends on what its keys hold is the machine's command op, at the coordinator's clock", () => {
+  const { backend, fed } = backendAnswering(() => ({ result: { kind: "reply", reply: { kind: "integer", value: 3n } } }));
+  for (const words of [["INCR", "n"], ["SET", "k", "v", "NX"], ["SET", "k", "v", "EX", "5"], ["DEL", "k"], ["EXPIRE", "k", "9"], ["HSET", "h", "f", "v"]]) {
+    const reply = backend.command(cmd(...words));
+    assert.deepEqual(reply, { kind: "integer", value: 3n });
+    const op = fed.at(-1)!.op;
+    assert.equal(op.kind, "command", words.join(" "));
+    assert.equal(op.kind === "command" && op.nowMs, NOW_MS);
+  }
+});
+
+test("EXEC with watched keys is refused clearly, not run unchecked", () => {
+  const { backend, fed } = backendAnswering(() => "later");
+  const reply = backend.command({ kind: "exec", commands: [cmd("INCR", "n") as SingleCommand] }, { watched: [{ key: Buffer.from("n"), dirty: false, expiresAtMs: undefined }] });
+  assert.equal((reply as { kind: string }).kind, "error");
+  assert.equal(fed.length, 0);
 });

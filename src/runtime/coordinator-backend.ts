@@ -1,5 +1,15 @@
-// The coordinator's Backend: turns each RESP command into a client event for the coordinator
-// machine and resolves when the machine replies (or fails) for that request id.
+// The coordinator's Backend: turns each command of src/core/commands into a client event for the
+// coordinator machine and resolves when the machine replies (or fails) for that request id.
+//
+// Values are stored as entries (src/core/commands/entry.ts). How each command reaches the machine:
+// - a command that only reads (GET, MGET, EXISTS, TTL, TYPE, HGET, ...) is a linearizable read of
+//   its keys (the machine's `get`), then executeCommand over the entries here, at this process's
+//   clock — the coordinator's clock, the one every expiry in the cluster is judged by;
+// - SET without options and MSET write values that do not depend on what the keys hold: the
+//   machine's `set` / `mset`, with each value encoded as a string entry (one round of 2PC);
+// - every other write (INCR, APPEND, SET NX/EX/GET, DEL, EXPIRE, HSET, EXEC, ...) is the machine's
+//   `command`: its keys are locked, read from in-sync replicas, the command runs there and its
+//   writes commit by 2PC (PROTOCOL.md, Read-modify-write).
 //
 // A request the machine answers in the very step that received it (a read served from the
 // coordinator's cache or from a decided write, or a request refused at once) is answered
@@ -9,23 +19,9 @@
 
 import type { ClientError, ClientOp, ClientResult, CoordinatorEffect, CoordinatorEvent } from "../core/cluster/types.js";
 import { RingkvError } from "../shared/errors.js";
-import { bulk, bulkOrNil, integer, NIL, OK_REPLY, errorReply, type CommandReply } from "../core/commands/reply.js";
-import type { Command } from "../core/commands/index.js";
-import type { Backend, ExtraCommand, InfoSections, MaybePromise } from "../server/backend.js";
-
-interface SetOptions {
-  /** NX: write only if the key is absent; XX: only if present. */
-  condition?: "NX" | "XX";
-  /** GET: also return the value the key had before (null if none). */
-  returnPrevious?: boolean;
-}
-
-interface SetResult {
-  /** False when NX/XX prevented the write. */
-  written: boolean;
-  /** The previous value, when returnPrevious was asked for. */
-  previous?: Buffer | null;
-}
+import { decodeEntry, encodeEntry, EntryFormatError, executeCommand, planCommand, type Command, type Entry } from "../core/commands/index.js";
+import { bulk, errorReply, NIL, OK_REPLY, type CommandReply } from "../core/commands/reply.js";
+import type { Backend, CommandOptions, ExtraCommand, InfoSections, MaybePromise } from "../server/backend.js";
 
 interface Pending {
   resolve(result: ClientResult): void;
@@ -43,11 +39,19 @@ export interface CoordinatorBackendOptions {
   extraCommands: ExtraCommand[];
   /** A key count at most a little old, for INFO. */
   infoKeyCount(): Promise<number>;
+  /** Largest string, or encoded hash, one key may hold. */
+  valueBytesMax: number;
+  /** Most bytes of keys and values one command may write (what one decision record holds). */
+  writeBytesMax?: number;
+  /** The coordinator's wall clock, ms since the Unix epoch (default Date.now). */
+  nowMs?: () => number;
 }
 
 export class CoordinatorBackend implements Backend {
   private nextRequestId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** The latest time read: expiry is judged on a clock that never goes back here. */
+  private lastNowMs = 0;
 
   constructor(private readonly options: CoordinatorBackendOptions) {}
 
@@ -60,79 +64,40 @@ export class CoordinatorBackend implements Backend {
     else pending.reject(toRingkvError(outcome.error));
   }
 
-  /**
-   * The commands the coordinator machine runs today (GET, MGET, EXISTS, SET with NX/XX/GET,
-   * SETNX, GETSET, MSET, DEL, and an EXEC of at most one of them); the rest of
-   * src/core/commands answers a clear error until the machine runs executeCommand itself.
-   */
-  command(command: Command): MaybePromise<CommandReply> {
-    switch (command.kind) {
-      case "get": return then(this.get(asBuffer(command.key)), bulkOrNil);
-      case "mget": return then(this.mget(command.keys.map(asBuffer)), (values) => ({ kind: "array", items: values.map(bulkOrNil) }));
-      case "exists": return then(this.exists(command.keys.map(asBuffer)), integer);
-      case "del": return then(this.del(command.keys.map(asBuffer)), integer);
-      case "mset":
-        if (command.onlyIfNoneExist) break;
-        return then(this.mset(command.pairs.map(([key, value]) => [asBuffer(key), asBuffer(value)])), () => OK_REPLY);
-      case "set": return this.plainSet(command) ?? unsupported(command.name);
-      case "exec": return this.exec(command);
-      default: break;
+  command(command: Command, options: CommandOptions = {}): MaybePromise<CommandReply> {
+    if (options.watched !== undefined && options.watched.length > 0) {
+      return errorReply("ERR", "WATCH is not supported by the cluster coordinator yet: EXEC with watched keys would not know whether they changed");
     }
-    return unsupported(commandName(command));
-  }
-
-  private plainSet(command: Extract<Command, { kind: "set" }>): MaybePromise<CommandReply> | undefined {
-    if (command.expiry !== undefined || command.keepTtl) return undefined;
-    const options: SetOptions = { condition: command.condition, returnPrevious: command.get };
-    return then(this.set(asBuffer(command.key), asBuffer(command.value), options), (result): CommandReply => {
-      if (command.get) return result.previous ? bulk(result.previous) : NIL;
-      if (command.replyAs === "integer") return integer(result.written ? 1 : 0);
-      return result.written ? OK_REPLY : NIL;
-    });
-  }
-
-  /** EXEC of more than one data command would need them in one transaction: not yet. */
-  private exec(command: Extract<Command, { kind: "exec" }>): MaybePromise<CommandReply> {
-    const queued = command.commands;
-    if (queued.length > 1) {
-      return errorReply("ERR", "EXEC of more than one data command is not supported by the cluster coordinator yet");
+    if (command.kind === "get") return this.getOne(command.key);
+    if (command.kind === "set" && isPlainSet(command)) {
+      return then(this.request({ kind: "set", key: command.key, value: stringEntry(command.value) }), () => OK_REPLY);
     }
-    const only = queued[0];
-    if (only === undefined || only.kind === "error") return { kind: "array", items: only ? [only] : [] };
-    return then(this.command(only), (reply) => ({ kind: "array", items: [reply] }));
-  }
-
-  get(key: Buffer): MaybePromise<Buffer | null> {
-    return then(this.values({ kind: "get", keys: [key] }), (values) => values[0] ?? null);
-  }
-
-  mget(keys: Buffer[]): MaybePromise<Array<Buffer | null>> {
-    return this.values({ kind: "get", keys });
-  }
-
-  exists(keys: Buffer[]): MaybePromise<number> {
-    return this.count({ kind: "exists", keys });
-  }
-
-  set(key: Buffer, value: Buffer, options: SetOptions): MaybePromise<SetResult> {
-    const op: ClientOp = { kind: "set", key, value, condition: options.condition, returnPrevious: options.returnPrevious };
-    return then(this.request(op), (result) => {
-      if (result.kind !== "set") throw new Error(`coordinator answered set with ${result.kind}`);
-      const previous = result.previous === undefined || result.previous === null ? result.previous : Buffer.from(result.previous);
-      return options.returnPrevious ? { written: result.written, previous: previous ?? null } : { written: result.written };
+    if (command.kind === "mset" && !command.onlyIfNoneExist) {
+      const pairs = command.pairs.map(([key, value]): [Uint8Array, Uint8Array] => [key, stringEntry(value)]);
+      return then(this.request({ kind: "mset", pairs }), () => OK_REPLY);
+    }
+    const plan = planCommand(command);
+    if (plan.keys.length === 0) return executeCommand(command, [], this.nowMs(), { valueBytesMax: this.options.valueBytesMax }).reply;
+    if (plan.write) {
+      const { valueBytesMax, writeBytesMax } = this.options;
+      const op: ClientOp = { kind: "command", command, nowMs: this.nowMs(), valueBytesMax, ...(writeBytesMax === undefined ? {} : { writeBytesMax }) };
+      return then(this.request(op), (result) => {
+        if (result.kind !== "reply") throw new Error(`coordinator answered a command with ${result.kind}`);
+        return result.reply;
+      });
+    }
+    return then(this.values({ kind: "get", keys: plan.keys }), (values) => {
+      const entries = decodeAll(values);
+      if (!Array.isArray(entries)) return entries;
+      return executeCommand(command, entries, this.nowMs(), { valueBytesMax: this.options.valueBytesMax }).reply;
     });
-  }
-
-  mset(pairs: Array<[Buffer, Buffer]>): MaybePromise<void> {
-    return then(this.request({ kind: "mset", pairs }), () => undefined);
-  }
-
-  del(keys: Buffer[]): MaybePromise<number> {
-    return this.count({ kind: "del", keys });
   }
 
   dbsize(): MaybePromise<number> {
-    return this.count({ kind: "dbsize" });
+    return then(this.request({ kind: "dbsize" }), (result) => {
+      if (result.kind !== "count") throw new Error(`coordinator answered dbsize with ${result.kind}`);
+      return result.count;
+    });
   }
 
   infoKeyCount(): Promise<number> {
@@ -152,17 +117,26 @@ export class CoordinatorBackend implements Backend {
     for (const [requestId] of this.pending) this.settle(requestId, { error: { code: "TRYAGAIN", message } });
   }
 
-  private values(op: ClientOp): MaybePromise<Array<Buffer | null>> {
-    return then(this.request(op), (result) => {
-      if (result.kind !== "values") throw new Error(`coordinator answered ${op.kind} with ${result.kind}`);
-      return result.values.map((value) => (value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength)));
+  /** GET, the hot path: a string entry without a deadline is answered without running the executor. */
+  private getOne(key: Uint8Array): MaybePromise<CommandReply> {
+    return then(this.values({ kind: "get", keys: [key] }), ([value]) => {
+      if (value === null || value === undefined) return NIL;
+      if (value[0] === STRING_TAG) return bulk(value.subarray(1));
+      const entries = decodeAll([value]);
+      if (!Array.isArray(entries)) return entries;
+      return executeCommand({ kind: "get", key }, entries, this.nowMs()).reply;
     });
   }
 
-  private count(op: ClientOp): MaybePromise<number> {
+  private nowMs(): number {
+    this.lastNowMs = Math.max(this.lastNowMs, (this.options.nowMs ?? Date.now)());
+    return this.lastNowMs;
+  }
+
+  private values(op: ClientOp): MaybePromise<Array<Uint8Array | null>> {
     return then(this.request(op), (result) => {
-      if (result.kind !== "count") throw new Error(`coordinator answered ${op.kind} with ${result.kind}`);
-      return result.count;
+      if (result.kind !== "values") throw new Error(`coordinator answered ${op.kind} with ${result.kind}`);
+      return result.values;
     });
   }
 
@@ -179,6 +153,28 @@ export class CoordinatorBackend implements Backend {
   }
 }
 
+/** The tag byte of a string entry without a deadline (entry.ts): the value is the rest. */
+const STRING_TAG = 0x01;
+
+/** SET with no condition, no expiry, no KEEPTTL and no GET: its write does not depend on the key. */
+function isPlainSet(command: Extract<Command, { kind: "set" }>): boolean {
+  return command.condition === undefined && command.expiry === undefined && !command.keepTtl && !command.get && command.replyAs === "ok";
+}
+
+function stringEntry(value: Uint8Array): Uint8Array {
+  return encodeEntry({ kind: "string", value });
+}
+
+/** The entries the values hold, or an error reply for bytes that are not an entry. */
+function decodeAll(values: ReadonlyArray<Uint8Array | null>): Array<Entry | null> | CommandReply {
+  try {
+    return values.map((value) => (value === null ? null : decodeEntry(value)));
+  } catch (error) {
+    if (!(error instanceof EntryFormatError)) throw error;
+    return errorReply("ERR", `a key holds bytes that are not an entry (${error.message})`);
+  }
+}
+
 /** The reply or failure for `requestId` among a step's effects, if it is there. */
 function outcomeIn(effects: readonly CoordinatorEffect[], requestId: number): Outcome | undefined {
   for (const effect of effects) {
@@ -186,19 +182,6 @@ function outcomeIn(effects: readonly CoordinatorEffect[], requestId: number): Ou
     if (effect.kind === "fail" && effect.requestId === requestId) return { error: effect.error };
   }
   return undefined;
-}
-
-function unsupported(name: string): CommandReply {
-  return errorReply("ERR", `'${name}' is not supported by the cluster coordinator yet`);
-}
-
-/** The command's name for a message (the kind, or the name it was given by). */
-function commandName(command: Command): string {
-  return "name" in command ? command.name : command.kind.toLowerCase();
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function toRingkvError(error: ClientError): RingkvError {

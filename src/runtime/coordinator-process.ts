@@ -7,6 +7,7 @@ import { CoordinatorMachine } from "../core/cluster/coordinator.js";
 import type { ConnectionId, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, NodeToCoordinator } from "../core/cluster/types.js";
 import { Driver } from "../core/driver.js";
 import type { Limits } from "../shared/limits.js";
+import { storedValueLimits } from "./entry-format.js";
 import { acquireDirLock } from "../storage/dir-lock.js";
 import { KVStore } from "../storage/kv-store.js";
 import { startRespServer } from "../server/server.js";
@@ -56,7 +57,7 @@ export interface CoordinatorSettings {
 export async function startCoordinator(settings: CoordinatorSettings): Promise<RunningNode> {
   const { logger, observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
-  const store = await KVStore.open(settings.dataDir, { kind: "coordinator", limits: settings.limits, scrub: scrubLoggingTo(logger) }).catch((error: unknown) => {
+  const store = await KVStore.open(settings.dataDir, { kind: "coordinator", limits: storedValueLimits(settings.limits), scrub: scrubLoggingTo(logger) }).catch((error: unknown) => {
     lock.release();
     throw error;
   });
@@ -129,6 +130,9 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     info: () => clusterInfo(machine),
     extraCommands: clusterCommands(machine, () => observability.statusReply(), (id) => observability.nodeFacts.get(id)),
     infoKeyCount: () => keyCount.get(),
+    valueBytesMax: settings.limits.valueBytesMax,
+    // A command's writes (APPEND, COPY, an EXEC of many) may outgrow its request: they must still fit one decision record.
+    writeBytesMax: settings.limits.requestBytesMax,
   });
   const keyCount = new RecentValue(async () => backend.dbsize(), INFO_KEY_COUNT_AGE_MS);
   driver.feed({ kind: "recovered", ...readCoordinatorState(store) });
@@ -137,7 +141,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
   // go to the machine, which decides who joins and which connection speaks for a node.
   const acceptNode = (socket: Socket, nodeNonce: Buffer, rest: Buffer) => {
     // [harden] Checks on every message (shapes, sizes) and the mutual proof: handshake-proof.ts.
-    const link = new FramedLink(socket, nodeLinkChecks(settings.limits));
+    const link = new FramedLink(socket, nodeLinkChecks(storedValueLimits(settings.limits)));
     const connection = nextConnection++;
     connections.set(connection, link);
     const challenge = coordinatorChallenge(settings.secret, nodeNonce);

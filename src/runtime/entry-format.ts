@@ -4,7 +4,8 @@
 // raw value becomes a string entry with no deadline, in batches, each batch written atomically
 // with how far the conversion got, so a crash part way resumes where it stopped and never leaves
 // a value whose format is in doubt. Only then does the node serve.
-import { encodeEntry } from "../core/commands/index.js";
+import { encodeEntry, ENTRY_OVERHEAD_BYTES_MAX } from "../core/commands/index.js";
+import type { Limits } from "../shared/limits.js";
 import type { KVStore, StoreWrite } from "../storage/kv-store.js";
 import type { Logger } from "./logger.js";
 
@@ -13,6 +14,20 @@ const PROGRESS_KEY = Buffer.from("entry-format-converted-through");
 export const ENTRY_FORMAT = "1";
 /** Values converted per atomic write. */
 const CONVERT_BATCH_KEYS = 1_000;
+
+/**
+ * The limits of what is stored and carried between the coordinator and the storage nodes: a value
+ * there is an entry, up to ENTRY_OVERHEAD_BYTES_MAX bytes (its tag and deadline) longer than the
+ * largest string a client may write, and a transaction's writes up to that much more per key than
+ * the largest request, so every accepted write fits its prepare, decision, commit and store.
+ */
+export function storedValueLimits(limits: Limits): Limits {
+  return {
+    ...limits,
+    valueBytesMax: limits.valueBytesMax + ENTRY_OVERHEAD_BYTES_MAX,
+    requestBytesMax: limits.requestBytesMax + limits.keysPerCommandMax * ENTRY_OVERHEAD_BYTES_MAX,
+  };
+}
 
 export async function ensureEntryFormat(store: KVStore, logger: Logger): Promise<void> {
   const recorded = store.get("meta", FORMAT_KEY)?.toString();

@@ -1,12 +1,13 @@
-// Background deletion of expired keys on a standalone node. An expired key is already absent to
-// every reader (the commands compare deadlines with the clock); this only reclaims its space.
-// Each step looks at a bounded number of keys, in key order from where the last step stopped
-// (wrapping at the end), and deletes the expired ones with one deleteExpired command through the
-// backend's normal write path: the command re-checks each key against its newest value, so a
-// key written again meanwhile is kept. Work per second is bounded by EXPIRY_LIMITS.
+// Background deletion of expired keys. An expired key is already absent to every reader (the
+// commands compare deadlines with the clock); this only reclaims its space. Each step looks at a
+// bounded number of keys, in key order from where the last step stopped (wrapping at the end), and
+// hands the expired ones to `deleteExpired`: on a standalone node one deleteExpired command through
+// the backend's normal write path, on a cluster node a message to the coordinator, which runs that
+// command through 2PC. The command re-checks each key against its newest value (in a cluster, at
+// the coordinator's clock), so a key written again meanwhile is kept. Work per second is bounded by
+// EXPIRY_LIMITS.
 import { decodeEntry, isExpired } from "../core/commands/index.js";
 import { EXPIRY_LIMITS } from "../shared/limits.js";
-import type { Backend } from "../server/backend.js";
 import type { KVStore } from "../storage/kv-store.js";
 import type { Logger } from "./logger.js";
 
@@ -15,7 +16,9 @@ export interface ExpirySweeper {
   stop(): Promise<void>;
 }
 
-export function startExpirySweeper(store: KVStore, backend: Backend, logger: Logger, nowMs: () => number = Date.now): ExpirySweeper {
+export function startExpirySweeper(
+  store: KVStore, deleteExpired: (keys: Buffer[]) => unknown, logger: Logger, nowMs: () => number = Date.now,
+): ExpirySweeper {
   let after: Buffer | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -30,7 +33,7 @@ export function startExpirySweeper(store: KVStore, backend: Backend, logger: Log
       if (isExpired(decodeEntry(stored), nowMs())) expired.push(key);
     }
     if (looked <= EXPIRY_LIMITS.sweepKeysPerStep) after = undefined; // reached the end: start over
-    if (expired.length > 0) await backend.command({ kind: "deleteExpired", keys: expired });
+    if (expired.length > 0) await deleteExpired(expired);
   };
 
   const schedule = (): void => {

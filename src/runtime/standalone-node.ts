@@ -79,7 +79,7 @@ export async function startStandaloneNode(settings: StandaloneNodeSettings): Pro
   logger.info({ host: address.address, port: address.port, data: settings.dataDir, keys: store.count("data"), metricsPort: http?.port }, "storage node ready");
   const openStore = store;
   const openServer = server;
-  const sweeper = startExpirySweeper(store, backend, logger);
+  const sweeper = startExpirySweeper(store, (keys) => backend.command({ kind: "deleteExpired", keys }), logger);
   return {
     host: address.address,
     port: address.port,

@@ -53,5 +53,5 @@ test("the outage phase takes R - W nodes down, then another, and measures a wind
   assert.match(report.availability[0]!.window.name, /^n\d down$/);
   assert.match(report.availability[1]!.window.name, /^n\d down after n\d caught up$/);
   // Every key was read R times while the second node was down.
-  assert.equal(report.history.filter((entry) => entry.client === "degraded" && entry.result.type === "values").length, 3 * 10);
+  assert.equal(report.history.filter((entry) => entry.client === "degraded" && entry.result.type === "values").length, 3 * 12);
 });

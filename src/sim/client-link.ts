@@ -11,6 +11,9 @@ import { checkResultFits, keysOf, type HistoryOp } from "./history.js";
 import type { Scheduler } from "./scheduler.js";
 import { clientOp, historyResult, type ClientPort, type Outcome, type SimClient } from "./sim-client.js";
 
+/** The wall clock (ms since the Unix epoch) commands run at when a run starts: a fixed, plausible date. */
+const SIM_WALL_CLOCK_START_MS = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
 /** The coordinator as the clients see it. */
 export interface CoordinatorEndpoint {
   /** True when a coordinator process runs and accepts connections. */
@@ -130,7 +133,8 @@ export class ClientLink implements ClientPort {
     request.delivered = true;
     if (this.coordinator.paused()) request.disturbed = true;
     const deadlineTick = this.coordinator.currentTick() + this.requestTimeoutTicks;
-    this.coordinator.deliver({ kind: "client", requestId, op: clientOp(request.op), deadlineTick });
+    const nowMs = SIM_WALL_CLOCK_START_MS + Math.floor(this.scheduler.nowUs / 1000);
+    this.coordinator.deliver({ kind: "client", requestId, op: clientOp(request.op, nowMs), deadlineTick });
   }
 
   #sameCoordinator(request: Request): boolean {

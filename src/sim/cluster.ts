@@ -71,8 +71,12 @@ export interface ClusterStats {
   stalls: number;
 }
 
-/** Narrow windows an aimed crash of the coordinator waits for: a decision's or an inSync record's sync, or an inquiry's arrival. */
-export type AimedWindow = "decision" | "inSync" | "inquiry";
+/**
+ * Narrow windows an aimed crash of the coordinator waits for: a decision's or an inSync record's sync,
+ * an inquiry's arrival, or a read-modify-write between its read and its commit (from the moment its
+ * read goes out, while the answer travels, is used and the writes are prepared).
+ */
+export type AimedWindow = "decision" | "inSync" | "inquiry" | "readForUpdate";
 
 /** A broken promise found while running: admission (an impostor got in) or anything else (liveness). */
 export interface ClusterFailure {
@@ -256,7 +260,9 @@ export class SimCluster {
    * durable), or just after an inquiry from a participant arrives (its answer may still be on the way).
    */
   aimCoordinatorCrash(window: AimedWindow, untilUs: number): void {
-    this.trace.record(this.scheduler.nowUs, `! coordinator will crash ${window === "inquiry" ? "just after an inquiry arrives" : `while ${recordName(window)} syncs`}`);
+    const when = window === "inquiry" ? "just after an inquiry arrives" : window === "readForUpdate" ? "between a read-modify-write's read and its commit"
+      : `while ${recordName(window)} syncs`;
+    this.trace.record(this.scheduler.nowUs, `! coordinator will crash ${when}`);
     this.#aimed = { window, untilUs };
   }
 
@@ -284,7 +290,7 @@ export class SimCluster {
   /** The coordinator's aimed crash, if these records open its window: anywhere until its machine would hear they are durable. */
   #crashIfAimedAt(records: ReadonlyArray<{ type: string }>, incarnation: number, windowEndUs: number): void {
     const window = this.#aimed?.window;
-    if (window === undefined || window === "inquiry" || !records.some((record) => record.type === window) || !this.#takeAimed(window)) return;
+    if (window === undefined || window === "inquiry" || window === "readForUpdate" || !records.some((record) => record.type === window) || !this.#takeAimed(window)) return;
     const nowUs = this.scheduler.nowUs;
     const heals = this.#heals;
     this.scheduler.at(nowUs + Math.floor((windowEndUs - nowUs) * this.#aimPrng.float()), () => {
@@ -384,6 +390,13 @@ export class SimCluster {
     switch (effect.kind) {
       case "send":
         this.network.sendToNode(effect.connection, effect.message);
+        if (effect.message.type === "read" && effect.message.forUpdate === true && this.#takeAimed("readForUpdate")) {
+          // Anywhere from the read's way out to the prepares' way back: about two round trips.
+          const heals = this.#heals;
+          this.scheduler.after(this.#aimPrng.float() * 4 * this.options.plan.latencyMeanUs, () => {
+            if (this.#heals === heals) this.#aimedCrash("between a read-modify-write's read and its commit");
+          });
+        }
         return;
       case "reply":
         this.clients.answer(effect.requestId, { kind: "result", result: deepCopy(effect.result) });
@@ -421,12 +434,13 @@ export class SimCluster {
   #participantEffect(node: NodeHandle, effect: Exclude<ParticipantEffect, { kind: "persist" }>): void {
     if (effect.kind !== "send") return;
     let message = effect.message;
-    const lie = this.options.plant?.hooks.readReply;
+    const hooks = this.options.plant?.hooks;
     const cause = node.process.lastEvent;
-    if (lie !== undefined && message.type === "readReply" && cause?.kind === "message" && cause.message.type === "read") {
-      message = { ...message, values: lie(cause.message.keys, message.values, node.disk.durable, this.#plantPrng) };
+    if (message.type === "readReply" && cause?.kind === "message" && cause.message.type === "read") {
+      const lie = cause.message.forUpdate === true ? hooks?.readForUpdateReply ?? hooks?.readReply : hooks?.readReply;
+      if (lie !== undefined) message = { ...message, values: lie(cause.message.keys, message.values, node.disk.durable, this.#plantPrng) };
     }
-    const garble = this.options.plant?.hooks.towardCoordinator;
+    const garble = hooks?.towardCoordinator;
     if (garble !== undefined) message = garble(message, this.#plantPrng);
     this.network.sendToCoordinator(node.id, message);
   }

@@ -4,6 +4,7 @@ import { keyString } from "../core/cluster/key-string.js";
 import { Ring } from "../core/ring.js";
 import { checkConvergence, type ConvergenceInput } from "./convergence.js";
 import { emptyCoordinatorDurable, emptyParticipantDurable, type ParticipantDurable } from "./sim-disk.js";
+import { textToEntry } from "./entry-text.js";
 import { textToBytes } from "./trace.js";
 
 const placement = { partitions: 16, vnodesPerNode: 4, replicas: 2 };
@@ -17,7 +18,7 @@ function world(): ConvergenceInput & { nodes: Map<string, ParticipantDurable>; f
 }
 
 function store(input: ReturnType<typeof world>, node: string, key: string, value: string): void {
-  input.nodes.get(node)!.data.set(keyString(textToBytes(key)), textToBytes(value));
+  input.nodes.get(node)!.data.set(keyString(textToBytes(key)), textToEntry(value));
 }
 
 function replicate(input: ReturnType<typeof world>, key: string, value: string): void {

@@ -7,7 +7,8 @@ import { keyString } from "../core/cluster/key-string.js";
 import type { NodeId } from "../core/cluster/types.js";
 import { Ring } from "../core/ring.js";
 import type { CoordinatorDurable, ParticipantDurable } from "./sim-disk.js";
-import { bytesToText, textToBytes } from "./trace.js";
+import { entryToText } from "./entry-text.js";
+import { textToBytes } from "./trace.js";
 
 export interface ConvergenceInput {
   coordinator: CoordinatorDurable;
@@ -48,7 +49,7 @@ function checkKey(key: string, ring: Ring, nodes: ReadonlyMap<NodeId, Participan
   const replicas = ring.replicasForKey(textToBytes(key));
   const held = (id: NodeId): string | null => {
     const value = nodes.get(id)?.data.get(stored);
-    return value === undefined ? null : bytesToText(value);
+    return value === undefined ? null : entryToText(value);
   };
   const values = replicas.map((id) => `${id}=${JSON.stringify(held(id))}`);
   const distinct = new Set(replicas.map(held));

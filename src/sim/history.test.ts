@@ -23,7 +23,7 @@ const malformed: Array<[string, string, RegExp]> = [
   ["not JSON", "{", /not JSON/],
   ["no client", '{"invoke":1,"complete":2,"op":{"f":"get","keys":["a"]},"result":{"type":"values","values":[null]}}', /"client" must be a string/],
   ["complete before invoke", '{"client":"c","invoke":5,"complete":2,"op":{"f":"get","keys":["a"]},"result":{"type":"values","values":[null]}}', /before "invoke"/],
-  ["unknown op", '{"client":"c","invoke":1,"complete":2,"op":{"f":"incr","keys":["a"]},"result":{"type":"ok"}}', /op.f must be/],
+  ["unknown op", '{"client":"c","invoke":1,"complete":2,"op":{"f":"decr","keys":["a"]},"result":{"type":"ok"}}', /op.f must be/],
   ["bad condition", '{"client":"c","invoke":1,"complete":2,"op":{"f":"set","key":"a","value":"v","condition":"YY"},"result":{"type":"set","written":true}}', /condition must be "NX" or "XX"/],
   ["result of the wrong shape", '{"client":"c","invoke":1,"complete":2,"op":{"f":"set","key":"a","value":"v"},"result":{"type":"count","count":1}}', /a set op needs a "set" result/],
   ["too few values", '{"client":"c","invoke":1,"complete":2,"op":{"f":"get","keys":["a","b"]},"result":{"type":"values","values":[null]}}', /get of 2 keys returned 1 values/],

@@ -13,9 +13,10 @@
 //     {"f":"set","key":"k1","value":"v","condition":"NX"|"XX","get":true}   (condition, get optional)
 //     {"f":"mset","pairs":[["k1","v1"],["k2","v2"]]}
 //     {"f":"del","keys":["k1",...]}
+//     {"f":"incr","key":"n1"}                            INCR (read-modify-write)
 // - result, one of:
 //     {"type":"values","values":["v1",null]}   get: one value (or null) per key
-//     {"type":"count","count":1}                exists, del
+//     {"type":"count","count":1}                exists, del; incr: the value it set
 //     {"type":"set","written":true,"previous":"v0"|null}   set (previous only with get)
 //     {"type":"ok"}                             mset
 //     {"type":"error","error":"TRYAGAIN ..."}   a failure that certainly changed nothing
@@ -28,7 +29,8 @@ export type HistoryOp =
   | { f: "exists"; keys: string[] }
   | { f: "set"; key: string; value: string; condition?: "NX" | "XX"; get?: boolean }
   | { f: "mset"; pairs: Array<[string, string]> }
-  | { f: "del"; keys: string[] };
+  | { f: "del"; keys: string[] }
+  | { f: "incr"; key: string };
 
 export type HistoryResult =
   | { type: "values"; values: Array<string | null> }
@@ -54,14 +56,14 @@ export function completedOk(entry: HistoryEntry): boolean {
 /** Keys an op touches, in its own order. */
 export function keysOf(op: HistoryOp): string[] {
   switch (op.f) {
-    case "set": return [op.key];
+    case "set": case "incr": return [op.key];
     case "mset": return op.pairs.map(([key]) => key);
     default: return op.keys;
   }
 }
 
 export function isWrite(op: HistoryOp): boolean {
-  return op.f === "set" || op.f === "mset" || op.f === "del";
+  return op.f === "set" || op.f === "mset" || op.f === "del" || op.f === "incr";
 }
 
 export function historyToJsonl(entries: readonly HistoryEntry[]): string {
@@ -118,6 +120,8 @@ function parseOp(op: Json): HistoryOp {
       if (op.get !== undefined) parsed.get = op.get === true;
       return parsed;
     }
+    case "incr":
+      return { f: "incr", key: asString(op.key, "incr.key") };
     case "mset": {
       if (!Array.isArray(op.pairs) || op.pairs.length === 0) throw new Error("mset.pairs must be a non-empty array");
       const pairs = op.pairs.map((pair: unknown): [string, string] => {
@@ -127,7 +131,7 @@ function parseOp(op: Json): HistoryOp {
       return { f: "mset", pairs };
     }
     default:
-      throw new Error(`op.f must be get, exists, set, mset or del, got ${JSON.stringify(op.f)}`);
+      throw new Error(`op.f must be get, exists, set, mset, del or incr, got ${JSON.stringify(op.f)}`);
   }
 }
 
@@ -159,7 +163,7 @@ function parseResult(result: Json): HistoryResult {
 /** A result of the wrong shape for its op is a malformed history, not a linearizability failure: throws. */
 export function checkResultFits(op: HistoryOp, result: HistoryResult): void {
   if (result.type === "error" || result.type === "unknown") return;
-  const expected = { get: "values", exists: "count", del: "count", set: "set", mset: "ok" }[op.f];
+  const expected = { get: "values", exists: "count", del: "count", set: "set", mset: "ok", incr: "count" }[op.f];
   if (result.type !== expected) throw new Error(`a ${op.f} op needs a "${expected}" result, got "${result.type}"`);
   if (result.type === "values" && result.values.length !== keysOf(op).length) {
     throw new Error(`get of ${keysOf(op).length} keys returned ${result.values.length} values`);
@@ -198,6 +202,8 @@ function describeOp(op: HistoryOp): string {
       return `set ${op.key} ${JSON.stringify(op.value)}${op.condition ? ` ${op.condition}` : ""}${op.get ? " GET" : ""}`;
     case "mset":
       return `mset ${op.pairs.map(([key, value]) => `${key} ${JSON.stringify(value)}`).join(" ")}`;
+    case "incr":
+      return `incr ${op.key}`;
     default:
       return `${op.f} ${op.keys.join(" ")}`;
   }

@@ -19,6 +19,8 @@ const nx = (inv: number, comp: number, key: string, value: string, written: bool
   op(inv, comp, { f: "set", key, value, condition: "NX" }, { type: "set", written });
 const del = (inv: number, comp: number, keys: string[], count: number): HistoryEntry =>
   op(inv, comp, { f: "del", keys }, { type: "count", count });
+const incr = (inv: number, comp: number | null, key: string, count: number | null): HistoryEntry =>
+  op(inv, comp, { f: "incr", key }, count === null ? { type: "unknown", error: "TIMEOUT" } : { type: "count", count });
 
 const linearizable: Array<[string, HistoryEntry[], { settledAt?: number }?]> = [
   ["empty history", []],
@@ -41,6 +43,9 @@ const linearizable: Array<[string, HistoryEntry[], { settledAt?: number }?]> = [
     op(20, 30, { f: "get", keys: ["a", "b"] }, { type: "values", values: ["x", "x"] })]],
   ["EXISTS of two keys counting both", [set(0, 10, "a", "1"), set(0, 10, "b", "2"), op(20, 30, { f: "exists", keys: ["a", "b"] }, { type: "count", count: 2 })]],
   ["keys are independent", [set(0, 10, "a", "1"), get(20, 30, "b", null), get(20, 30, "a", "1")]],
+  ["concurrent INCRs count up in either order", [incr(0, 10, "n", 2), incr(0, 10, "n", 1), get(20, 30, "n", "2")]],
+  ["an INCR with an unknown outcome may have counted", [incr(0, null, "n", null), incr(20, 30, "n", 2)]],
+  ["an INCR with an unknown outcome may not have counted", [incr(0, null, "n", null), incr(20, 30, "n", 1)]],
 ];
 
 const notLinearizable: Array<[string, HistoryEntry[], { settledAt?: number }?]> = [
@@ -54,6 +59,8 @@ const notLinearizable: Array<[string, HistoryEntry[], { settledAt?: number }?]> 
   ["DEL counts a key that was not there", [del(0, 10, ["a"], 1)]],
   ["SET GET returns a wrong previous value", [set(0, 10, "a", "1"), op(20, 30, { f: "set", key: "a", value: "2", get: true }, { type: "set", written: true, previous: null })]],
   ["a plain SET reported as not written", [set(0, 10, "a", "1", { type: "set", written: false })]],
+  ["a lost update: two INCRs set the same count", [incr(0, 10, "n", 1), incr(5, 15, "n", 1)]],
+  ["an acknowledged INCR missing from the count", [incr(0, 10, "n", 1), incr(20, 30, "n", 2), get(40, 50, "n", "1")]],
   ["EXISTS of two keys counting none after both were written", [set(0, 10, "a", "1"), set(0, 10, "b", "2"), op(20, 30, { f: "exists", keys: ["a", "b"] }, { type: "count", count: 0 })]],
 ];
 

@@ -45,6 +45,8 @@ export interface KeyOp {
   /** Open-ended: may be dropped ("never took effect") when its completion is reached. */
   mayNotHappen: boolean;
   write?: { value: string | null; condition?: "NX" | "XX" };
+  /** INCR: the register holds a decimal count (absent: 0) and goes up by one; `expect.value` is then the count it set. */
+  increment?: true;
   expect: { value?: string | null; exists?: boolean; written?: boolean; previous?: string | null };
 }
 
@@ -99,6 +101,10 @@ function keyOpOf(entry: HistoryEntry, key: string, index: number, keyCount: numb
     case "mset":
       keyOp.write = { value: op.pairs.find(([pairKey]) => pairKey === key)![1] };
       return keyOp;
+    case "incr":
+      keyOp.increment = true;
+      if (result.type === "count") keyOp.expect.value = String(result.count);
+      return keyOp;
     case "del": {
       keyOp.write = { value: null };
       const existed = result.type === "count" ? existsFromCount(result.count, keyCount) : undefined;
@@ -119,6 +125,11 @@ function existsFromCount(count: number, keyCount: number): boolean | undefined {
 export function stepRegister(state: string | null, op: KeyOp): string | null | undefined {
   const existed = state !== null;
   const { expect } = op;
+  if (op.increment === true) {
+    // Every acknowledged INCR sets a count no other one set: a lost update cannot be placed.
+    const next = String((state === null ? 0 : Number(state)) + 1);
+    return expect.value === undefined || expect.value === next ? next : undefined;
+  }
   if (expect.value !== undefined && expect.value !== state) return undefined;
   if (expect.exists !== undefined && expect.exists !== existed) return undefined;
   if (expect.previous !== undefined && expect.previous !== state) return undefined;

@@ -101,10 +101,14 @@ export class Nemesis {
     });
   }
 
-  /** Mostly a decision's sync (the window the brief of issue 9 names), else an inSync record's; or just after an inquiry. */
+  /**
+   * Mostly a decision's sync (the window the brief of issue 9 names), else an inSync record's, or a
+   * read-modify-write between its read and its commit; or just after an inquiry.
+   */
   #aimedCrash(): void {
     const { targets, plan, aimedPrng: prng, scheduler } = this;
-    const window: AimedWindow = prng.chance(plan.aimedInquiryShare) ? "inquiry" : prng.chance(2 / 3) ? "decision" : "inSync";
+    const window: AimedWindow = prng.chance(plan.aimedInquiryShare) ? "inquiry"
+      : prng.chance(1 / 2) ? "decision" : prng.chance(1 / 2) ? "readForUpdate" : "inSync";
     const restartAfterUs = 1_000 + prng.exponential(plan.restartMeanMs * 1000);
     if (!targets.isAlive(targets.coordinator)) return;
     targets.aimCoordinatorCrash(window, scheduler.nowUs + AIM_WAIT_US);

@@ -4,6 +4,7 @@ import { keyString } from "../core/cluster/key-string.js";
 import type { PartitionState } from "../core/cluster/types.js";
 import { Ring } from "../core/ring.js";
 import { PlacementMonitor, disksHolding, placementProblems, type DurableView } from "./placement.js";
+import { textToEntry } from "./entry-text.js";
 import { textToBytes } from "./trace.js";
 
 const placement = { partitions: 8, vnodesPerNode: 4, replicas: 3 };
@@ -70,8 +71,8 @@ test("within one coordinator life an epoch never goes back and every in-sync cha
 /** Disks of n1..n4, each holding `key` = `value` as data when `holders` names it. */
 function disks(key: string, value: string, holders: string[], prepared: string[] = []): DurableView[] {
   return membership.members.map((id) => {
-    const data = new Map(holders.includes(id) ? [[keyString(textToBytes(key)), textToBytes(value)]] : []);
-    const writes = prepared.includes(id) ? [{ key: textToBytes(key), value: textToBytes(value) }] : [];
+    const data = new Map(holders.includes(id) ? [[keyString(textToBytes(key)), textToEntry(value)]] : []);
+    const writes = prepared.includes(id) ? [{ key: textToBytes(key), value: textToEntry(value) }] : [];
     return { data, prepared: new Map(writes.length > 0 ? [["1.1", writes]] : []) };
   });
 }

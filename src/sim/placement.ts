@@ -14,6 +14,7 @@ import { keyString } from "../core/cluster/key-string.js";
 import type { Bytes, NodeId, PartitionState, Placement } from "../core/cluster/types.js";
 import { Ring } from "../core/ring.js";
 import type { HistoryOp } from "./history.js";
+import { textToEntry } from "./entry-text.js";
 import { textToBytes } from "./trace.js";
 
 /** What the persisted membership says placement must be. */
@@ -66,7 +67,7 @@ export interface DurableView {
 /** How many disks hold the write of `value` to `key`: as data, or in a prepared record. */
 export function disksHolding(key: string, value: string, nodes: Iterable<DurableView>): number {
   const stored = keyString(textToBytes(key));
-  const wanted = keyString(textToBytes(value));
+  const wanted = keyString(textToEntry(value));
   const isWanted = (bytes: Bytes | null | undefined): boolean => bytes !== null && bytes !== undefined && keyString(bytes) === wanted;
   let count = 0;
   for (const node of nodes) {

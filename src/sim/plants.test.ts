@@ -10,6 +10,7 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "vote-before-sync": ["placement", "convergence", "linearizability"],
   "ack-before-decision-sync": ["linearizability", "convergence"],
   "stale-replica-read": ["linearizability"],
+  "stale-read-for-update": ["linearizability"],
   "forget-prepared": ["convergence", "linearizability"],
   "skip-proof-check": ["admission", "convergence", "linearizability"],
   "lossy-catch-up": ["convergence", "linearizability"],

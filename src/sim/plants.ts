@@ -7,6 +7,15 @@ import type { Bytes, CoordinatorRecord, NodeToCoordinator, ParticipantRecord } f
 import type { Prng } from "./prng.js";
 import type { ParticipantDurable } from "./sim-disk.js";
 
+type ReadReplyLie = (keys: readonly Bytes[], values: Array<Bytes | null>, durable: ParticipantDurable, prng: Prng) => Array<Bytes | null>;
+
+/** Answers some keys with the value they held before their latest commit, as a replica that missed it would. */
+const staleValues: ReadReplyLie = (keys, values, durable, prng) => keys.map((key, index) => {
+  const stale = keyString(key);
+  if (!durable.overwritten.has(stale) || !prng.chance(0.5)) return values[index] ?? null;
+  return durable.overwritten.get(stale) ?? null;
+});
+
 export interface PlantHooks {
   /** True: feed `persisted` for this batch at once, before it is durable (a lying fsync). */
   persistedBeforeSync?(records: ReadonlyArray<CoordinatorRecord | ParticipantRecord>): boolean;
@@ -17,7 +26,9 @@ export interface PlantHooks {
    */
   heldBackUs?(records: ReadonlyArray<CoordinatorRecord | ParticipantRecord>): number;
   /** Rewrites what a replica answers a read with; `keys` are the keys it was asked. */
-  readReply?(keys: readonly Bytes[], values: Array<Bytes | null>, durable: ParticipantDurable, prng: Prng): Array<Bytes | null>;
+  readReply?: ReadReplyLie;
+  /** Rewrites what a replica answers a read-modify-write's read with (default: readReply). */
+  readForUpdateReply?: ReadReplyLie;
   /** Changes a storage node's durable state as it restarts, before it recovers from it. */
   participantRestart?(durable: ParticipantDurable): void;
   /** True: the coordinator's port reports every proof of the secret right (it skips the check). */
@@ -51,13 +62,16 @@ export const PLANTS: readonly Plant[] = [
     name: "stale-replica-read",
     description: "a replica answers reads with the value a key had before its latest commit, as one that missed the commit would",
     caughtBy: "linearizability (a read returns an overwritten value)",
-    hooks: {
-      readReply: (keys, values, durable, prng) => keys.map((key, index) => {
-        const stale = keyString(key);
-        if (!durable.overwritten.has(stale) || !prng.chance(0.5)) return values[index] ?? null;
-        return durable.overwritten.get(stale) ?? null;
-      }),
-    },
+    hooks: { readReply: staleValues },
+  },
+  {
+    name: "stale-read-for-update",
+    // What a coordinator that read a command's keys before taking their locks (or from a replica
+    // outside the in-sync set) would see: the value from before the latest commit. Plain reads are
+    // left alone, so only the read-modify-write rule is under test.
+    description: "a replica answers a read-modify-write's read (INCR's) with the value a key had before its latest commit, as a read outside the keys' locks would",
+    caughtBy: "linearizability (two acknowledged INCRs set the same count: a lost update)",
+    hooks: { readForUpdateReply: staleValues },
   },
   {
     name: "forget-prepared",

@@ -41,8 +41,8 @@ test("a calm run: every request answered, nothing lost, all checks pass", () => 
   // Only NX/XX misses and the CLUSTERDOWN answers before the nodes joined may fail.
   const failures = report.history.filter((entry) => entry.result.type === "error");
   assert.ok(failures.every((entry) => entry.result.type === "error" && /^(CLUSTERDOWN|TRYAGAIN)/.test(entry.result.error)), JSON.stringify(failures.slice(0, 3)));
-  // Every key gets a final read through the coordinator.
-  assert.equal(report.history.filter((entry) => entry.client === "final" && entry.result.type === "values").length, 10);
+  // Every key gets a final read through the coordinator: 4 registers, 2 groups of 3, 2 counters.
+  assert.equal(report.history.filter((entry) => entry.client === "final" && entry.result.type === "values").length, 12);
 });
 
 test("pinned faults are the plan's, the rest drawn from the seed", () => {

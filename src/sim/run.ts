@@ -34,6 +34,8 @@ export interface SimOptions {
   registerKeys: number;
   groups: number;
   groupSize: number;
+  /** Keys written only by INCR: lost updates show as INCR answers that cannot be linearized. */
+  counterKeys: number;
   /** Fault settings pinned instead of drawn from the seed. */
   faults: Partial<FaultPlan>;
   plant: string | undefined;
@@ -58,6 +60,7 @@ export const DEFAULT_SIM_OPTIONS: Readonly<Omit<SimOptions, "seed">> = Object.fr
   registerKeys: 4,
   groups: 2,
   groupSize: 3,
+  counterKeys: 2,
   faults: {},
   plant: undefined,
   tickMs: 10,

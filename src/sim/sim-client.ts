@@ -7,7 +7,9 @@ import type { ClientError, ClientOp, ClientResult } from "../core/cluster/types.
 import { isWrite, type HistoryEntry, type HistoryOp, type HistoryRecorder, type HistoryResult } from "./history.js";
 import type { Prng } from "./prng.js";
 import type { Scheduler } from "./scheduler.js";
-import { bytesToText, textToBytes } from "./trace.js";
+import type { CommandReply } from "../core/commands/index.js";
+import { entryToText, textToEntry } from "./entry-text.js";
+import { textToBytes } from "./trace.js";
 
 export type Outcome =
   | { kind: "result"; result: ClientResult }
@@ -129,7 +131,8 @@ function withFreshValue(op: HistoryOp, value: string): HistoryOp {
   return op;
 }
 
-export function clientOp(op: HistoryOp): ClientOp {
+/** The coordinator's operation for `op`; values travel as string entries, as the front end stores them. `nowMs`: the wall clock. */
+export function clientOp(op: HistoryOp, nowMs: number): ClientOp {
   const bytes = textToBytes;
   switch (op.f) {
     case "get":
@@ -137,13 +140,15 @@ export function clientOp(op: HistoryOp): ClientOp {
     case "del":
       return { kind: op.f, keys: op.keys.map(bytes) };
     case "set": {
-      const set: ClientOp = { kind: "set", key: bytes(op.key), value: bytes(op.value) };
+      const set: ClientOp = { kind: "set", key: bytes(op.key), value: textToEntry(op.value) };
       if (op.condition !== undefined) set.condition = op.condition;
       if (op.get === true) set.returnPrevious = true;
       return set;
     }
     case "mset":
-      return { kind: "mset", pairs: op.pairs.map(([key, value]) => [bytes(key), bytes(value)]) };
+      return { kind: "mset", pairs: op.pairs.map(([key, value]) => [bytes(key), textToEntry(value)]) };
+    case "incr":
+      return { kind: "command", command: { kind: "incrby", key: bytes(op.key), delta: 1n }, nowMs };
   }
 }
 
@@ -165,7 +170,7 @@ export function historyResult(op: HistoryOp, outcome: Outcome): HistoryResult {
 }
 
 function fromClientResult(result: ClientResult): HistoryResult {
-  const text = (value: Uint8Array | null): string | null => (value === null ? null : bytesToText(value));
+  const text = (value: Uint8Array | null): string | null => (value === null ? null : entryToText(value));
   switch (result.kind) {
     case "values":
       return { type: "values", values: result.values.map(text) };
@@ -175,5 +180,14 @@ function fromClientResult(result: ClientResult): HistoryResult {
       return result.previous === undefined ? { type: "set", written: result.written } : { type: "set", written: result.written, previous: text(result.previous) };
     case "ok":
       return { type: "ok" };
+    case "reply":
+      return fromCommandReply(result.reply);
   }
+}
+
+/** INCR's answer: the count it set (an error reply, which changed nothing, is a failure). */
+function fromCommandReply(reply: CommandReply): HistoryResult {
+  if (reply.kind === "integer") return { type: "count", count: Number(reply.value) };
+  if (reply.kind === "error") return { type: "error", error: `${reply.code} ${reply.message}` };
+  throw new Error(`sim: the coordinator answered a command with a ${reply.kind} reply`);
 }

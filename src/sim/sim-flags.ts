@@ -4,7 +4,7 @@
 import { CALM_PLAN, type FaultPlan } from "./faults.js";
 import type { SimOptions } from "./run.js";
 
-type IntegerOption = "nodes" | "replicas" | "minInSync" | "clients" | "ops" | "registerKeys" | "groups" | "groupSize" | "tickMs" | "requestTimeoutMs" | "thinkMaxMs";
+type IntegerOption = "nodes" | "replicas" | "minInSync" | "clients" | "ops" | "registerKeys" | "groups" | "groupSize" | "counterKeys" | "tickMs" | "requestTimeoutMs" | "thinkMaxMs";
 
 export interface SimFlag {
   /** Without the leading dashes: "drop" is --drop. */
@@ -23,6 +23,7 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { name: "keys", description: "register keys (written by SET and DEL)", target: { option: "registerKeys", min: 0 } },
   { name: "groups", description: "key groups (written only by MSET of the whole group)", target: { option: "groups", min: 0 } },
   { name: "group-size", description: "keys per group", target: { option: "groupSize", min: 2 } },
+  { name: "counters", description: "counter keys (written only by INCR, a read-modify-write)", target: { option: "counterKeys", min: 0 } },
   { name: "tick-ms", description: "length of a machine tick", target: { option: "tickMs", min: 1 } },
   { name: "request-timeout-ms", description: "deadline of a client request", target: { option: "requestTimeoutMs", min: 1 } },
   { name: "think-ms", description: "most a client waits between requests", target: { option: "thinkMaxMs", min: 0 } },
@@ -39,7 +40,7 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { name: "survive", description: "chance each unsynced batch survives a crash anyway (0..1)", target: { fault: "unsyncedSurviveRate", scale: 1 } },
   { name: "skew", description: "most a process clock's rate differs from 1 (0..0.5)", target: { fault: "clockSkew", scale: 1 } },
   { name: "impostor-rate", description: "connections per second claiming a member's id without the secret", target: { fault: "impostorsPerSecond", scale: 1 } },
-  { name: "aimed-crash-rate", description: "coordinator crashes per second aimed at a decision's or inSync record's sync, or just after an inquiry", target: { fault: "aimedCrashesPerSecond", scale: 1 } },
+  { name: "aimed-crash-rate", description: "coordinator crashes per second aimed at a decision's or inSync record's sync, a read-modify-write between its read and its commit, or just after an inquiry", target: { fault: "aimedCrashesPerSecond", scale: 1 } },
   { name: "inquiry-share", description: "share of aimed crashes that strike just after an inquiry arrives (0..1)", target: { fault: "aimedInquiryShare", scale: 1 } },
   { name: "stall-rate", description: "disk stalls per second (every sync of one process held back)", target: { fault: "stallsPerSecond", scale: 1 } },
   { name: "stall-ms", description: "mean length of a disk stall", target: { fault: "stallMeanMs", scale: 1 } },

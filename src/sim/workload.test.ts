@@ -51,3 +51,20 @@ test("a key space with registers only, or groups only, still yields requests", (
     assert.ok(keysOf(nextOp(prng, onlyRegisters, "v")).every((key) => key === "r0"));
   }
 });
+
+test("counter keys are written only by INCR and read by GET", () => {
+  const withCounters = makeKeySpace({ registerKeys: 2, groups: 1, groupSize: 2, counterKeys: 2 });
+  assert.deepEqual(withCounters.counters, ["n0", "n1"]);
+  assert.ok(allKeys(withCounters).includes("n1"));
+  const prng = new Prng(4);
+  const seen = new Set<string>();
+  for (let i = 0; i < 3000; i += 1) {
+    const op = nextOp(prng, withCounters, `v${i}`);
+    const counterKeys = keysOf(op).filter((key) => withCounters.counters.includes(key));
+    if (counterKeys.length > 0) {
+      assert.ok(op.f === "incr" || op.f === "get", `${op.f} touched a counter`);
+      seen.add(op.f);
+    }
+  }
+  assert.deepEqual([...seen].sort(), ["get", "incr"]);
+});

@@ -1,8 +1,10 @@
 // What the simulated clients ask for. A small key space so that clients collide on keys all the
 // time: "register" keys r0.. written by SET (plain, NX, XX, GET) and DEL and read by GET, MGET and
 // EXISTS; and "group" keys g0.a, g0.b, ... written only by MSET of the whole group with one token, so
-// any MGET of a group must see one token on every key or nil on all (atomicity). Every write's value
-// is unique (client name and sequence number), so a read tells which write it saw.
+// any MGET of a group must see one token on every key or nil on all (atomicity); and "counter" keys
+// n0.. written only by INCR (a read-modify-write run by the coordinator under the keys' locks) and
+// read by GET, so that a lost update is an INCR answer that cannot be linearized. Every other
+// write's value is unique (client name and sequence number), so a read tells which write it saw.
 
 import type { HistoryOp } from "./history.js";
 import type { Prng } from "./prng.js";
@@ -10,24 +12,28 @@ import type { Prng } from "./prng.js";
 export interface KeySpace {
   registers: string[];
   groups: string[][];
+  counters: string[];
 }
 
 export interface KeySpaceOptions {
   registerKeys: number;
   groups: number;
   groupSize: number;
+  /** Keys written only by INCR (none when absent). */
+  counterKeys?: number;
 }
 
 export function makeKeySpace(options: KeySpaceOptions): KeySpace {
   const registers = Array.from({ length: options.registerKeys }, (_, index) => `r${index}`);
   const groups = Array.from({ length: options.groups }, (_, group) =>
     Array.from({ length: options.groupSize }, (_, member) => `g${group}.${String.fromCharCode(97 + (member % 26))}${member >= 26 ? member : ""}`));
-  return { registers, groups };
+  const counters = Array.from({ length: options.counterKeys ?? 0 }, (_, index) => `n${index}`);
+  return { registers, groups, counters };
 }
 
 /** Every key of the key space, registers first. */
 export function allKeys(space: KeySpace): string[] {
-  return [...space.registers, ...space.groups.flat()];
+  return [...space.registers, ...space.groups.flat(), ...space.counters];
 }
 
 type OpMaker = (prng: Prng, space: KeySpace, value: string) => HistoryOp | undefined;
@@ -48,6 +54,8 @@ const MIX: Array<[number, OpMaker]> = [
   [12, (prng, space) => ifAny(space.groups, (groups) => ({ f: "get", keys: prng.pick(groups) }))],
   [4, (prng, space) => ifAny(space.groups, (groups) => ({ f: "get", keys: [prng.pick(prng.pick(groups))] }))],
   [2, (prng, space) => ifAny(space.groups, (groups) => ({ f: "get", keys: [...prng.pick(groups), ...someOf(prng, space.registers)] }))],
+  [10, (prng, space) => ifAny(space.counters, (keys) => ({ f: "incr", key: prng.pick(keys) }))],
+  [4, (prng, space) => ifAny(space.counters, (keys) => ({ f: "get", keys: [prng.pick(keys)] }))],
 ];
 
 const MIX_TOTAL = MIX.reduce((sum, [weight]) => sum + weight, 0);
@@ -63,7 +71,7 @@ export function nextOp(prng: Prng, space: KeySpace, value: string): HistoryOp {
       if (op !== undefined) return op;
       break;
     }
-    if (space.registers.length === 0 && space.groups.length === 0) throw new Error("workload: the key space is empty");
+    if (space.registers.length === 0 && space.groups.length === 0 && space.counters.length === 0) throw new Error("workload: the key space is empty");
   }
 }
 

@@ -27,8 +27,15 @@ interface KeyRead {
   currentReadId: number;
 }
 
+/** How an internal read (a read-modify-write's, under its locks) hears its answer, instead of a client. */
+export type ReadDone = (answer: { values: Array<Bytes | null> } | { error: ClientError }) => void;
+
 interface ReadRequest {
+  /** A client's request id; negative for an internal read, which `done` answers. */
   readonly requestId: number;
+  readonly done?: ReadDone;
+  /** Sent with the replica reads: the answer decides a read-modify-write's writes. */
+  readonly forUpdate: boolean;
   readonly kind: "get" | "exists";
   readonly deadlineTick: number;
   readonly values: Array<Bytes | null | undefined>;
@@ -59,6 +66,8 @@ export class ReadCoordinator {
   readonly #requestsByKey = new Map<string, Set<ReadRequest>>();
   readonly #timers = new TickTimers<number>();
   #nextReadId: number;
+  /** Internal reads are numbered below zero, apart from client request ids. */
+  #nextInternalId = -1;
 
   constructor(
     private readonly context: CoordinatorContext,
@@ -82,12 +91,34 @@ export class ReadCoordinator {
     if (op.keys.length === 1 && locals[0] !== undefined) {
       return this.context.outbox.push({ kind: "reply", requestId, result: resultOf(op.kind, [locals[0]]) });
     }
-    const request: ReadRequest = {
-      requestId, kind: op.kind, deadlineTick, values: new Array(op.keys.length), indicesByKey: new Map(), pending: new Map(), readIds: new Set(),
+    this.#start(this.#newRequest(requestId, op.kind, deadlineTick, op.keys.length, undefined), op.keys, texts, locals);
+  }
+
+  /**
+   * Reads the latest values of `keys` for a read-modify-write that holds their locks (so no decision
+   * on them can come while it reads): like a client's read, from the cache or an in-sync replica.
+   */
+  readForUpdate(keys: readonly Bytes[], deadlineTick: number, done: ReadDone): void {
+    const refusal = this.#refusal(deadlineTick);
+    if (refusal !== null) return done({ error: refusal });
+    const texts = keys.map(keyString);
+    const locals = keys.map((key, index) => this.#localValue(texts[index]!, key));
+    const requestId = this.#nextInternalId;
+    this.#nextInternalId -= 1;
+    this.#start(this.#newRequest(requestId, "get", deadlineTick, keys.length, done), keys, texts, locals);
+  }
+
+  #newRequest(requestId: number, kind: ReadRequest["kind"], deadlineTick: number, keyCount: number, done: ReadDone | undefined): ReadRequest {
+    return {
+      requestId, done, forUpdate: done !== undefined, kind, deadlineTick, values: new Array(keyCount), indicesByKey: new Map(),
+      pending: new Map(), readIds: new Set(),
     };
-    op.keys.forEach((key, index) => this.#addKey(request, key, texts[index]!, locals[index], index));
+  }
+
+  #start(request: ReadRequest, keys: readonly Bytes[], texts: readonly string[], locals: ReadonlyArray<Bytes | null | undefined>): void {
+    keys.forEach((key, index) => this.#addKey(request, key, texts[index]!, locals[index], index));
     if (request.pending.size === 0) return this.#complete(request);
-    this.#requests.set(requestId, request);
+    this.#requests.set(request.requestId, request);
     for (const key of request.indicesByKey.keys()) {
       let readers = this.#requestsByKey.get(key);
       if (readers === undefined) this.#requestsByKey.set(key, (readers = new Set()));
@@ -228,7 +259,8 @@ export class ReadCoordinator {
       for (const keyRead of group) keyRead.currentReadId = readId;
       this.#replicaReads.set(readId, { readId, request, node, keyStrings: group.map((k) => k.keyString), timeoutTick, timedOut: false });
       request.readIds.add(readId);
-      this.context.membership.send(node, { type: "read", readId, keys: group.map((k) => k.key) });
+      const keys = group.map((k) => k.key);
+      this.context.membership.send(node, request.forUpdate ? { type: "read", readId, keys, forUpdate: true } : { type: "read", readId, keys });
     }
     this.#schedule(request);
   }
@@ -291,11 +323,14 @@ export class ReadCoordinator {
 
   #complete(request: ReadRequest): void {
     this.#end(request);
-    this.context.outbox.push({ kind: "reply", requestId: request.requestId, result: resultOf(request.kind, request.values as Array<Bytes | null>) });
+    const values = request.values as Array<Bytes | null>;
+    if (request.done !== undefined) return request.done({ values });
+    this.context.outbox.push({ kind: "reply", requestId: request.requestId, result: resultOf(request.kind, values) });
   }
 
   #fail(request: ReadRequest, error: ClientError): void {
     this.#end(request);
+    if (request.done !== undefined) return request.done({ error });
     this.context.outbox.push({ kind: "fail", requestId: request.requestId, error });
   }
 

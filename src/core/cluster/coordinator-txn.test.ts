@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decideOutcome, planWrite, type WriteOp } from "./coordinator-txn.js";
+import { decideOutcome, planWrite, type SimpleWriteOp } from "./coordinator-txn.js";
 import { compareTxids } from "./txid.js";
 
 const b = (text: string) => new TextEncoder().encode(text);
@@ -18,8 +18,8 @@ test("MSET naming a key twice writes the last value once; DEL naming it twice de
 test("decideOutcome: conditions, GET and DEL counts", () => {
   const absent = { exists: false };
   const present = { exists: true, value: b("old") };
-  const set = (extra: Partial<Extract<WriteOp, { kind: "set" }>>): WriteOp => ({ kind: "set", key: b("k"), value: b("v"), ...extra });
-  const cases: Array<[string, WriteOp, Array<{ exists: boolean; value?: Uint8Array }>, boolean, unknown]> = [
+  const set = (extra: Partial<Extract<SimpleWriteOp, { kind: "set" }>>): SimpleWriteOp => ({ kind: "set", key: b("k"), value: b("v"), ...extra });
+  const cases: Array<[string, SimpleWriteOp, Array<{ exists: boolean; value?: Uint8Array }>, boolean, unknown]> = [
     ["plain set", set({}), [present], true, { kind: "set", written: true }],
     ["NX on absent", set({ condition: "NX" }), [absent], true, { kind: "set", written: true }],
     ["NX on present", set({ condition: "NX" }), [present], false, { kind: "set", written: false }],

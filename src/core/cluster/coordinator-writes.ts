@@ -1,14 +1,18 @@
 // The coordinator's side of two-phase commit, presumed abort (PROTOCOL.md, Writes): admission,
 // per-key locks, prepare, the decision, phase 2 until every participant acknowledges, and the
 // recovery of decisions after a restart. Transactions move through
-//   queued -> preparing -> deciding -> committing -> forgetting -> (gone)
-// and may leave from queued or preparing (aborted or refused). Nothing the client is told, and no
-// commit, leaves before the decision is durable: both happen in the decision's persist continuation.
+//   queued -> [reading ->] preparing -> deciding -> committing -> forgetting -> (gone)
+// and may leave from queued, reading or preparing (aborted or refused). A command (INCR, HSET, EXEC
+// ...) reads its keys while it holds their locks, runs executeCommand over them and prepares the
+// writes it decided (PROTOCOL.md, Read-modify-write). Nothing the client is told, and no commit,
+// leaves before the decision is durable: both happen in the decision's persist continuation.
 
 import { deadlinePassed, tryAgain } from "./client-errors.js";
 import { LockTable } from "./coordinator-locks.js";
 import type { CoordinatorContext } from "./coordinator-context.js";
-import { decideOutcome, planWrite, type WriteOp, type WritePlan } from "./coordinator-txn.js";
+import { decodeEntry, encodeEntry, EntryFormatError, executeCommand, type CommandReply, type Entry } from "../commands/index.js";
+import type { ReadDone } from "./coordinator-reads.js";
+import { decideOutcome, planWrite, type CommandOp, type WriteOp, type WritePlan } from "./coordinator-txn.js";
 import { compareTxids, formatTxid } from "./txid.js";
 import { DecidedValues } from "./decided-values.js";
 import { LearnerApplies } from "./learner-applies.js";
@@ -17,19 +21,27 @@ import { TickTimers } from "./tick-timers.js";
 import { checkVote, findDisagreement } from "./vote-checks.js";
 import type { Bytes, ClientError, ClientResult, CoordinatorToNode, NodeId, PreviousValue, TxnId, TxnWrite } from "./types.js";
 
-type Phase = "queued" | "preparing" | "deciding" | "committing" | "forgetting";
+type Phase = "queued" | "reading" | "preparing" | "deciding" | "committing" | "forgetting";
+
+/** Reads a command's keys under its locks (the read coordinator's readForUpdate). */
+export type ReadForUpdate = (keys: readonly Bytes[], deadlineTick: number, done: ReadDone) => void;
 
 interface Transaction {
   readonly txid: TxnId;
   /** null for a decision recovered after a restart: no client is waiting for it. */
   readonly op: WriteOp | null;
-  readonly plan: WritePlan;
+  /** A command's plan holds the writes it decided once its keys are read (before: every key, null values). */
+  plan: WritePlan;
+  /** The keys whose locks it holds (or waits for): every key of its first plan. */
+  readonly lockKeys: readonly string[];
+  /** A command's reply, decided when its keys were read; given to the client once the decision is durable. */
+  reply: CommandReply | null;
   /** The client still waiting for an answer, until it gets one. */
   requestId: number | null;
   readonly deadlineTick: number;
   phase: Phase;
   /** Each write's partition, aligned with the plan's writes. */
-  readonly keyPartitions: number[];
+  keyPartitions: number[];
   participants: NodeId[];
   /** Each participant's part of the writes (set when it starts preparing). */
   shares: Map<NodeId, TxnWrite[]>;
@@ -59,6 +71,8 @@ export class WriteCoordinator {
   readonly #timers = new TickTimers<TxnId>();
   #seq = 0;
   #admitted = 0;
+  /** The latest wall-clock time a command brought: commands run at no earlier time (expiry never goes back). */
+  #wallClockMs = 0;
 
   readonly learners: LearnerApplies;
 
@@ -66,6 +80,7 @@ export class WriteCoordinator {
     private readonly context: CoordinatorContext,
     /** Called when a decision becomes durable (after the cache dropped its keys): reads in flight take its values. */
     private readonly onDecided: (writes: readonly TxnWrite[], keyStrings: readonly string[]) => void,
+    private readonly readForUpdate: ReadForUpdate,
   ) {
     this.#locks = new LockTable(context.config.lockQueueMax);
     this.learners = new LearnerApplies(context);
@@ -79,7 +94,7 @@ export class WriteCoordinator {
       const txn = this.#newTxn(decision.txid, null, plan, null, Infinity);
       txn.participants = [...decision.participants];
       for (const node of txn.participants) if (!this.#stillInSync(txn, node)) txn.excused.add(node);
-      if (this.#locks.enqueue(txn.txid, plan.keyStrings) !== null) throw new Error(`recovered decision ${txn.txid} overflows a lock queue`);
+      if (this.#locks.enqueue(txn.txid, txn.lockKeys) !== null) throw new Error(`recovered decision ${txn.txid} overflows a lock queue`);
       this.#decided.add(txn.txid, plan.writes, plan.keyStrings);
     }
     this.#startReady(sorted.map((decision) => decision.txid));
@@ -92,6 +107,7 @@ export class WriteCoordinator {
     const refusal = this.#refusal(plan, deadlineTick);
     if (refusal !== null) return outbox.push({ kind: "fail", requestId, error: refusal });
     membership.seal();
+    if (op.kind === "command") this.#wallClockMs = Math.max(this.#wallClockMs, op.nowMs);
     this.#seq += 1;
     const txid = formatTxid(this.context.epoch, this.#seq);
     const full = this.#locks.enqueue(txid, plan.keyStrings);
@@ -101,6 +117,27 @@ export class WriteCoordinator {
       return outbox.push({ kind: "fail", requestId, error });
     }
     this.#newTxn(txid, op, plan, requestId, deadlineTick);
+    this.#admitted += 1;
+    this.#startReady([txid]);
+  }
+
+  /**
+   * A storage node found these keys expired: delete them with a deleteExpired command, which
+   * re-checks each one under its lock at the coordinator's clock (the latest a command brought), so
+   * a key written again meanwhile is kept. Background work: skipped when half the writes in flight
+   * are taken, a replica is down or a key's queue is full; the node's next sweep reports them again.
+   */
+  reclaimExpired(keys: readonly Bytes[]): void {
+    const { config, clock } = this.context;
+    if (keys.length === 0 || this.#wallClockMs === 0 || this.#admitted >= config.transactionsInFlightMax / 2) return;
+    const op: CommandOp = { kind: "command", command: { kind: "deleteExpired", keys: [...keys] }, nowMs: this.#wallClockMs };
+    const plan = planWrite(op);
+    const deadlineTick = clock.now + config.prepareTimeoutTicks;
+    if (this.#refusal(plan, deadlineTick) !== null) return;
+    this.#seq += 1;
+    const txid = formatTxid(this.context.epoch, this.#seq);
+    if (this.#locks.enqueue(txid, plan.keyStrings) !== null) return;
+    this.#newTxn(txid, op, plan, null, deadlineTick);
     this.#admitted += 1;
     this.#startReady([txid]);
   }
@@ -222,7 +259,8 @@ export class WriteCoordinator {
   /** True while a transaction touching `partition` has started and is not yet decided. */
   undecidedOn(partition: number): boolean {
     for (const txn of this.#txns.values()) {
-      if ((txn.phase === "preparing" || txn.phase === "deciding") && txn.keyPartitions.includes(partition)) return true;
+      const started = txn.phase === "reading" || txn.phase === "preparing" || txn.phase === "deciding";
+      if (started && txn.keyPartitions.includes(partition)) return true;
     }
     return false;
   }
@@ -248,7 +286,7 @@ export class WriteCoordinator {
     let admitted = 0;
     for (const txn of this.#txns.values()) {
       if (txn.op !== null && isAdmissionPhase(txn.phase)) admitted += 1;
-      for (const key of txn.plan.keyStrings) {
+      for (const key of txn.lockKeys) {
         const holder = this.#locks.holder(key);
         if (holder === undefined) throw new Error(`invariant: ${txn.txid} (${txn.phase}) is not queued on one of its keys`);
         if (txn.phase !== "queued" && holder !== txn.txid) throw new Error(`invariant: ${txn.txid} (${txn.phase}) runs without holding its key (held by ${holder})`);
@@ -322,7 +360,8 @@ export class WriteCoordinator {
 
   #newTxn(txid: TxnId, op: WriteOp | null, plan: WritePlan, requestId: number | null, deadlineTick: number): Transaction {
     const txn: Transaction = {
-      txid, op, plan, requestId, deadlineTick, phase: "queued", keyPartitions: this.#partitionsOf(plan), participants: [], shares: new Map(),
+      txid, op, plan, lockKeys: plan.keyStrings, reply: null, requestId, deadlineTick, phase: "queued", keyPartitions: this.#partitionsOf(plan),
+      participants: [], shares: new Map(),
       primaries: [], votes: new Map(), acked: new Set(), excused: new Set(), prepareTimeoutTick: Infinity, resendTick: Infinity,
     };
     this.#txns.set(txid, txn);
@@ -335,7 +374,7 @@ export class WriteCoordinator {
     const work = [...candidates];
     while (work.length > 0) {
       const txn = this.#txns.get(work.pop()!);
-      if (txn === undefined || txn.phase !== "queued" || !this.#locks.holdsAll(txn.txid, txn.plan.keyStrings)) continue;
+      if (txn === undefined || txn.phase !== "queued" || !this.#locks.holdsAll(txn.txid, txn.lockKeys)) continue;
       // A learner is joining one of its partitions: it waits (queued) until the fence lifts.
       if (txn.op !== null && txn.keyPartitions.some((partition) => this.context.inSync.isFenced(partition))) continue;
       work.push(...this.#start(txn));
@@ -352,11 +391,52 @@ export class WriteCoordinator {
     }
     const down = this.#downReplica(txn.plan, txn.keyPartitions);
     if (down !== null) return this.#fail(txn, down);
+    if (txn.op.kind === "command") {
+      txn.phase = "reading";
+      this.readForUpdate(txn.plan.writes.map((write) => write.key), txn.deadlineTick, (answer) => this.#commandRead(txn, answer));
+      return [];
+    }
+    this.#prepare(txn);
+    return [];
+  }
+
+  #prepare(txn: Transaction): void {
     this.#assignShares(txn);
     txn.phase = "preparing";
     txn.prepareTimeoutTick = this.context.clock.now + this.context.config.prepareTimeoutTicks;
     this.#sendPrepares(txn);
-    return [];
+  }
+
+  /**
+   * A command's keys are read, under its locks, so they hold their latest values and nothing else
+   * can change them before its outcome: it runs here, and what it decided to write is prepared.
+   * A command that writes nothing is answered at once (what it read is durable everywhere).
+   */
+  #commandRead(txn: Transaction, answer: Parameters<ReadDone>[0]): void {
+    if (this.#txns.get(txn.txid) !== txn || txn.phase !== "reading") return;
+    if ("error" in answer) return this.#startReady(this.#fail(txn, answer.error));
+    const op = txn.op as CommandOp;
+    const keys = txn.plan.writes.map((write) => write.key);
+    const entries = decodeEntries(keys, answer.values);
+    if (!Array.isArray(entries)) return this.#startReady(this.#fail(txn, entries));
+    const options = op.valueBytesMax === undefined ? {} : { valueBytesMax: op.valueBytesMax };
+    const { reply, writes } = executeCommand(op.command, entries, this.#wallClockMs, options);
+    const changed: TxnWrite[] = [];
+    writes.forEach((entry, index) => {
+      if (entry !== undefined) changed.push({ key: keys[index]!, value: entry === null ? null : encodeEntry(entry) });
+    });
+    if (changed.length === 0) return this.#startReady(this.#answerAndFinish(txn, { kind: "reply", reply }));
+    const bytes = changed.reduce((sum, write) => sum + write.key.length + (write.value?.length ?? 0), 0);
+    if (op.writeBytesMax !== undefined && bytes > op.writeBytesMax) {
+      const message = `the command would write ${bytes} bytes of keys and values, the limit is ${op.writeBytesMax} bytes; nothing was written`;
+      return this.#startReady(this.#answerAndFinish(txn, { kind: "reply", reply: { kind: "error", code: "ERR", message } }));
+    }
+    txn.plan = { writes: changed, keyStrings: changed.map((write) => keyString(write.key)), wantValues: false };
+    txn.keyPartitions = this.#partitionsOf(txn.plan);
+    txn.reply = reply;
+    const down = this.#downReplica(txn.plan, txn.keyPartitions);
+    if (down !== null) return this.#startReady(this.#fail(txn, down));
+    this.#prepare(txn);
   }
 
   /** Each in-sync replica of each key's partition prepares that key; the first of them is its primary. */
@@ -379,7 +459,8 @@ export class WriteCoordinator {
     const previous = txn.primaries.map(({ node, index }) => txn.votes.get(node)![index]!);
     const disagreement = findDisagreement(txn.shares, txn.votes);
     if (disagreement !== null) this.context.outbox.log("error", "replicas disagree on a key's state", { txid: txn.txid, ...disagreement });
-    const outcome = decideOutcome(txn.op!, previous);
+    const op = txn.op!;
+    const outcome = op.kind === "command" ? { commit: true, result: { kind: "reply" as const, reply: txn.reply! } } : decideOutcome(op, previous);
     if (!outcome.commit) return this.#abort(txn, outcome.result);
     txn.phase = "deciding";
     const sealRecords = this.context.membership.sealRecords();
@@ -439,7 +520,7 @@ export class WriteCoordinator {
     this.#txns.delete(txn.txid);
     this.#timers.cancel(txn.txid);
     this.#decided.remove(txn.txid, txn.plan.keyStrings);
-    return this.#locks.release(txn.txid, txn.plan.keyStrings);
+    return this.#locks.release(txn.txid, txn.lockKeys);
   }
 
   #leaveAdmission(txn: Transaction): void {
@@ -514,5 +595,19 @@ export class WriteCoordinator {
 
 /** Phases in which a client write counts against transactionsInFlightMax. */
 function isAdmissionPhase(phase: Phase): boolean {
-  return phase === "queued" || phase === "preparing" || phase === "deciding";
+  return phase === "queued" || phase === "reading" || phase === "preparing" || phase === "deciding";
+}
+
+/** The entries the values hold, or an error naming a key whose bytes are not an entry (data from before entries). */
+function decodeEntries(keys: readonly Bytes[], values: ReadonlyArray<Bytes | null>): Array<Entry | null> | ClientError {
+  const entries: Array<Entry | null> = [];
+  for (const [index, value] of values.entries()) {
+    try {
+      entries.push(value === null ? null : decodeEntry(value));
+    } catch (error) {
+      if (!(error instanceof EntryFormatError)) throw error;
+      return { code: "ERR", message: `key ${describeKey(keys[index]!)} holds bytes that are not an entry (${error.message}); the command changed nothing` };
+    }
+  }
+  return entries;
 }

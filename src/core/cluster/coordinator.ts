@@ -131,7 +131,11 @@ export class CoordinatorMachine {
     };
     // The reads learn of decisions from the writes, the writes answer reads' decided values.
     let reads: ReadCoordinator | null = null;
-    const writes = new WriteCoordinator(context, (decided, keyStrings) => reads!.decided(decided, keyStrings));
+    const writes = new WriteCoordinator(
+      context,
+      (decided, keyStrings) => reads!.decided(decided, keyStrings),
+      (keys, deadlineTick, done) => reads!.readForUpdate(keys, deadlineTick, done),
+    );
     reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString));
     const catchUp = new CatchUpCoordinator(context, writes);
     const tombstones = new TombstoneCollector(context, writes);
@@ -219,6 +223,8 @@ export class CoordinatorMachine {
         return running.catchUp.caughtUp(from, message.catchUpId);
       case "collected":
         return running.tombstones.collected(from, message.collectId, message.next);
+      case "expired":
+        return running.writes.reclaimExpired(message.keys);
       case "pong":
         return;
     }

@@ -10,6 +10,9 @@
 // - A transaction id is `${epoch}.${seq}`: the coordinator's epoch is persisted and bumped on
 //   every start, so ids never repeat across restarts.
 
+import type { CommandReply } from "../commands/reply.js";
+import type { Command } from "../commands/types.js";
+
 export type Bytes = Uint8Array;
 export type NodeId = string;
 export type TxnId = string;
@@ -23,13 +26,20 @@ export type ClientOp =
   | { kind: "set"; key: Bytes; value: Bytes; condition?: "NX" | "XX"; returnPrevious?: boolean }
   | { kind: "mset"; pairs: Array<[Bytes, Bytes]> }
   | { kind: "del"; keys: Bytes[] }
+  // Any command of src/core/commands that may write (INCR, APPEND, HSET, EXPIRE, EXEC ...): its keys
+  // are locked, read from in-sync replicas, executed at `nowMs` (the client's wall clock, ms since the
+  // Unix epoch) and the writes it decides committed by 2PC (PROTOCOL.md, Read-modify-write).
+  // `valueBytesMax`: the largest string or encoded hash a key may hold (the server's value limit);
+  // `writeBytesMax`: the most bytes of keys and values its writes may add up to (its records must fit them).
+  | { kind: "command"; command: Command; nowMs: number; valueBytesMax?: number; writeBytesMax?: number }
   | { kind: "dbsize" }; // the cluster's key count, asked of every storage node
 
 export type ClientResult =
   | { kind: "values"; values: Array<Bytes | null> } // get
   | { kind: "count"; count: number } // exists, del
   | { kind: "set"; written: boolean; previous?: Bytes | null }
-  | { kind: "ok" }; // mset
+  | { kind: "ok" } // mset
+  | { kind: "reply"; reply: CommandReply }; // command
 
 /** An expected failure, with the RESP error code it maps to (see src/shared/errors.ts). */
 export interface ClientError {
@@ -68,7 +78,8 @@ export type CoordinatorToNode =
   | { type: "prepare"; txid: TxnId; writes: TxnWrite[]; wantValues: boolean }
   | { type: "commit"; txid: TxnId }
   | { type: "abort"; txid: TxnId }
-  | { type: "read"; readId: number; keys: Bytes[] }
+  // `forUpdate`: a read-modify-write reads the keys it holds the locks of (the answer decides its writes).
+  | { type: "read"; readId: number; keys: Bytes[]; forUpdate?: boolean }
   | { type: "count"; countId: number } // how many keys the node holds
   // Catch-up (PROTOCOL.md, In-sync replicas). To a learner: a committed transaction's writes.
   | { type: "apply"; txid: TxnId; writes: TxnWrite[] }
@@ -93,7 +104,10 @@ export type NodeToCoordinator =
   | { type: "caughtUp"; catchUpId: number } // a learner's catchUp entries are durable
   // A chunk of a collect is done (durable); `next`: scan on from there, null when every key was looked at.
   | { type: "collected"; collectId: number; next: Bytes | null }
-  | { type: "pong"; tick: number };
+  | { type: "pong"; tick: number }
+  // Keys whose deadline has passed by the node's clock: a hint, the coordinator deletes those that
+  // have expired by its own clock (PROTOCOL.md, Read-modify-write, Expiry).
+  | { type: "expired"; keys: Bytes[] };
 
 // ---------------------------------------------------------------- durable records
 
