@@ -77,6 +77,7 @@ const previous: FieldCheck = (candidate, limits) => {
 const TO_NODE: Readonly<Record<CoordinatorToNode["type"], MessageShape>> = {
   prepare: { txid, writes: list(write), wantValues: flag },
   commit: { txid },
+  commitOne: { txid, writes: list(write) },
   abort: { txid },
   read: { readId: counter, keys: list(key) },
   count: { countId: counter },

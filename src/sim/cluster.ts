@@ -511,7 +511,11 @@ export class SimCluster {
   #networkEndpoints(): ConstructorParameters<typeof SimNetwork>[3] {
     const note = (text: string): void => this.trace.record(this.scheduler.nowUs, `~ ${text}`);
     return {
-      toNode: (nodeId, message) => this.#node(nodeId).process.deliver({ kind: "message", message: deepCopy(message) }),
+      toNode: (nodeId, message) => {
+        const early = this.options.plant?.hooks.answerOnArrival?.(message);
+        if (early !== undefined) this.network.sendToCoordinator(nodeId, early);
+        this.#node(nodeId).process.deliver({ kind: "message", message: deepCopy(message) });
+      },
       toCoordinator: (connection, message) => {
         this.coordinator.deliver({ kind: "message", connection, message: deepCopy(message) });
         if (message.type === "inquire" && this.#takeAimed("inquiry")) {
@@ -563,6 +567,8 @@ function impostorAnswer(message: CoordinatorToNode): NodeToCoordinator | null {
   switch (message.type) {
     case "prepare":
       return { type: "vote", txid: message.txid, yes: true, previous: message.writes.map(() => ({ exists: false })) };
+    case "commitOne":
+      return { type: "vote", txid: message.txid, yes: true, previous: [] };
     case "commit":
     case "abort":
       return { type: "ack", txid: message.txid };

@@ -11,6 +11,7 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "ack-before-decision-sync": ["linearizability", "convergence"],
   "stale-replica-read": ["linearizability"],
   "stale-read-for-update": ["linearizability"],
+  "one-phase-vote-before-sync": ["placement", "linearizability"],
   "forget-prepared": ["convergence", "linearizability"],
   "skip-proof-check": ["admission", "convergence", "linearizability"],
   "lossy-catch-up": ["convergence", "linearizability"],
@@ -32,14 +33,15 @@ test("every plant has a checker that must catch it, and a name the CLI accepts",
 for (const plant of PLANTS) {
   test(`plant ${plant.name} is caught within ${SEEDS_MAX} seeds, by the right checker, and only because of the plant`, () => {
     const checkers = CAUGHT_BY[plant.name]!;
+    const shaped = { ...DEFAULT_SIM_OPTIONS, ...plant.shape };
     for (let seed = 1; seed <= SEEDS_MAX; seed += 1) {
-      const planted = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed, plant: plant.name });
+      const planted = runSimulation({ ...shaped, seed, plant: plant.name });
       if (caughtBy(planted, checkers).length === 0) continue;
       // The same seed without the plant passes those checkers: the plant, not the machines, failed it.
-      const clean = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed });
+      const clean = runSimulation({ ...shaped, seed });
       if (caughtBy(clean, checkers).length > 0) continue;
       // And the failing seed replays: the same run, the same failures.
-      const replayed = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed, plant: plant.name });
+      const replayed = runSimulation({ ...shaped, seed, plant: plant.name });
       assert.equal(replayed.trace, planted.trace);
       assert.deepEqual(replayed.failures, planted.failures);
       return;

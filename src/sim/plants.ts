@@ -3,7 +3,7 @@
 // src/core stays clean: the machines are the real ones, the world around them lies.
 
 import { keyString } from "../core/cluster/key-string.js";
-import type { Bytes, CoordinatorRecord, NodeToCoordinator, ParticipantRecord } from "../core/cluster/types.js";
+import type { Bytes, CoordinatorRecord, CoordinatorToNode, NodeToCoordinator, ParticipantRecord } from "../core/cluster/types.js";
 import type { Prng } from "./prng.js";
 import type { ParticipantDurable } from "./sim-disk.js";
 
@@ -33,6 +33,8 @@ export interface PlantHooks {
   participantRestart?(durable: ParticipantDurable): void;
   /** True: the coordinator's port reports every proof of the secret right (it skips the check). */
   skipProofCheck?: boolean;
+  /** An answer a storage node sends as soon as `message` arrives, before its machine has looked at it (undefined: none). */
+  answerOnArrival?(message: CoordinatorToNode): NodeToCoordinator | undefined;
   /** Rewrites what a storage node sends the coordinator, on its way there. */
   towardCoordinator?(message: NodeToCoordinator, prng: Prng): NodeToCoordinator;
 }
@@ -43,6 +45,8 @@ export interface Plant {
   /** What should catch it. */
   caughtBy: string;
   hooks: PlantHooks;
+  /** The cluster it needs, when not the default one (give these flags with --plant). */
+  shape?: { nodes: number; replicas: number };
 }
 
 export const PLANTS: readonly Plant[] = [
@@ -102,6 +106,14 @@ export const PLANTS: readonly Plant[] = [
       + "so after a crash a replica it had counted out of sync is in sync again, without the writes it missed",
     caughtBy: "convergence (replicas differ), linearizability (the replica answers reads with old values) or atomicity (an MSET seen in part)",
     hooks: { heldBackUs: (records) => (records.some((record) => record.type === "inSync") ? 15_000_000 : 0) },
+  },
+  {
+    name: "one-phase-vote-before-sync",
+    description: "a storage node answers a one-phase commit with yes as it arrives, before its committed record is durable, so a crash takes back an acknowledged write "
+      + "(needs a transaction with one participant: --replicas 1)",
+    caughtBy: "placement (an acknowledged write on no disk) or linearizability (an acknowledged write is lost)",
+    hooks: { answerOnArrival: (message) => (message.type === "commitOne" ? { type: "vote", txid: message.txid, yes: true, previous: [] } : undefined) },
+    shape: { nodes: 3, replicas: 1 },
   },
   {
     name: "skip-proof-check",

@@ -73,6 +73,11 @@ export class ReadCoordinator {
     private readonly context: CoordinatorContext,
     /** The value of a decided write not yet applied by every replica (null: deleted), if any. */
     private readonly decidedValue: (keyString: string) => Bytes | null | undefined,
+    /**
+     * True while a one-phase commit on the key may be applied at its replica without the coordinator
+     * knowing yet: a replica's answer then may be older than one already given, so it is not cached.
+     */
+    private readonly applyingUnseen: (keyString: string) => boolean = () => false,
   ) {
     this.#nextReadId = context.epoch * READ_IDS_PER_EPOCH;
   }
@@ -318,7 +323,7 @@ export class ReadCoordinator {
     const { request } = keyRead;
     for (const index of keyRead.indices) request.values[index] = value;
     request.pending.delete(keyRead.keyString);
-    if (fromReplica) this.context.cache.set(keyRead.key, value);
+    if (fromReplica && !this.applyingUnseen(keyRead.keyString)) this.context.cache.set(keyRead.key, value);
   }
 
   #complete(request: ReadRequest): void {

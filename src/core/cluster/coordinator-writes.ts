@@ -2,6 +2,7 @@
 // per-key locks, prepare, the decision, phase 2 until every participant acknowledges, and the
 // recovery of decisions after a restart. Transactions move through
 //   queued -> [reading ->] preparing -> deciding -> committing -> forgetting -> (gone)
+//   queued -> [reading ->] committingOne -> (gone)      one participant: one-phase commit
 // and may leave from queued, reading or preparing (aborted or refused). A command (INCR, HSET, EXEC
 // ...) reads its keys while it holds their locks, runs executeCommand over them and prepares the
 // writes it decided (PROTOCOL.md, Read-modify-write). Nothing the client is told, and no commit,
@@ -21,7 +22,7 @@ import { TickTimers } from "./tick-timers.js";
 import { checkVote, findDisagreement } from "./vote-checks.js";
 import type { Bytes, ClientError, ClientResult, CoordinatorToNode, NodeId, PreviousValue, TxnId, TxnWrite } from "./types.js";
 
-type Phase = "queued" | "reading" | "preparing" | "deciding" | "committing" | "forgetting";
+type Phase = "queued" | "reading" | "preparing" | "committingOne" | "deciding" | "committing" | "forgetting";
 
 /** Reads a command's keys under its locks (the read coordinator's readForUpdate). */
 export type ReadForUpdate = (keys: readonly Bytes[], deadlineTick: number, done: ReadDone) => void;
@@ -149,6 +150,7 @@ export class WriteCoordinator {
       if (vote.yes) this.#send(from, { type: "abort", txid });
       return;
     }
+    if (txn.phase === "committingOne") return this.#onePhaseVote(txn, from, vote);
     if (txn.phase !== "preparing" || txn.votes.has(from)) return; // late or duplicated
     const share = txn.shares.get(from);
     if (share === undefined) return this.context.outbox.log("warn", "a vote from a node that is not a participant", { from, txid });
@@ -211,6 +213,7 @@ export class WriteCoordinator {
         this.#send(nodeId, { type: "commit", txid: txn.txid });
       }
       const share = txn.shares.get(nodeId);
+      if (txn.phase === "committingOne" && share !== undefined) this.#send(nodeId, { type: "commitOne", txid: txn.txid, writes: share });
       if (txn.phase === "preparing" && share !== undefined && !txn.votes.has(nodeId)) {
         this.#send(nodeId, { type: "prepare", txid: txn.txid, writes: share, wantValues: txn.plan.wantValues });
       }
@@ -250,7 +253,8 @@ export class WriteCoordinator {
   tombstoneWatermark(): TxnId {
     let oldest: TxnId | null = null;
     for (const txn of this.#txns.values()) {
-      if (txn.phase !== "deciding" && txn.phase !== "committing" && txn.phase !== "forgetting") continue;
+      // A one-phase commit's writes may still land, at its txid.
+      if (txn.phase !== "committingOne" && txn.phase !== "deciding" && txn.phase !== "committing" && txn.phase !== "forgetting") continue;
       if (oldest === null || compareTxids(txn.txid, oldest) < 0) oldest = txn.txid;
     }
     return oldest ?? formatTxid(this.context.epoch, this.#seq + 1);
@@ -259,7 +263,7 @@ export class WriteCoordinator {
   /** True while a transaction touching `partition` has started and is not yet decided. */
   undecidedOn(partition: number): boolean {
     for (const txn of this.#txns.values()) {
-      const started = txn.phase === "reading" || txn.phase === "preparing" || txn.phase === "deciding";
+      const started = txn.phase === "reading" || txn.phase === "preparing" || txn.phase === "committingOne" || txn.phase === "deciding";
       if (started && txn.keyPartitions.includes(partition)) return true;
     }
     return false;
@@ -268,6 +272,12 @@ export class WriteCoordinator {
   /** Queued transactions may start now (a fence lifted). */
   startQueued(): void {
     this.#startReady([...this.#txns.values()].filter((txn) => txn.phase === "queued").map((txn) => txn.txid));
+  }
+
+  /** True when the key's lock is held by a one-phase commit still waiting for its participant's vote. */
+  committingOne(keyString: string): boolean {
+    const holder = this.#locks.holder(keyString);
+    return holder !== undefined && this.#txns.get(holder)?.phase === "committingOne";
   }
 
   /** The pending decided value of a key (null: deleted); undefined when none is pending. */
@@ -402,6 +412,14 @@ export class WriteCoordinator {
 
   #prepare(txn: Transaction): void {
     this.#assignShares(txn);
+    if (txn.shares.size === 1 && this.#onePhaseAllowed(txn)) {
+      txn.phase = "committingOne";
+      // The participant may apply the writes before the coordinator hears of it: from now on the
+      // cache must not answer the keys with what they held before (nor be filled, see committingOne()),
+      // or one read could see the new value from the replica and a later one the old from the cache.
+      for (const write of txn.plan.writes) this.context.cache.invalidate(write.key);
+      return this.#sendCommitOne(txn);
+    }
     txn.phase = "preparing";
     txn.prepareTimeoutTick = this.context.clock.now + this.context.config.prepareTimeoutTicks;
     this.#sendPrepares(txn);
@@ -451,6 +469,50 @@ export class WriteCoordinator {
       }
     });
     txn.participants = [...txn.shares.keys()];
+  }
+
+  // ------------------------------------------------------------ one-phase commit
+
+  /**
+   * One participant holds every key (R = 1, or in-sync sets shrunk to one): its durable `committed`
+   * record is the commit, so the coordinator logs nothing and skips a round trip. Only for writes
+   * whose answer is known before they are applied (a command decided on its read, a plain SET, an
+   * MSET) and not while the membership's seal still waits to be logged with a decision.
+   */
+  #onePhaseAllowed(txn: Transaction): boolean {
+    const op = txn.op!;
+    const known = op.kind === "command" || op.kind === "mset" || (op.kind === "set" && op.condition === undefined && op.returnPrevious !== true);
+    return known && this.context.membership.sealRecords().length === 0;
+  }
+
+  /** The commit to the participant if it is up; re-sent every resendTicks and when it is back, until its vote. */
+  #sendCommitOne(txn: Transaction): void {
+    const [node, writes] = [...txn.shares][0]!;
+    if (this.context.membership.isUp(node)) this.#send(node, { type: "commitOne", txid: txn.txid, writes });
+    txn.resendTick = this.context.clock.now + this.context.config.resendTicks;
+    this.#schedule(txn);
+  }
+
+  /**
+   * Yes: the writes are durable at the participant — the client hears OK now, reads in flight take
+   * the values, learners get them. No: nothing was applied. Until a vote comes the outcome is
+   * unknown, so the keys stay locked (a participant that went down is waited for).
+   */
+  #onePhaseVote(txn: Transaction, from: NodeId, vote: { yes: true } | { yes: false; reason: string }): void {
+    if (!txn.shares.has(from)) return;
+    if (!vote.yes) {
+      return this.#startReady(this.#answerAndFinish(txn, tryAgain(`storage node ${this.#describe(from)} refused the write: ${vote.reason}`)));
+    }
+    const op = txn.op!;
+    const result: ClientResult = op.kind === "command" ? { kind: "reply", reply: txn.reply! } : op.kind === "mset" ? { kind: "ok" } : { kind: "set", written: true };
+    this.#leaveAdmission(txn);
+    txn.phase = "committing"; // applied: no longer counted in flight
+    if (txn.requestId !== null) this.context.outbox.push({ kind: "reply", requestId: txn.requestId, result });
+    txn.requestId = null;
+    for (const write of txn.plan.writes) this.context.cache.invalidate(write.key);
+    this.onDecided(txn.plan.writes, txn.plan.keyStrings);
+    this.learners.feed(txn.txid, txn.plan.writes, txn.keyPartitions);
+    this.#startReady(this.#finish(txn));
   }
 
   // ------------------------------------------------------------ decision
@@ -545,6 +607,12 @@ export class WriteCoordinator {
       }
       if (now >= txn.resendTick) this.#sendPrepares(txn);
     }
+    if (txn.phase === "committingOne" && clientLate) {
+      const error = deadlinePassed("the deadline passed before the storage node said the write was applied; it may or may not be applied", true);
+      this.context.outbox.push({ kind: "fail", requestId: txn.requestId!, error });
+      txn.requestId = null;
+    }
+    if (txn.phase === "committingOne" && now >= txn.resendTick) return this.#sendCommitOne(txn);
     if (txn.phase === "deciding" && clientLate) {
       const error = deadlinePassed("the deadline passed while the commit decision was being written to disk; the write may or may not be applied", true);
       this.context.outbox.push({ kind: "fail", requestId: txn.requestId!, error });
@@ -559,6 +627,7 @@ export class WriteCoordinator {
     let next = Infinity;
     if (txn.phase === "queued" || txn.phase === "deciding") next = deadline;
     else if (txn.phase === "preparing") next = Math.min(deadline, txn.prepareTimeoutTick, txn.resendTick);
+    else if (txn.phase === "committingOne") next = Math.min(deadline, txn.resendTick);
     else if (txn.phase === "committing") next = txn.resendTick;
     if (next === Infinity) this.#timers.cancel(txn.txid);
     else this.#timers.set(txn.txid, next);
@@ -595,7 +664,7 @@ export class WriteCoordinator {
 
 /** Phases in which a client write counts against transactionsInFlightMax. */
 function isAdmissionPhase(phase: Phase): boolean {
-  return phase === "queued" || phase === "reading" || phase === "preparing" || phase === "deciding";
+  return phase === "queued" || phase === "reading" || phase === "preparing" || phase === "committingOne" || phase === "deciding";
 }
 
 /** The entries the values hold, or an error naming a key whose bytes are not an entry (data from before entries). */

@@ -136,7 +136,7 @@ export class CoordinatorMachine {
       (decided, keyStrings) => reads!.decided(decided, keyStrings),
       (keys, deadlineTick, done) => reads!.readForUpdate(keys, deadlineTick, done),
     );
-    reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString));
+    reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString), (keyString) => writes.committingOne(keyString));
     const catchUp = new CatchUpCoordinator(context, writes);
     const tombstones = new TombstoneCollector(context, writes);
     this.#running = { context, membership, writes, reads, counts: new KeyCounter(context), inSync, catchUp, tombstones };

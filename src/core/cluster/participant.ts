@@ -4,7 +4,9 @@
 // after that is durable. In doubt (prepared, no outcome yet) it inquires. A prepare that meets a
 // lock held by another transaction waits for it, within prepareWaitTicks, rather than failing. It
 // also answers reads, counts and pings, and takes part in catch-up (catch-up.ts): every write it
-// stores carries its version, and only a newer version replaces what it holds. Deterministic: the
+// stores carries its version, and only a newer version replaces what it holds. As a transaction's
+// only participant it takes a one-phase commit: the writes applied in one `committed` record, then
+// a yes vote (a re-sent one finds them applied: their version is not newer). Deterministic: the
 // driver feeds events and carries out effects.
 
 import { BoundedSet } from "./bounded-set.js";
@@ -36,10 +38,11 @@ interface Prepared {
 }
 
 type PrepareMessage = Extract<CoordinatorToNode, { type: "prepare" }>;
+type CommitOneMessage = Extract<CoordinatorToNode, { type: "commitOne" }>;
 
-/** A prepare that met a locked key, waiting for the lock's transaction to end. */
+/** A prepare (or a one-phase commit) that met a locked key, waiting for the lock's transaction to end. */
 interface WaitingPrepare {
-  readonly message: PrepareMessage;
+  readonly message: PrepareMessage | CommitOneMessage;
   readonly untilTick: number;
 }
 
@@ -117,6 +120,8 @@ export class ParticipantMachine {
         return this.#prepare(message);
       case "commit":
         return this.#commit(message.txid);
+      case "commitOne":
+        return this.#commitOne(message);
       case "abort":
         return this.#abort(message.txid);
       case "read":
@@ -154,10 +159,35 @@ export class ParticipantMachine {
   }
 
   /**
+   * One-phase commit: the writes are applied at once, in one atomic `committed` record, and the
+   * vote says so only after it is durable. Nothing is held in doubt: the coordinator logs nothing and
+   * re-sends until it hears the vote, and a re-sent one applies nothing twice (finished, or its
+   * version is not newer than what the node holds).
+   */
+  #commitOne(message: CommitOneMessage): void {
+    const { txid } = message;
+    if (this.#prepared.has(txid)) return; // being written: its vote follows when it is durable
+    if (this.#finished.has(txid)) return this.#send({ type: "vote", txid, yes: true, previous: [] });
+    if (this.#prepared.size >= this.config.preparedMax) {
+      return this.#voteNo(txid, `too many transactions held: ${this.#prepared.size} (limit preparedMax ${this.config.preparedMax})`);
+    }
+    const keyStrings = message.writes.map((write) => keyString(write.key));
+    if (new Set(keyStrings).size !== keyStrings.length) return this.#voteNo(txid, "the commit names a key twice");
+    const txn = this.#hold(txid, message.writes, false);
+    if (txn === null) return this.#wait(message, keyStrings);
+    txn.phase = "committing";
+    const writes = txn.writes.filter((write) => this.#versions.claim(write.key, txid));
+    this.#outbox.persist([{ type: "committed", txid, writes }], () => {
+      this.#versions.settle(writes.map((write) => ({ key: write.key, version: txid })));
+      this.#finish(txn, { type: "vote", txid, yes: true, previous: [] });
+    });
+  }
+
+  /**
    * A key is locked by another transaction: the prepare waits for it to end (an abort or commit on
    * its way to disk, or an in-doubt one, which is asked about at once), within prepareWaitTicks.
    */
-  #wait(message: PrepareMessage, keyStrings: string[]): void {
+  #wait(message: PrepareMessage | CommitOneMessage, keyStrings: string[]): void {
     const { txid } = message;
     if (this.#waiting.some((waiting) => waiting.message.txid === txid)) return; // a resend of one already waiting
     const blocker = keyStrings.map((key) => this.#locks.get(key)).find((holder) => holder !== undefined)!;
@@ -174,8 +204,9 @@ export class ParticipantMachine {
     this.#waiting = [];
     for (const entry of waiting) {
       const free = entry.message.writes.every((write) => !this.#locks.has(keyString(write.key)));
-      if (free) this.#prepare(entry.message);
-      else this.#waiting.push(entry);
+      if (!free) this.#waiting.push(entry);
+      else if (entry.message.type === "prepare") this.#prepare(entry.message);
+      else this.#commitOne(entry.message);
     }
   }
 
@@ -257,11 +288,11 @@ export class ParticipantMachine {
   }
 
   /** The outcome is durable: free the keys, remember the txid, acknowledge; prepares waiting on them go on. */
-  #finish(txn: Prepared): void {
+  #finish(txn: Prepared, answer: NodeToCoordinator = { type: "ack", txid: txn.txid }): void {
     for (const key of txn.keyStrings) this.#locks.delete(key);
     this.#prepared.delete(txn.txid);
     this.#finished.add(txn.txid);
-    this.#send({ type: "ack", txid: txn.txid });
+    this.#send(answer);
     this.#wakeWaiting();
   }
 

@@ -77,6 +77,9 @@ export interface PreviousValue {
 export type CoordinatorToNode =
   | { type: "prepare"; txid: TxnId; writes: TxnWrite[]; wantValues: boolean }
   | { type: "commit"; txid: TxnId }
+  // One-phase commit: the transaction's only participant applies `writes` at version txid, durably,
+  // and answers with a vote (yes: applied; no: nothing was applied). PROTOCOL.md, One-phase commit.
+  | { type: "commitOne"; txid: TxnId; writes: TxnWrite[] }
   | { type: "abort"; txid: TxnId }
   // `forUpdate`: a read-modify-write reads the keys it holds the locks of (the answer decides its writes).
   | { type: "read"; readId: number; keys: Bytes[]; forUpdate?: boolean }
