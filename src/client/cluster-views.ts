@@ -20,6 +20,11 @@ export interface NodeInfo {
   inSyncPartitions?: number;
   /** Its catch-up progress ("-" when in sync everywhere). */
   catchUp?: string;
+  /** What the node last reported about itself (absent until it has; no uptime while it is down). */
+  keys?: number;
+  dataBytes?: number;
+  version?: string;
+  uptimeSeconds?: number;
 }
 
 export interface ReplicaInfo {
@@ -35,6 +40,8 @@ export interface KeyLocation {
 }
 
 const NODES = "RINGKV NODES";
+/** What RINGKV NODES shows for a fact a node has not reported. */
+const NOT_REPORTED = "-";
 const LOCATE = "RINGKV LOCATE";
 
 export function parseNodes(reply: RespValue): NodeInfo[] {
@@ -51,6 +58,18 @@ export function parseNodes(reply: RespValue): NodeInfo[] {
     const catchUp = fields.get("catchup");
     if (inSync !== undefined) node.inSyncPartitions = integer(inSync, NODES);
     if (catchUp !== undefined) node.catchUp = text(catchUp, NODES);
+    const reported = (name: string) => {
+      const value = fields.get(name);
+      return value === undefined || (typeof value !== "number" && text(value, NODES) === NOT_REPORTED) ? undefined : value;
+    };
+    const keys = reported("keys");
+    const dataBytes = reported("databytes");
+    const version = reported("version");
+    const uptime = reported("uptimeseconds");
+    if (keys !== undefined) node.keys = integer(keys, NODES);
+    if (dataBytes !== undefined) node.dataBytes = integer(dataBytes, NODES);
+    if (version !== undefined) node.version = text(version, NODES);
+    if (uptime !== undefined) node.uptimeSeconds = integer(uptime, NODES);
     return node;
   });
 }
