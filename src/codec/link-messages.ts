@@ -6,6 +6,7 @@
 // Fields a message does not need are ignored, so that a newer peer may add some.
 
 import { SCAN_CHUNK_BYTES_MAX } from "../core/cluster/catch-up-participant.js";
+import { REPAIR_RANGES } from "../core/cluster/range-digest.js";
 import type { CoordinatorToNode, NodeToCoordinator } from "../core/cluster/types.js";
 import type { Limits } from "../shared/limits.js";
 import type { NodeFactsMessage } from "../observability/node-facts.js";
@@ -67,6 +68,17 @@ const entries = list(record({ key, version: txid, value }), SCAN_CHUNK_BYTES_MAX
 /** Partition numbers: a scan names at most every partition of the ring. */
 const partitions = list(counter, PARTITIONS_MAX);
 const EXISTS_FIELDS: Array<[string, FieldCheck]> = [["exists", flag]];
+/** Repair (repair.ts): numbers that are 32-bit hashes, range digests, key summaries and fixes. */
+const hash32: FieldCheck = (candidate) =>
+  Number.isInteger(candidate) && (candidate as number) >= 0 && (candidate as number) <= 0xffff_ffff ? undefined : `must be a 32-bit hash, got ${describe(candidate)}`;
+const optionalHash: FieldCheck = (candidate, limits) => (candidate === null ? undefined : hash32(candidate, limits));
+const optionalTxid: FieldCheck = (candidate, limits) => (candidate === null ? undefined : txid(candidate, limits));
+/** Every range of every partition of the largest ring, at most (range-digest.ts REPAIR_RANGES). */
+const rangeDigests = list(record({ partition: counter, range: counter, keys: counter, hashA: hash32, hashB: hash32 }), PARTITIONS_MAX * REPAIR_RANGES);
+const rangeCodes = list(counter, PARTITIONS_MAX * REPAIR_RANGES);
+const summaries = list(record({ key, version: txid, valueHash: optionalHash }), SCAN_CHUNK_BYTES_MAX + 1);
+const fixes = list(record({ entry: record({ key, version: txid, value }), expectVersion: optionalTxid, expectHash: optionalHash }), SCAN_CHUNK_BYTES_MAX + 1);
+
 const previous: FieldCheck = (candidate, limits) => {
   const problem = fieldsProblem(candidate, EXISTS_FIELDS, limits);
   const held = (candidate as { value?: unknown } | null)?.value;
@@ -85,6 +97,10 @@ const TO_NODE: Readonly<Record<CoordinatorToNode["type"], MessageShape>> = {
   scan: { scanId: counter, partitions, partitionCount: counter, after: optionalKey, bytesMax: counter },
   catchUp: { catchUpId: counter, entries },
   collect: { collectId: counter, partitions, partitionCount: counter, before: txid, after: optionalKey },
+  digest: { digestId: counter, partitions, partitionCount: counter, after: optionalKey, bytesMax: counter },
+  summarize: { summaryId: counter, ranges: rangeCodes, partitionCount: counter, after: optionalKey, bytesMax: counter },
+  fetch: { fetchId: counter, keys: list(key) },
+  fix: { fixId: counter, fixes },
   ping: { tick: counter },
 };
 
@@ -100,6 +116,10 @@ const TO_COORDINATOR: Readonly<Record<Exclude<NodeLinkMessage["type"], "vote">, 
   scanChunk: { scanId: counter, entries, next: optionalKey },
   caughtUp: { catchUpId: counter },
   collected: { collectId: counter, next: optionalKey },
+  digestChunk: { digestId: counter, ranges: rangeDigests, next: optionalKey, bytes: counter },
+  summaryChunk: { summaryId: counter, keys: summaries, next: optionalKey, bytes: counter },
+  fetched: { fetchId: counter, entries, looked: counter },
+  fixed: { fixId: counter, fixed: counter },
   pong: { tick: counter },
   facts: { keys: counter, dataBytes: counter, version: (candidate) => text(candidate, VERSION_LENGTH_MAX), uptimeSeconds: counter },
   expired: { keys: list(key) },

@@ -584,6 +584,14 @@ function impostorAnswer(message: CoordinatorToNode): NodeToCoordinator | null {
       return { type: "caughtUp", catchUpId: message.catchUpId };
     case "collect":
       return { type: "collected", collectId: message.collectId, next: null };
+    case "digest":
+      return { type: "digestChunk", digestId: message.digestId, ranges: [], next: null, bytes: 0 };
+    case "summarize":
+      return { type: "summaryChunk", summaryId: message.summaryId, keys: [], next: null, bytes: 0 };
+    case "fetch":
+      return { type: "fetched", fetchId: message.fetchId, entries: [], looked: message.keys.length };
+    case "fix":
+      return { type: "fixed", fixId: message.fixId, fixed: 0 };
     case "ping":
       return { type: "pong", tick: message.tick };
   }

@@ -179,6 +179,7 @@ function fromClientResult(result: ClientResult): HistoryResult {
     case "set":
       return result.previous === undefined ? { type: "set", written: result.written } : { type: "set", written: result.written, previous: text(result.previous) };
     case "ok":
+    case "repair": // not a data operation: the history keeps only that it was answered
       return { type: "ok" };
     case "reply":
       return fromCommandReply(result.reply);

@@ -29,6 +29,14 @@ export interface CoordinatorConfig {
   catchUpChunkBytes: number;
   /** How often the tombstones of fully in-sync partitions are collected. */
   tombstoneCollectTicks: number;
+  /** Repair (repair.ts): a background round this long after the last one ended. */
+  repairIntervalTicks: number;
+  /** Repair: bytes the replicas' scans may read per second, together (a chunk may overshoot it once). */
+  repairBytesPerSecond: number;
+  /** Repair: the size of one scanned chunk, about. */
+  repairChunkBytes: number;
+  /** Repair: keys of differing ranges one replica lists in a round, at most (the next round goes on). */
+  repairKeysMax: number;
   vnodesPerNode: number;
   /** Ring partitions (a power of two). */
   partitions: number;
@@ -93,11 +101,18 @@ const DEFAULT_TIMEOUTS_MS = {
   prepareWait: 800,
   replicaTimeout: 3_000,
   tombstoneCollect: 10_000,
+  repairInterval: 3_600_000,
 };
 
 export const DEFAULT_CATCH_UP = Object.freeze({
   catchUpBytesPerSecond: 32 * 1024 * 1024,
   catchUpChunkBytes: 256 * 1024,
+});
+
+export const DEFAULT_REPAIR = Object.freeze({
+  repairBytesPerSecond: 8 * 1024 * 1024,
+  repairChunkBytes: 256 * 1024,
+  repairKeysMax: 10_000,
 });
 
 export const DEFAULT_COORDINATOR_BOUNDS = Object.freeze({
@@ -123,6 +138,8 @@ export function makeCoordinatorConfig(options: CoordinatorOptions = {}): Coordin
     replicaTimeoutTicks: ticks(DEFAULT_TIMEOUTS_MS.replicaTimeout),
     ...DEFAULT_CATCH_UP,
     tombstoneCollectTicks: ticks(DEFAULT_TIMEOUTS_MS.tombstoneCollect),
+    repairIntervalTicks: ticks(DEFAULT_TIMEOUTS_MS.repairInterval),
+    ...DEFAULT_REPAIR,
     vnodesPerNode: RING_DEFAULTS.vnodesPerNode,
     partitions: RING_DEFAULTS.partitions,
     minNodes: replicas,

@@ -16,6 +16,7 @@ import { TombstoneCollector } from "./tombstone-collector.js";
 import { Membership } from "./membership.js";
 import { Outbox } from "./outbox.js";
 import { ReadCache } from "./read-cache.js";
+import { RepairCoordinator } from "./repair.js";
 import type {
   Bytes, ClientOp, ConnectionId, CoordinatorDurableState, CoordinatorEffect, CoordinatorEvent, CoordinatorRecord, CoordinatorView,
   NodeId, NodeToCoordinator, PartitionState,
@@ -30,6 +31,7 @@ interface Running {
   readonly inSync: InSyncSets;
   readonly catchUp: CatchUpCoordinator;
   readonly tombstones: TombstoneCollector;
+  readonly repair: RepairCoordinator;
 }
 
 export interface KeyLocation {
@@ -84,6 +86,10 @@ export class CoordinatorMachine {
       minInSync: this.config.minInSync,
       underReplicatedPartitions: running?.inSync.underReplicated() ?? 0,
       catchUps: running?.catchUp.views() ?? [],
+      repair: running?.repair.view() ?? {
+        current: null, last: null, rounds: 0, keysDiverged: 0, keysFixed: 0, nextBackgroundInTicks: this.config.repairIntervalTicks,
+        bytesPerSecond: this.config.repairBytesPerSecond,
+      },
       ...writes,
       readsInFlight: (running?.reads.inFlight ?? 0) + (running?.counts.inFlight ?? 0),
       cache: this.#cache.stats(),
@@ -139,7 +145,8 @@ export class CoordinatorMachine {
     reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString), (keyString) => writes.committingOne(keyString));
     const catchUp = new CatchUpCoordinator(context, writes);
     const tombstones = new TombstoneCollector(context, writes);
-    this.#running = { context, membership, writes, reads, counts: new KeyCounter(context), inSync, catchUp, tombstones };
+    const repair = new RepairCoordinator(context);
+    this.#running = { context, membership, writes, reads, counts: new KeyCounter(context), inSync, catchUp, tombstones, repair };
     writes.recover(recovered.decisions);
     this.#outbox.log("info", "coordinator recovered", {
       epoch: recovered.epoch, members: recovered.members.length, sealed: recovered.sealed, decisionsToFinish: recovered.decisions.length,
@@ -165,6 +172,7 @@ export class CoordinatorMachine {
       return this.#outbox.push({ kind: "fail", requestId, error });
     }
     if (op.kind === "dbsize") running.counts.request(requestId, deadlineTick);
+    else if (op.kind === "repair") this.#outbox.push({ kind: "reply", requestId, result: { kind: "repair", ...running.repair.start("manual") } });
     else if (isWriteOp(op)) running.writes.request(requestId, op, deadlineTick);
     else running.reads.request(requestId, op, deadlineTick);
   }
@@ -194,6 +202,7 @@ export class CoordinatorMachine {
     running.counts.nodeDown(nodeId);
     running.catchUp.nodeDown(nodeId);
     running.tombstones.nodeDown(nodeId);
+    running.repair.nodeDown(nodeId);
   }
 
   #message(running: Running, connection: ConnectionId, message: NodeToCoordinator): void {
@@ -225,6 +234,14 @@ export class CoordinatorMachine {
         return running.tombstones.collected(from, message.collectId, message.next);
       case "expired":
         return running.writes.reclaimExpired(message.keys);
+      case "digestChunk":
+        return running.repair.digestChunk(from, message.digestId, message.ranges, message.next, message.bytes);
+      case "summaryChunk":
+        return running.repair.summaryChunk(from, message.summaryId, message.keys, message.next, message.bytes);
+      case "fetched":
+        return running.repair.fetched(from, message.fetchId, message.entries, message.looked);
+      case "fixed":
+        return running.repair.fixed(from, message.fixId, message.fixed);
       case "pong":
         return;
     }
@@ -239,6 +256,7 @@ export class CoordinatorMachine {
     running.inSync.shrink(tick, (nodeId) => running.writes.excuse(nodeId));
     running.catchUp.tick();
     running.tombstones.tick();
+    running.repair.tick();
     running.writes.tick();
     running.reads.tick();
     running.counts.tick();

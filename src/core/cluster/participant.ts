@@ -14,6 +14,7 @@ import { CatchUpParticipant } from "./catch-up-participant.js";
 import { makeParticipantConfig, type ParticipantConfig, type ParticipantOptions } from "./config.js";
 import { keyString } from "./key-string.js";
 import { Outbox } from "./outbox.js";
+import { RepairParticipant } from "./repair-participant.js";
 import { TickTimers } from "./tick-timers.js";
 import type {
   Bytes, CoordinatorToNode, DataView, NodeToCoordinator, ParticipantEffect, ParticipantEvent, ParticipantRecord,
@@ -59,6 +60,7 @@ export class ParticipantMachine {
   #waiting: WaitingPrepare[] = [];
   readonly #versions: VersionGate;
   readonly #catchUp: CatchUpParticipant;
+  readonly #repair: RepairParticipant;
   #now = 0;
   #recovered = false;
 
@@ -70,6 +72,7 @@ export class ParticipantMachine {
     this.#finished = new BoundedSet(this.config.finishedTxidsMax);
     this.#versions = new VersionGate(data);
     this.#catchUp = new CatchUpParticipant(data, this.#versions, this.#outbox);
+    this.#repair = new RepairParticipant(data, this.#versions, this.#outbox);
   }
 
   step(event: ParticipantEvent): ParticipantEffect[] {
@@ -131,6 +134,11 @@ export class ParticipantMachine {
       case "catchUp":
       case "collect":
         return this.#catchUp.message(message);
+      case "digest":
+      case "summarize":
+      case "fetch":
+      case "fix":
+        return this.#repair.message(message);
       case "count":
         return this.#send({ type: "countReply", countId: message.countId, keys: this.data.count() });
       case "ping":

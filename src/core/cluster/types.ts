@@ -32,14 +32,16 @@ export type ClientOp =
   // `valueBytesMax`: the largest string or encoded hash a key may hold (the server's value limit);
   // `writeBytesMax`: the most bytes of keys and values its writes may add up to (its records must fit them).
   | { kind: "command"; command: Command; nowMs: number; valueBytesMax?: number; writeBytesMax?: number }
-  | { kind: "dbsize" }; // the cluster's key count, asked of every storage node
+  | { kind: "dbsize" } // the cluster's key count, asked of every storage node
+  | { kind: "repair" }; // start a repair round (repair.ts) unless one is running
 
 export type ClientResult =
   | { kind: "values"; values: Array<Bytes | null> } // get
   | { kind: "count"; count: number } // exists, del
   | { kind: "set"; written: boolean; previous?: Bytes | null }
   | { kind: "ok" } // mset
-  | { kind: "reply"; reply: CommandReply }; // command
+  | { kind: "reply"; reply: CommandReply } // command
+  | { kind: "repair"; round: number; started: boolean }; // the round started, or the one already running
 
 /** An expected failure, with the RESP error code it maps to (see src/shared/errors.ts). */
 export interface ClientError {
@@ -92,6 +94,14 @@ export type CoordinatorToNode =
   | { type: "catchUp"; catchUpId: number; entries: VersionedEntry[] }
   // To every replica of fully in-sync partitions: drop their tombstones older than `before`, from key `after` on.
   | { type: "collect"; collectId: number; partitions: number[]; partitionCount: number; before: TxnId; after: Bytes | null }
+  // Repair (PROTOCOL.md, Repair; repair.ts). The range digests of `partitions`, from key `after` on:
+  | { type: "digest"; digestId: number; partitions: number[]; partitionCount: number; after: Bytes | null; bytesMax: number }
+  // What it holds of each key in `ranges` (range-digest.ts rangeCode), without values:
+  | { type: "summarize"; summaryId: number; ranges: number[]; partitionCount: number; after: Bytes | null; bytesMax: number }
+  // Its entries of `keys` (keys it holds no version of are left out):
+  | { type: "fetch"; fetchId: number; keys: Bytes[] }
+  // Take each entry where the key still holds what the fix expects:
+  | { type: "fix"; fixId: number; fixes: RepairFix[] }
   | { type: "ping"; tick: number };
 
 export type NodeToCoordinator =
@@ -107,10 +117,45 @@ export type NodeToCoordinator =
   | { type: "caughtUp"; catchUpId: number } // a learner's catchUp entries are durable
   // A chunk of a collect is done (durable); `next`: scan on from there, null when every key was looked at.
   | { type: "collected"; collectId: number; next: Bytes | null }
+  // Repair: `bytes`, what the chunk read from disk, is what the coordinator's throttle charges.
+  | { type: "digestChunk"; digestId: number; ranges: RangeDigest[]; next: Bytes | null; bytes: number }
+  | { type: "summaryChunk"; summaryId: number; keys: KeySummary[]; next: Bytes | null; bytes: number }
+  // The entries of the first `looked` keys asked for (those it holds a version of); it asks again for the rest.
+  | { type: "fetched"; fetchId: number; entries: VersionedEntry[]; looked: number }
+  // The fixes are durable; `fixed` of them were taken (the others found the key changed meanwhile).
+  | { type: "fixed"; fixId: number; fixed: number }
   | { type: "pong"; tick: number }
   // Keys whose deadline has passed by the node's clock: a hint, the coordinator deletes those that
   // have expired by its own clock (PROTOCOL.md, Read-modify-write, Expiry).
   | { type: "expired"; keys: Bytes[] };
+
+/** One range's digest on one replica (range-digest.ts): its key count and two sums of entry hashes. */
+export interface RangeDigest {
+  partition: number;
+  range: number;
+  keys: number;
+  hashA: number;
+  hashB: number;
+}
+
+/** What a replica holds of a key, without its value: enough to compare replicas. */
+export interface KeySummary {
+  key: Bytes;
+  version: TxnId;
+  /** A hash of the value (range-digest.ts valueHash); null for a tombstone. */
+  valueHash: number | null;
+}
+
+/**
+ * A repair's write of one key on a divergent replica: the entry to hold, taken only if the key
+ * still holds the version and value the replica reported (null: nothing) and nothing newer is on
+ * its way to disk, so that a write committed meanwhile is never undone.
+ */
+export interface RepairFix {
+  entry: VersionedEntry;
+  expectVersion: TxnId | null;
+  expectHash: number | null;
+}
 
 // ---------------------------------------------------------------- durable records
 
@@ -310,6 +355,8 @@ export interface CoordinatorView {
   underReplicatedPartitions: number;
   /** Replicas catching up, with their progress. */
   catchUps: Array<{ node: NodeId; partitions: number; streamed: number; keys: number; bytes: number }>;
+  /** Repair: the round running, the last one, and totals since the coordinator started. */
+  repair: RepairView;
   /** (transaction, key) pairs queued behind the key's holder: the depth of the lock queues. */
   lockWaiters: number;
   /** The coordinator's read cache (KVCache.stats()). */
@@ -325,4 +372,41 @@ export interface MemberView extends MemberInfo {
   /** Partitions it replicates and is in sync for, and those it is catching up on. */
   inSyncPartitions: number;
   learningPartitions: number;
+}
+
+/** Repair (repair.ts): what a round compared, found different and fixed. Ticks: config.ticksPerSecond. */
+export interface RepairRoundView {
+  id: number;
+  trigger: "manual" | "background";
+  phase: "digests" | "summaries" | "fetch" | "fix" | "done";
+  startedTick: number;
+  finishedTick: number | null;
+  /** Partitions whose in-sync replicas were compared, and those skipped (fewer than two up, or changing). */
+  partitionsCompared: number;
+  partitionsSkipped: number;
+  /** Partitions, and ranges of them, whose digests differed. */
+  partitionsDiverged: number;
+  rangesDiverged: number;
+  /** Keys of the differing ranges, those the replicas held differently, fixed, left alone for a tie, or changed meanwhile. */
+  keysCompared: number;
+  keysDiverged: number;
+  keysFixed: number;
+  keysUnresolved: number;
+  keysChanged: number;
+  /** Bytes the replicas read for this round's scans. */
+  bytesScanned: number;
+  /** More keys differed than a round lists (repairKeysMax): the next round goes on. */
+  keysLeftForNextRound: boolean;
+}
+
+export interface RepairView {
+  current: RepairRoundView | null;
+  last: RepairRoundView | null;
+  /** Rounds finished, keys found different and fixed, since the coordinator started. */
+  rounds: number;
+  keysDiverged: number;
+  keysFixed: number;
+  /** Ticks until the next background round (once the current one, if any, is done). */
+  nextBackgroundInTicks: number;
+  bytesPerSecond: number;
 }

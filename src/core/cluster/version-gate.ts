@@ -23,6 +23,19 @@ export class VersionGate {
     return true;
   }
 
+  /**
+   * A repair's claim (repair-participant.ts): true, and `version` is now pending, only while the key
+   * holds exactly `expected` (undefined: nothing) with nothing on its way to disk, and `version` is
+   * not older than it. Unlike claim(), it may rewrite a version in place (a damaged value).
+   */
+  claimUnchanged(key: Bytes, version: TxnId, expected: TxnId | undefined): boolean {
+    const name = keyString(key);
+    if (this.#pending.has(name) || this.data.version(key) !== expected) return false;
+    if (isNewer(expected ?? version, version)) return false;
+    this.#pending.set(name, version);
+    return true;
+  }
+
   /** True when the key's tombstone at `version` is what the node holds, nothing newer on its way: it may be collected. */
   collectable(key: Bytes, version: TxnId): boolean {
     return (this.#pending.get(keyString(key)) ?? this.data.version(key)) === version;
