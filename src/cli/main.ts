@@ -9,6 +9,7 @@ import { registerCoordinatorCommand } from "./coordinator-command.js";
 import { registerNodeCommand } from "./node-command.js";
 import { registerSimCommand } from "./sim-command.js";
 import { registerStartCommand } from "./start-command.js";
+import { registerRepairCommand } from "./repair-command.js";
 import { registerStatusCommand } from "./status-command.js";
 
 export async function main(argv: string[]): Promise<void> {
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
   registerNodeCommand(program);
   registerCliCommand(program);
   registerStatusCommand(program);
+  registerRepairCommand(program);
   registerBenchCommand(program);
   registerSimCommand(program);
   registerCheckCommand(program);

@@ -100,6 +100,14 @@ export class CoordinatorBackend implements Backend {
     });
   }
 
+  /** RINGKV REPAIR: starts a repair round, or names the one running. */
+  repair(): MaybePromise<{ round: number; started: boolean }> {
+    return then(this.request({ kind: "repair" }), (result) => {
+      if (result.kind !== "repair") throw new Error(`coordinator answered repair with ${result.kind}`);
+      return { round: result.round, started: result.started };
+    });
+  }
+
   infoKeyCount(): Promise<number> {
     return this.options.infoKeyCount();
   }

@@ -43,6 +43,9 @@ export interface CoordinatorSettings {
   minInSync: number;
   /** A replica down this long leaves the in-sync sets. */
   replicaTimeoutMs: number;
+  /** Repair (core/cluster/repair.ts): a background round this long after the last; bytes its scans may read per second. */
+  repairIntervalMs: number;
+  repairBytesPerSecond: number;
   /** Storage nodes that must join before anything is served (at least `replicas`). */
   minNodes: number;
   vnodes: number;
@@ -65,6 +68,8 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     replicas: settings.replicas,
     minInSync: settings.minInSync,
     replicaTimeoutTicks: Math.ceil(settings.replicaTimeoutMs / settings.tickMs),
+    repairIntervalTicks: Math.ceil(settings.repairIntervalMs / settings.tickMs),
+    repairBytesPerSecond: settings.repairBytesPerSecond,
     minNodes: settings.minNodes,
     vnodesPerNode: settings.vnodes,
     cache: settings.cache,
@@ -128,7 +133,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     currentTick: () => ticker.current,
     deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),
     info: () => clusterInfo(machine),
-    extraCommands: clusterCommands(machine, () => observability.statusReply(), (id) => observability.nodeFacts.get(id)),
+    extraCommands: clusterCommands(machine, () => observability.statusReply(), (id) => observability.nodeFacts.get(id), () => backend.repair()),
     infoKeyCount: () => keyCount.get(),
     valueBytesMax: settings.limits.valueBytesMax,
     // A command's writes (APPEND, COPY, an EXEC of many) may outgrow its request: they must still fit one decision record.

@@ -13,7 +13,7 @@ test("RINGKV NODES lists the storage nodes by id, numbers compared as numbers", 
     machine.step({ kind: "hello", connection, hello, proofValid: true });
   });
   const facts = new Map([["node-2", { keys: 12, dataBytes: 40_960, version: "9.9.9", uptimeSeconds: 61 }]]);
-  const [ringkv] = clusterCommands(machine, () => "status", (id) => facts.get(id));
+  const [ringkv] = clusterCommands(machine, () => "status", (id) => facts.get(id), () => ({ round: 1, started: true }));
   const rows = (await ringkv!.run([Buffer.from("RINGKV"), Buffer.from("NODES")])) as Array<Map<string, unknown>>;
   assert.deepEqual(rows.map((row) => row.get("id")), ["node-1", "node-2", "node-10"]);
   assert.deepEqual(rows.map((row) => row.get("state")), ["up", "up", "up"]);

@@ -1,11 +1,12 @@
 // What the coordinator shows about the cluster: INFO's `cluster` section, `RINGKV NODES` (every
 // storage node and its state), `RINGKV LOCATE key` (where a key lives) and `RINGKV STATUS`
-// (health and every node's facts, built by src/observability).
+// (health and every node's facts, built by src/observability), `RINGKV REPAIR` (start a repair
+// round) and `RINGKV REPAIR STATUS` (what the running and the last round compared, found, fixed).
 
 import type { CoordinatorMachine } from "../core/cluster/coordinator.js";
-import type { CoordinatorView } from "../core/cluster/types.js";
+import type { CoordinatorView, RepairRoundView } from "../core/cluster/types.js";
 import { RingkvError } from "../shared/errors.js";
-import type { ExtraCommand, InfoSections, ReplyValue } from "../server/backend.js";
+import type { ExtraCommand, InfoSections, MaybePromise, ReplyValue } from "../server/backend.js";
 import { snapshotOf, type FactsOf } from "../observability/cluster-snapshot.js";
 import { clusterStateFields } from "../observability/status-report.js";
 
@@ -41,20 +42,29 @@ export function clusterInfo(machine: CoordinatorMachine): InfoSections {
   };
 }
 
-const SUBCOMMANDS = "NODES, LOCATE key, STATUS";
+const SUBCOMMANDS = "NODES, LOCATE key, STATUS, REPAIR, REPAIR STATUS";
 
-/** `status`: RINGKV STATUS's reply (src/observability/status-report.ts); `factsOf`: what each node last reported about itself. */
-export function clusterCommands(machine: CoordinatorMachine, status: () => ReplyValue, factsOf: FactsOf): ExtraCommand[] {
+/**
+ * `status`: RINGKV STATUS's reply (src/observability/status-report.ts); `factsOf`: what each node last
+ * reported about itself; `repair`: starts a repair round (or names the one running).
+ */
+export function clusterCommands(
+  machine: CoordinatorMachine, status: () => ReplyValue, factsOf: FactsOf, repair: () => MaybePromise<{ round: number; started: boolean }>,
+): ExtraCommand[] {
   return [{
     name: "ringkv",
     arity: -2,
     summary: `cluster views: RINGKV ${SUBCOMMANDS}`,
     write: false,
-    run(args): ReplyValue {
+    run(args): MaybePromise<ReplyValue> {
       const sub = args[1]!.toString().toLowerCase();
       if (sub === "nodes" && args.length === 2) return nodesReply(machine, factsOf);
       if (sub === "locate" && args.length === 3) return locateReply(machine, args[2]!);
       if (sub === "status" && args.length === 2) return status();
+      if (sub === "repair" && args.length === 2) {
+        return Promise.resolve(repair()).then(({ round, started }) => new Map<string, ReplyValue>([["round", round], ["started", started ? 1 : 0]]));
+      }
+      if (sub === "repair" && args.length === 3 && args[2]!.toString().toLowerCase() === "status") return repairStatusReply(machine);
       throw new RingkvError("ERR", `unknown RINGKV subcommand or wrong arguments: '${args.slice(1).join(" ")}'; try RINGKV ${SUBCOMMANDS}`);
     },
   }];
@@ -103,5 +113,37 @@ function locateReply(machine: CoordinatorMachine, key: Buffer): ReplyValue {
       ["address", replica.address],
       ["state", replica.up ? "up" : "down"],
     ]))],
+  ]);
+}
+
+/** RINGKV REPAIR STATUS: the running round, the last one, and totals since the coordinator started. */
+function repairStatusReply(machine: CoordinatorMachine): ReplyValue {
+  const { repair } = machine.view();
+  const msOf = (ticks: number) => Math.round((ticks * 1000) / machine.config.ticksPerSecond);
+  const round = (view: RepairRoundView | null): ReplyValue => (view === null ? null : new Map<string, ReplyValue>([
+    ["round", view.id],
+    ["trigger", view.trigger],
+    ["phase", view.phase],
+    ["elapsed_ms", msOf(view.elapsedTicks)],
+    ["partitions_compared", view.partitionsCompared],
+    ["partitions_skipped", view.partitionsSkipped],
+    ["partitions_diverged", view.partitionsDiverged],
+    ["ranges_diverged", view.rangesDiverged],
+    ["keys_compared", view.keysCompared],
+    ["keys_diverged", view.keysDiverged],
+    ["keys_fixed", view.keysFixed],
+    ["keys_unresolved", view.keysUnresolved],
+    ["keys_changed_meanwhile", view.keysChanged],
+    ["keys_left_for_next_round", view.keysLeftForNextRound ? 1 : 0],
+    ["bytes_scanned", view.bytesScanned],
+  ]));
+  return new Map<string, ReplyValue>([
+    ["running", round(repair.current)],
+    ["last", round(repair.last)],
+    ["rounds", repair.rounds],
+    ["keys_diverged", repair.keysDiverged],
+    ["keys_fixed", repair.keysFixed],
+    ["next_background_in_ms", msOf(repair.nextBackgroundInTicks)],
+    ["bytes_per_second", repair.bytesPerSecond],
   ]);
 }

@@ -28,6 +28,13 @@ export const DEFAULTS = Object.freeze({
   minInSync: 2,
   /** How long a replica may be down before it leaves the in-sync sets (writes to its keys wait that long). */
   replicaTimeoutMs: 3_000,
+  /**
+   * Repair (core/cluster/repair.ts): a background round, comparing every partition's in-sync
+   * replicas by digest, an hour after the last one ended; its scans read at most this many bytes
+   * per second, all nodes together, so that a round over a large store stays a light load.
+   */
+  repairIntervalMs: 3_600_000,
+  repairBytesPerSecond: 8 * MIB,
   /** Ring partitions (a power of two) and virtual nodes per storage node (docs/DESIGN.md, Placement). */
   partitions: 1024,
   vnodesPerNode: 64,

@@ -17,6 +17,8 @@ export interface LoadPlan {
   singleKeysPerWriter: number;
   readers: number;
   seed: number;
+  /** The coordinator's --password, when it has one. */
+  password?: string;
 }
 
 /** After a failure, a client pauses this long, so that a down node does not make it spin. */
@@ -65,7 +67,7 @@ export class ClusterLoad {
    * each request goes to the next replica in rotation, so rounds read different copies of a key.
    */
   async readEverything(rounds: number, history: HistoryEntry[]): Promise<Array<Map<string, string | null>>> {
-    const client = connectClient(this.plan.port);
+    const client = connectClient(this.plan.port, this.plan.password);
     await client.connect();
     const found: Array<Map<string, string | null>> = [];
     try {
@@ -91,7 +93,7 @@ export class ClusterLoad {
   }
 
   private async writeLoop(writer: number): Promise<void> {
-    const session = new Session(this.plan.port);
+    const session = new Session(this.plan.port, this.plan.password);
     const group = this.plan.groups[writer]!;
     const singles = this.singleKeys(writer);
     for (let counter = 1; this.running; counter++) {
@@ -116,7 +118,7 @@ export class ClusterLoad {
   }
 
   private async readLoop(reader: number): Promise<void> {
-    const session = new Session(this.plan.port);
+    const session = new Session(this.plan.port, this.plan.password);
     const prng = new Prng(this.plan.seed * 100 + reader);
     const singles = this.allSingleKeys();
     while (this.running) {
@@ -169,11 +171,11 @@ function isReplyError(error: unknown): boolean {
 class Session {
   private redis: Redis | undefined;
 
-  constructor(private readonly port: number) {}
+  constructor(private readonly port: number, private readonly password?: string) {}
 
   async connected(): Promise<Redis | undefined> {
     if (this.redis !== undefined) return this.redis;
-    const redis = connectClient(this.port);
+    const redis = connectClient(this.port, this.password);
     redis.on("error", () => {}); // every failure also rejects the request it hits
     try {
       await redis.connect();

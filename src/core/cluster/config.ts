@@ -101,7 +101,7 @@ const DEFAULT_TIMEOUTS_MS = {
   prepareWait: 800,
   replicaTimeout: 3_000,
   tombstoneCollect: 10_000,
-  repairInterval: 3_600_000,
+  repairInterval: DEFAULTS.repairIntervalMs,
 };
 
 export const DEFAULT_CATCH_UP = Object.freeze({
@@ -110,7 +110,7 @@ export const DEFAULT_CATCH_UP = Object.freeze({
 });
 
 export const DEFAULT_REPAIR = Object.freeze({
-  repairBytesPerSecond: 8 * 1024 * 1024,
+  repairBytesPerSecond: DEFAULTS.repairBytesPerSecond,
   repairChunkBytes: 256 * 1024,
   repairKeysMax: 10_000,
 });

@@ -102,7 +102,7 @@ export class RepairCoordinator {
   view(): RepairView {
     const { config, clock } = this.context;
     return {
-      current: this.#round === null ? null : { ...this.#round.view, phase: this.#round.phase },
+      current: this.#round === null ? null : { ...this.#round.view, phase: this.#round.phase, elapsedTicks: clock.now - this.#round.view.startedTick },
       last: this.#last,
       rounds: this.#rounds,
       ...this.#totals,
@@ -193,7 +193,7 @@ export class RepairCoordinator {
     const { inSync, membership, clock } = this.context;
     const members = new Map<number, NodeId[]>();
     const view: RepairRoundView = {
-      id, trigger, phase: "digests", startedTick: clock.now, finishedTick: null, partitionsCompared: 0, partitionsSkipped: 0, partitionsDiverged: 0,
+      id, trigger, phase: "digests", startedTick: clock.now, finishedTick: null, elapsedTicks: 0, partitionsCompared: 0, partitionsSkipped: 0, partitionsDiverged: 0,
       rangesDiverged: 0, keysCompared: 0, keysDiverged: 0, keysFixed: 0, keysUnresolved: 0, keysChanged: 0, bytesScanned: 0, keysLeftForNextRound: false,
     };
     for (let partition = 0; partition < membership.placement.partitions; partition += 1) {
@@ -329,6 +329,7 @@ export class RepairCoordinator {
   #finish(round: Round): void {
     const { clock, config } = this.context;
     round.view.finishedTick = clock.now;
+    round.view.elapsedTicks = clock.now - round.view.startedTick;
     this.#last = { ...round.view, phase: "done" };
     this.#round = null;
     this.#rounds += 1;

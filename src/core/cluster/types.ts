@@ -381,6 +381,8 @@ export interface RepairRoundView {
   phase: "digests" | "summaries" | "fetch" | "fix" | "done";
   startedTick: number;
   finishedTick: number | null;
+  /** From its start to its end, or to now while it runs. */
+  elapsedTicks: number;
   /** Partitions whose in-sync replicas were compared, and those skipped (fewer than two up, or changing). */
   partitionsCompared: number;
   partitionsSkipped: number;
