@@ -85,6 +85,8 @@ export interface ClusterFailure {
   atUs: number;
 }
 
+/** How often the coordinator starts a background repair round in a simulated run. */
+const SIM_REPAIR_INTERVAL_MS = 1_000;
 /** A durable batch is heard of by its machine up to this long after its sync completes. */
 const NOTIFY_DELAY_MAX_US = 200;
 
@@ -369,6 +371,8 @@ export class SimCluster {
       replicas: this.options.replicas, minInSync: this.options.minInSync, minNodes: this.options.nodes,
       partitions: this.options.partitions, vnodesPerNode: this.options.vnodesPerNode,
       ticksPerSecond: Math.round(1000 / this.options.tickMs),
+      // Repair rounds all through the run (they must never undo a write), and soon after the final damage (rot.ts).
+      repairIntervalTicks: Math.round(SIM_REPAIR_INTERVAL_MS / this.options.tickMs),
     });
     this.coordinatorMachine = machine;
     this.coordinator.start(machine, { kind: "recovered", ...recoveredCoordinatorState(this.coordinatorDisk.durable) });
@@ -388,8 +392,9 @@ export class SimCluster {
   #coordinatorEffect(effect: Exclude<CoordinatorEffect, { kind: "persist" }>): void {
     if ("connection" in effect && this.#impostors.has(effect.connection)) return this.#toImpostor(effect);
     switch (effect.kind) {
-      case "send":
-        this.network.sendToNode(effect.connection, effect.message);
+      case "send": {
+        const garble = this.options.plant?.hooks.towardNode;
+        this.network.sendToNode(effect.connection, garble === undefined ? effect.message : garble(effect.message));
         if (effect.message.type === "read" && effect.message.forUpdate === true && this.#takeAimed("readForUpdate")) {
           // Anywhere from the read's way out to the prepares' way back: about two round trips.
           const heals = this.#heals;
@@ -398,6 +403,7 @@ export class SimCluster {
           });
         }
         return;
+      }
       case "reply":
         this.clients.answer(effect.requestId, { kind: "result", result: deepCopy(effect.result) });
         return;

@@ -53,6 +53,12 @@ export interface FaultPlan {
    * write; then they return and catch up, and another replica dies (outage-phase.ts). 0: no outage phase.
    */
   outageMs: number;
+  /**
+   * After the final heal, this many keys are damaged on one replica each (rot.ts: a copy lost, an
+   * older one back, a value damaged in place) and a repair round must bring them back before the
+   * final read. 0: none.
+   */
+  rotKeys: number;
 }
 
 /** Every fault off: a calm network and disk, no crashes; for tests that want the happy path. */
@@ -83,6 +89,7 @@ export const CALM_PLAN: Readonly<FaultPlan> = Object.freeze({
   stallsPerSecond: 0,
   stallMeanMs: 0,
   outageMs: 0,
+  rotKeys: 0,
 });
 
 export const FAULT_NAMES = Object.keys(CALM_PLAN) as Array<keyof FaultPlan>;
@@ -118,6 +125,8 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     stalls: on(0.3) ? uniform(0.05, 0.4) : 0,
     stallMs: uniform(1_000, 4_000),
     outageMs: on(0.5) ? uniform(7_000, 12_000) : 0,
+    // Drawn after the outage, for the same reason.
+    rotKeys: on(0.7) ? Math.floor(uniform(1, 8)) : 0,
   };
   const plan: FaultPlan = {
     latencyMinUs: 50,
@@ -146,6 +155,7 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     stallsPerSecond: drawn.stalls,
     stallMeanMs: drawn.stallMs,
     outageMs: drawn.outageMs,
+    rotKeys: drawn.rotKeys,
   };
   return checkedPlan({ ...plan, ...overrides });
 }
@@ -181,6 +191,7 @@ export function describePlan(plan: FaultPlan): string {
     `aimed crashes/s ${round(plan.aimedCrashesPerSecond)} (inquiry share ${round(plan.aimedInquiryShare)})`,
     `stalls/s ${round(plan.stallsPerSecond)} of ${round(plan.stallMeanMs)}ms`,
     `outage ${round(plan.outageMs)}ms`,
+    `rot ${Math.floor(plan.rotKeys)} keys`,
   ];
   return parts.join(", ");
 }

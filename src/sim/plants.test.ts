@@ -16,6 +16,7 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "skip-proof-check": ["admission", "convergence", "linearizability"],
   "lossy-catch-up": ["convergence", "linearizability"],
   "shrink-before-durable": ["convergence", "linearizability", "atomicity"],
+  "repair-skips-tombstones": ["convergence", "linearizability"],
 };
 
 
@@ -49,6 +50,15 @@ for (const plant of PLANTS) {
     assert.fail(`${plant.name} was not caught by ${checkers.join(" or ")} in seeds 1..${SEEDS_MAX}`);
   });
 }
+
+test("repair-skips-tombstones takes the deletions out of repair's fixes and leaves every other message alone", () => {
+  const hook = findPlant("repair-skips-tombstones").hooks.towardNode!;
+  const entry = (value: Uint8Array | null) => ({ entry: { key: new Uint8Array([1]), version: "1.1", value }, expectVersion: null, expectHash: null });
+  const fix = { type: "fix" as const, fixId: 1, fixes: [entry(null), entry(new Uint8Array([2])), entry(null)] };
+  assert.deepEqual(hook(fix), { ...fix, fixes: [fix.fixes[1]] });
+  const apply = { type: "apply" as const, txid: "1.1", writes: [{ key: new Uint8Array([1]), value: null }] };
+  assert.equal(hook(apply), apply);
+});
 
 test("lossy-catch-up drops one entry of some scanChunk messages and leaves every other message alone", () => {
   const hook = findPlant("lossy-catch-up").hooks.towardCoordinator!;

@@ -37,6 +37,8 @@ export interface PlantHooks {
   answerOnArrival?(message: CoordinatorToNode): NodeToCoordinator | undefined;
   /** Rewrites what a storage node sends the coordinator, on its way there. */
   towardCoordinator?(message: NodeToCoordinator, prng: Prng): NodeToCoordinator;
+  /** Rewrites what the coordinator sends a storage node, on its way there. */
+  towardNode?(message: CoordinatorToNode): CoordinatorToNode;
 }
 
 export interface Plant {
@@ -114,6 +116,14 @@ export const PLANTS: readonly Plant[] = [
     caughtBy: "placement (an acknowledged write on no disk) or linearizability (an acknowledged write is lost)",
     hooks: { answerOnArrival: (message) => (message.type === "commitOne" ? { type: "vote", txid: message.txid, yes: true, previous: [] } : undefined) },
     shape: { nodes: 3, replicas: 1 },
+  },
+  {
+    name: "repair-skips-tombstones",
+    description: "repair's fixes lose every deletion on their way to the replica, so a replica whose copy of a deleted key came back keeps serving it",
+    caughtBy: "convergence (replicas differ after the repair) or linearizability (the final read returns a deleted value)",
+    hooks: {
+      towardNode: (message) => (message.type === "fix" ? { ...message, fixes: message.fixes.filter((fix) => fix.entry.value !== null) } : message),
+    },
   },
   {
     name: "skip-proof-check",

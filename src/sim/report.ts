@@ -14,7 +14,7 @@ export function summaryLine(report: SimReport): string {
   const measures = report.availability.map(describeMeasure).join("; ");
   const outage = stats.outages > 0 ? `, ${stats.outages} nodes down for long${measures === "" ? "" : ` (${measures})`}` : "";
   return `seed ${report.seed}: ${verdict}: ${stats.requests} requests (${stats.succeeded} ok, ${stats.failed} failed, ${stats.unknown} unknown), `
-    + `${stats.crashes} crashes (${stats.aimedCrashes} aimed), ${stats.stalls} disk stalls, ${stats.pauses} pauses, ${stats.cuts} cuts, ${stats.impostors} impostors${outage}, ${stats.simulatedMs} ms simulated, ${stats.events} events${undecided}`;
+    + `${stats.crashes} crashes (${stats.aimedCrashes} aimed), ${stats.stalls} disk stalls, ${stats.pauses} pauses, ${stats.cuts} cuts, ${stats.impostors} impostors${outage}${stats.rotted > 0 ? `, ${stats.rotted} keys rotted` : ""}, ${stats.simulatedMs} ms simulated, ${stats.events} events${undecided}`;
 }
 
 /** The failures of a run, each on its own line, then the replay command. */

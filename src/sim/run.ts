@@ -17,9 +17,10 @@ import { OutagePhase } from "./outage-phase.js";
 import { PlacementMonitor, type Membership } from "./placement.js";
 import { findPlant } from "./plants.js";
 import { Prng } from "./prng.js";
+import { rot } from "./rot.js";
 import { SimClient, type Outcome } from "./sim-client.js";
 import { COORDINATOR } from "./sim-network.js";
-import type { TraceLine } from "./trace.js";
+import { textToBytes, type TraceLine } from "./trace.js";
 import { allKeys, makeKeySpace, nextOp } from "./workload.js";
 
 export interface SimOptions {
@@ -113,6 +114,8 @@ export interface SimReport {
     stalls: number;
     /** Storage nodes the outage phase took down for long. */
     outages: number;
+    /** Keys damaged on a replica after the final heal, for a repair round to bring back (rot.ts). */
+    rotted: number;
   };
 }
 
@@ -146,6 +149,7 @@ class Run {
   undecidedKeys: string[] = [];
   availability: AvailabilityMeasure[] = [];
   outages = 0;
+  rotted = 0;
 
   constructor(private readonly options: SimOptions) {
     this.plan = drawFaultPlan(Prng.derive(options.seed, "plan"), options.faults);
@@ -170,11 +174,12 @@ class Run {
       settled = !this.cluster.halted && this.#healAndSettle();
       this.availability = windows.map((window) => measureAvailability(this.history.entries, window));
     }
+    if (settled && Math.floor(this.plan.rotKeys) > 0) settled = this.#rotAndRepair() && !this.cluster.halted && this.#healAndSettle();
     const settledAtUs = this.cluster.scheduler.nowUs;
     if (settled) this.#readEveryKey();
     this.#check(settled, settledAtUs);
     return {
-      ...report(this.options.seed, this.plan, this.cluster, this.history.entries, this.failures, this.undecidedKeys, this.outages),
+      ...report(this.options.seed, this.plan, this.cluster, this.history.entries, this.failures, this.undecidedKeys, this.outages, this.rotted),
       availability: this.availability,
     };
   }
@@ -265,6 +270,35 @@ class Run {
   #healAndSettle(): boolean {
     this.cluster.healAll();
     return settle(this.cluster, this.options.settleMaxMs, (message) => this.#fail("liveness", message));
+  }
+
+  /**
+   * Repair: the moment a background repair round starts (tombstone collection waits while it runs),
+   * keys are damaged on one replica each behind the machines' backs (rot.ts); that round must
+   * finish, and the final read and the convergence check then judge whether it brought every copy back.
+   */
+  #rotAndRepair(): boolean {
+    const { cluster, options } = this;
+    const deadlineUs = cluster.scheduler.nowUs + options.settleMaxMs * 1000;
+    const repair = () => cluster.coordinatorMachine?.view().repair;
+    const before = repair()?.current?.id ?? repair()?.last?.id ?? 0;
+    const round = () => (repair()?.current?.id ?? 0) > before;
+    cluster.scheduler.runUntil(deadlineUs, () => cluster.halted || round());
+    if (!round()) {
+      if (!cluster.halted) this.#fail("liveness", `no background repair round started within ${options.settleMaxMs} ms`);
+      return false;
+    }
+    const id = repair()!.current!.id;
+    const machine = cluster.coordinatorMachine!;
+    const disks = new Map([...cluster.nodes].map(([node, handle]) => [node, handle.disk.durable]));
+    const replicasOf = (key: string) => machine.locate(textToBytes(key)).replicas.map((replica) => replica.id);
+    const rotted = rot(Prng.derive(options.seed, "rot"), this.keys, Math.floor(this.plan.rotKeys), options.replicas, replicasOf, disks);
+    for (const { key, node, kind } of rotted) cluster.trace.record(cluster.scheduler.nowUs, `! rot ${key} on ${node}: ${kind}`);
+    this.rotted = rotted.length;
+    const finished = () => (repair()?.last?.id ?? 0) >= id;
+    cluster.scheduler.runUntil(deadlineUs, () => cluster.halted || finished());
+    if (!cluster.halted && !finished()) this.#fail("liveness", `repair round ${id}, which started as the damage was done, had not finished within ${options.settleMaxMs} ms`);
+    return finished();
   }
 
   /** Durability: every key read through the coordinator of the healed cluster, into the history. */
@@ -372,7 +406,7 @@ function nemesisTargets(cluster: SimCluster): ConstructorParameters<typeof Nemes
 }
 
 function report(
-  seed: number, plan: FaultPlan, cluster: SimCluster, history: HistoryEntry[], failures: SimFailure[], undecidedKeys: string[], outages: number,
+  seed: number, plan: FaultPlan, cluster: SimCluster, history: HistoryEntry[], failures: SimFailure[], undecidedKeys: string[], outages: number, rotted: number,
 ): Omit<SimReport, "availability"> {
   const count = (type: string): number => history.filter((entry) => entry.result.type === type).length;
   const unknown = count("unknown");
@@ -395,6 +429,7 @@ function report(
       events: cluster.trace.count,
       ...cluster.stats,
       outages,
+      rotted,
     },
   };
 }

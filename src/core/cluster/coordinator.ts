@@ -144,8 +144,9 @@ export class CoordinatorMachine {
     );
     reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString), (keyString) => writes.committingOne(keyString));
     const catchUp = new CatchUpCoordinator(context, writes);
-    const tombstones = new TombstoneCollector(context, writes);
-    const repair = new RepairCoordinator(context);
+    // Collection and repair take turns (repair.ts); each asks the other through `running`, set just below.
+    const tombstones: TombstoneCollector = new TombstoneCollector(context, writes, () => repair.running);
+    const repair: RepairCoordinator = new RepairCoordinator(context, writes, () => tombstones.collecting);
     this.#running = { context, membership, writes, reads, counts: new KeyCounter(context), inSync, catchUp, tombstones, repair };
     writes.recover(recovered.decisions);
     this.#outbox.log("info", "coordinator recovered", {

@@ -66,11 +66,20 @@ test("a range code names the key's partition and range", () => {
 
 test("the right entry: the newest version; one version with different values goes to a strict majority; a tie to nobody", () => {
   const s = (version: string, value: string | null): KeySummary => summarize(entry("k", version, value));
-  assert.deepEqual(bestEntry([s("1.2", "new"), s("1.1", "old"), undefined]), s("1.2", "new"), "newest wins over older and absent");
-  assert.deepEqual(bestEntry([s("1.1", "v"), s("1.3", null)]), s("1.3", null), "a newer tombstone wins over a value");
-  assert.deepEqual(bestEntry([s("2.1", "good"), s("2.1", "bad"), s("2.1", "good")]), s("2.1", "good"), "majority at one version");
-  assert.equal(bestEntry([s("2.1", "a"), s("2.1", "b")]), null, "a tie is nobody's");
-  assert.equal(bestEntry([s("2.1", "a"), s("2.1", "b"), s("1.1", "c")]), null, "no strict majority of all replicas");
-  assert.equal(bestEntry([undefined, undefined]), undefined, "no replica holds it");
-  assert.equal(bestEntry([s("10.1", "x"), s("9.5", "y")])?.version, "10.1", "versions compare as numbers");
+  const best = (held: Array<KeySummary | undefined>) => bestEntry(held, "1.0");
+  assert.deepEqual(best([s("1.2", "new"), s("1.1", "old"), undefined]), s("1.2", "new"), "newest wins over older and absent");
+  assert.deepEqual(best([s("1.1", "v"), s("1.3", null)]), s("1.3", null), "a newer tombstone wins over a value");
+  assert.deepEqual(best([s("2.1", "good"), s("2.1", "bad"), s("2.1", "good")]), s("2.1", "good"), "majority at one version");
+  assert.equal(best([s("2.1", "a"), s("2.1", "b")]), null, "a tie is nobody's");
+  assert.equal(best([s("2.1", "a"), s("2.1", "b"), s("1.1", "c")]), null, "no strict majority of all replicas");
+  assert.equal(best([undefined, undefined]), undefined, "no replica holds it");
+  assert.equal(best([s("10.1", "x"), s("9.5", "y")])?.version, "10.1", "versions compare as numbers");
+});
+
+test("a copy older than what tombstone collection may have dropped elsewhere needs a majority: it could be a deleted value come back", () => {
+  const s = (version: string, value: string | null): KeySummary => summarize(entry("k", version, value));
+  assert.equal(bestEntry([s("3.1", "zombie"), undefined, undefined], "3.5"), null, "one copy, two replicas that may have collected its deletion");
+  assert.equal(bestEntry([s("3.1", "v"), undefined], "3.5"), null, "one of two");
+  assert.deepEqual(bestEntry([s("3.1", "v"), s("3.1", "v"), undefined], "3.5"), s("3.1", "v"), "two of three: the third lost it");
+  assert.deepEqual(bestEntry([s("3.7", "v"), undefined, undefined], "3.5"), s("3.7", "v"), "newer than any collected tombstone: still on its way");
 });

@@ -9,7 +9,8 @@
 // the txid order is the commit order, and replicas store only committed writes, so the newest one
 // held anywhere is the key's latest write); a key a replica lacks altogether is older than any
 // version. Replicas that hold one version with different values (a value damaged in place) are
-// settled by a strict majority of the in-sync replicas; a tie is left alone and reported.
+// settled by a strict majority of the in-sync replicas, and so is a copy older than what tombstone
+// collection may have dropped elsewhere; a tie is left alone and reported.
 
 import { murmur3 } from "../hash.js";
 import { partitionOf } from "../ring.js";
@@ -119,17 +120,21 @@ export function sameSummary(a: KeySummary | undefined, b: KeySummary | undefined
 
 /**
  * What every in-sync replica of a key should hold, from what each holds (undefined: nothing):
- * the newest version; among replicas holding that version with different values, the value a
- * strict majority of all of them holds. Null when they cannot be told apart (a tie), undefined
- * when no replica holds the key.
+ * the newest version. A strict majority of all of them must hold it, with one value, when they
+ * disagree on its value (one was damaged in place), or when some hold nothing and the version is
+ * older than `collectableBefore` (tombstone-collector.ts): those may have dropped a newer
+ * tombstone, so the lone older copy could be a deleted value come back. Null when the replicas
+ * cannot be told apart, undefined when none holds the key.
  */
-export function bestEntry(held: ReadonlyArray<KeySummary | undefined>): KeySummary | null | undefined {
+export function bestEntry(held: ReadonlyArray<KeySummary | undefined>, collectableBefore: TxnId): KeySummary | null | undefined {
   let newest: TxnId | undefined;
   for (const summary of held) if (summary !== undefined && (newest === undefined || compareTxids(summary.version, newest) > 0)) newest = summary.version;
   if (newest === undefined) return undefined;
   const candidates = held.filter((summary): summary is KeySummary => summary?.version === newest);
   const first = candidates[0]!;
-  if (candidates.every((candidate) => candidate.valueHash === first.valueHash)) return first;
+  const agreed = candidates.every((candidate) => candidate.valueHash === first.valueHash);
+  const maybeCollected = held.includes(undefined) && compareTxids(newest, collectableBefore) < 0;
+  if (agreed && !maybeCollected) return first;
   for (const candidate of candidates) {
     const votes = candidates.filter((other) => other.valueHash === candidate.valueHash).length;
     if (votes * 2 > held.length) return candidate;

@@ -12,12 +12,16 @@
 // 4. fix: each replica that differs gets the entry, taken only where the key still holds what that
 //    replica listed, so a write committed meanwhile is never undone (repair-participant.ts).
 //
-// Only in-sync replicas are compared and only they are a source (a learner is still catching up);
+// Tombstone collection and background rounds take turns (neither starts while the other runs), so a
+// round compares replicas whose deletions are all still there; a copy older than what collection
+// may have dropped elsewhere needs a majority (range-digest.ts bestEntry), never resurrecting a
+// deleted value. Only in-sync replicas are compared and only they are a source (a learner is still catching up);
 // a partition with fewer than two in-sync replicas up, or whose in-sync set is changing, is skipped.
 // A node that goes down leaves the round: its partitions are compared among the others, or skipped.
 // Rounds are not durable: a coordinator restart ends the one in progress.
 
 import type { CoordinatorContext } from "./coordinator-context.js";
+import type { WriteCoordinator } from "./coordinator-writes.js";
 import { keyString } from "./key-string.js";
 import { bestEntry, differingRanges, RangeDigests, rangeCodeOfKey, REPAIR_RANGES, rangeCode, sameSummary, summarize } from "./range-digest.js";
 import type { Bytes, KeySummary, NodeId, RangeDigest, RepairFix, RepairView, RepairRoundView, VersionedEntry } from "./types.js";
@@ -82,7 +86,12 @@ export class RepairCoordinator {
   #budgetBytes: number;
   readonly #totals = { keysDiverged: 0, keysFixed: 0 };
 
-  constructor(private readonly context: CoordinatorContext) {
+  constructor(
+    private readonly context: CoordinatorContext,
+    private readonly writes: WriteCoordinator,
+    /** True while tombstones are being collected: a background round waits, so that what it compares is not collected under it. */
+    private readonly collecting: () => boolean,
+  ) {
     this.#nextRequestId = context.epoch * REQUEST_IDS_PER_EPOCH;
     this.#nextBackgroundTick = context.clock.now + context.config.repairIntervalTicks;
     this.#budgetBytes = context.config.repairBytesPerSecond;
@@ -97,6 +106,11 @@ export class RepairCoordinator {
     this.context.outbox.log("info", "repair round started", { round: id, trigger, partitions: this.#round.members.size });
     this.#startPhase(this.#round, "digests");
     return { round: id, started: true };
+  }
+
+  /** A round is in progress. */
+  get running(): boolean {
+    return this.#round !== null;
   }
 
   view(): RepairView {
@@ -116,7 +130,7 @@ export class RepairCoordinator {
     this.#budgetBytes = Math.min(config.repairBytesPerSecond, this.#budgetBytes + Math.ceil(config.repairBytesPerSecond / config.ticksPerSecond));
     const round = this.#round;
     if (round === null) {
-      if (clock.now >= this.#nextBackgroundTick) this.start("background");
+      if (clock.now >= this.#nextBackgroundTick && !this.collecting()) this.start("background");
       return;
     }
     for (const [node, work] of round.work) {
@@ -269,6 +283,7 @@ export class RepairCoordinator {
     const unresolved: string[] = [];
     // A node that stopped listing at repairKeysMax says nothing of the keys after its last one.
     const through = [...round.listedThrough.values()].sort()[0];
+    const collectableBefore = this.writes.tombstoneWatermark();
     for (const [code, nodes] of round.listed) {
       const listers = nodes.filter((node) => round.summaries.has(node));
       if (listers.length < 2) continue;
@@ -285,7 +300,7 @@ export class RepairCoordinator {
         if (listers.every((node) => sameSummary(held.get(node), held.get(listers[0]!)))) continue;
         round.view.keysDiverged += 1;
         this.#totals.keysDiverged += 1;
-        const best = bestEntry([...held.values()]);
+        const best = bestEntry([...held.values()], collectableBefore);
         if (best === null || best === undefined) {
           round.view.keysUnresolved += 1;
           if (unresolved.length < LOGGED_KEYS_MAX) unresolved.push(name);

@@ -101,6 +101,18 @@ test("a write committed between the listing and the fix is not undone by the fix
   assert.equal(c.coordinator.view().repair.last!.keysFixed, 0);
 });
 
+test("a deleted value back on one replica while the others collected the deletion is not spread: reported, left alone", () => {
+  const c = cluster();
+  write(c, { k: "v" });
+  const version = versionOn(c, "n1", "k")!;
+  write(c, { k: null });
+  for (const node of ["n2", "n3"]) corrupt(c, node, "k", { version: null }); // their tombstones collected
+  corrupt(c, "n1", "k", { value: "v", version }); // n1's deletion undone
+  repair(c);
+  assert.deepEqual(c.valuesOnReplicas("k").sort(), [null, null, "v"], "no replica got the old value");
+  assert.equal(c.coordinator.view().repair.last!.keysUnresolved, 1);
+});
+
 test("two replicas holding one version with different values and no majority: reported, left alone", () => {
   const c = new ClusterHarness({ coordinator: { replicas: 2, minInSync: 1 } }).start();
   write(c, { k: "v" });
@@ -119,7 +131,7 @@ test("only in-sync replicas are compared: a replica down and out of sync is neit
   c.advance(20 + c.coordinator.config.heartbeatTicks);
   c.settle();
   corrupt(c, "n3", "k", { value: "stale-but-newer", version: "999.1" });
-  corrupt(c, "n2", "k", { value: null, version: null });
+  corrupt(c, "n2", "k", { value: "older", version: "0.1" });
   repair(c);
   assert.equal(c.valueOn("n2", "k"), "v1", "fixed from n1, the other in-sync replica");
   assert.equal(c.valueOn("n3", "k"), "stale-but-newer", "n3 is not in sync: not read, not written");

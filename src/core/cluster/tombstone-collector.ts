@@ -29,6 +29,8 @@ export class TombstoneCollector {
   constructor(
     private readonly context: CoordinatorContext,
     private readonly writes: WriteCoordinator,
+    /** True while a repair round runs (repair.ts): collection waits, so the round sees every deletion. */
+    private readonly repairing: () => boolean = () => false,
   ) {
     this.#nextRoundTick = context.config.tombstoneCollectTicks;
     this.#nextCollectId = context.epoch * COLLECT_IDS_PER_EPOCH;
@@ -40,9 +42,14 @@ export class TombstoneCollector {
       for (const [node, round] of this.#round.nodes) if (clock.now - round.sentTick >= config.readTimeoutTicks) this.#send(node, round);
       return;
     }
-    if (clock.now < this.#nextRoundTick) return;
+    if (clock.now < this.#nextRoundTick || this.repairing()) return;
     this.#nextRoundTick = clock.now + config.tombstoneCollectTicks;
     this.#startRound();
+  }
+
+  /** A round is in progress. */
+  get collecting(): boolean {
+    return this.#round !== null;
   }
 
   collected(from: NodeId, collectId: number, next: Bytes | null): void {
