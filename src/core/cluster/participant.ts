@@ -284,7 +284,12 @@ export class ParticipantMachine {
       this.#finished.add(txid);
       return this.#send({ type: "ack", txid });
     }
-    if (txn.phase === "committing") throw new Error(`invariant: abort of ${txid} after its commit`);
+    if (txn.phase === "committing") {
+      // The commit came from the decision. An abort after it is the coordinator's answer to an
+      // inquiry about a decision it forgot after excusing this replica from the in-sync set
+      // (PROTOCOL.md, In-sync replicas, 2): the commit stands, and catch-up settles the rest.
+      return this.#outbox.log("warn", "an abort for a transaction already committing here (the coordinator forgot it after excusing this replica); the commit stands", { txid });
+    }
     if (txn.phase === "persisting") {
       txn.abortWhenDurable = true;
       return;
