@@ -25,6 +25,7 @@ export function registerCoordinatorCommand(program: Command): void {
     .option("--replica-timeout <ms>", `a replica down this long leaves the in-sync sets, so writes go on without it (default ${DEFAULTS.replicaTimeoutMs})`)
     .option("--repair-interval <ms>", `a background repair round (replicas compared by digest, divergence fixed) this long after the last (default ${DEFAULTS.repairIntervalMs})`)
     .option("--repair-bytes-per-second <n>", `bytes repair's scans may read per second, all nodes together (default ${DEFAULTS.repairBytesPerSecond / 2 ** 20} MiB)`)
+    .option("--tombstone-collect-interval <ms>", "how often deletions every replica of a partition holds are collected (default 10000); repair can bring back a deletion undone on one replica only while the others still hold it")
     .option("--min-nodes <n>", "storage nodes that must join before the cluster serves (default: --replicas); the first write fixes the membership")
     .option("--vnodes <v>", `virtual nodes per storage node on the ring (default ${DEFAULTS.vnodesPerNode})`)
     .option("--secret <secret>", "cluster secret that storage nodes must know, at least 16 bytes (env RINGKV_SECRET; shows in ps: prefer --secret-file)")
@@ -73,6 +74,7 @@ Examples:
         minInSync,
         replicaTimeoutMs: integerOption(options, "replicaTimeout", DEFAULTS.replicaTimeoutMs, 1, 3_600_000),
         repairIntervalMs: integerOption(options, "repairInterval", DEFAULTS.repairIntervalMs, 1_000, 7 * 24 * 3_600_000),
+        tombstoneCollectIntervalMs: integerOption(options, "tombstoneCollectInterval", DEFAULTS.tombstoneCollectIntervalMs, 100, 7 * 24 * 3_600_000),
         repairBytesPerSecond: integerOption(options, "repairBytesPerSecond", DEFAULTS.repairBytesPerSecond, 1_024, 2 ** 40),
         minNodes: integerOption(options, "minNodes", replicas, replicas, 256),
         vnodes: integerOption(options, "vnodes", DEFAULTS.vnodesPerNode, 1, 4096),

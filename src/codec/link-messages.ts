@@ -76,8 +76,11 @@ const optionalTxid: FieldCheck = (candidate, limits) => (candidate === null ? un
 /** Every range of every partition of the largest ring, at most (range-digest.ts REPAIR_RANGES). */
 const rangeDigests = list(record({ partition: counter, range: counter, keys: counter, hashA: hash32, hashB: hash32 }), PARTITIONS_MAX * REPAIR_RANGES);
 const rangeCodes = list(counter, PARTITIONS_MAX * REPAIR_RANGES);
-const summaries = list(record({ key, version: txid, valueHash: optionalHash }), SCAN_CHUNK_BYTES_MAX + 1);
-const fixes = list(record({ entry: record({ key, version: txid, value }), expectVersion: optionalTxid, expectHash: optionalHash }), SCAN_CHUNK_BYTES_MAX + 1);
+const optionalFlag: FieldCheck = (candidate, limits) => (candidate === undefined ? undefined : flag(candidate, limits));
+const summaries = list(record({ key, version: txid, valueHash: optionalHash, damaged: optionalFlag }), SCAN_CHUNK_BYTES_MAX + 1);
+const fixes = list(record({
+  entry: record({ key, version: txid, value }), expectVersion: optionalTxid, expectHash: optionalHash, expectDamaged: optionalFlag,
+}), SCAN_CHUNK_BYTES_MAX + 1);
 
 const previous: FieldCheck = (candidate, limits) => {
   const problem = fieldsProblem(candidate, EXISTS_FIELDS, limits);

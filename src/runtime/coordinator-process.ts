@@ -46,6 +46,8 @@ export interface CoordinatorSettings {
   /** Repair (core/cluster/repair.ts): a background round this long after the last; bytes its scans may read per second. */
   repairIntervalMs: number;
   repairBytesPerSecond: number;
+  /** How often tombstones every replica holds are collected. */
+  tombstoneCollectIntervalMs: number;
   /** Storage nodes that must join before anything is served (at least `replicas`). */
   minNodes: number;
   vnodes: number;
@@ -70,6 +72,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     replicaTimeoutTicks: Math.ceil(settings.replicaTimeoutMs / settings.tickMs),
     repairIntervalTicks: Math.ceil(settings.repairIntervalMs / settings.tickMs),
     repairBytesPerSecond: settings.repairBytesPerSecond,
+    tombstoneCollectTicks: Math.ceil(settings.tombstoneCollectIntervalMs / settings.tickMs),
     minNodes: settings.minNodes,
     vnodesPerNode: settings.vnodes,
     cache: settings.cache,

@@ -13,6 +13,7 @@ import type {
   VersionedEntry,
 } from "../core/cluster/types.js";
 import type { KVStore, StoreWrite } from "../storage/kv-store.js";
+import { CorruptRecordError } from "../storage/record-checksum.js";
 import type { DataWrite } from "../storage/storage-engine.js";
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -70,13 +71,23 @@ export function scanEntries(
   for (const [key, version] of store.entries("versions", after ?? undefined)) {
     examined += 1;
     if (wanted(key)) {
-      const value = store.get("data", key) ?? null;
-      entries.push({ key, version: version.toString("utf8"), value });
-      bytes += key.length + version.length + (value?.length ?? 0);
+      const entry = entryOf(store, key, version.toString("utf8"));
+      entries.push(entry);
+      bytes += key.length + version.length + (entry.value?.length ?? 0);
     }
     if (bytes >= bytesMax || examined >= SCAN_KEYS_EXAMINED_MAX) return { entries, next: key };
   }
   return { entries, next: null };
+}
+
+/** A key's entry; a value whose record fails its checksum is marked damaged (repair mends it from another replica). */
+function entryOf(store: KVStore, key: Buffer, version: string): VersionedEntry {
+  try {
+    return { key, version, value: store.get("data", key) ?? null };
+  } catch (error) {
+    if (!(error instanceof CorruptRecordError)) throw error;
+    return { key, version, value: null, damaged: true };
+  }
 }
 
 /** The version of data stored before versions were kept: older than any transaction's. */

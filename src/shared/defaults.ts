@@ -35,6 +35,8 @@ export const DEFAULTS = Object.freeze({
    */
   repairIntervalMs: 3_600_000,
   repairBytesPerSecond: 8 * MIB,
+  /** Tombstones every replica of a partition holds are collected this often (core/cluster/tombstone-collector.ts). */
+  tombstoneCollectIntervalMs: 10_000,
   /** Ring partitions (a power of two) and virtual nodes per storage node (docs/DESIGN.md, Placement). */
   partitions: 1024,
   vnodesPerNode: 64,

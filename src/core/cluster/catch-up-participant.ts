@@ -38,7 +38,8 @@ export class CatchUpParticipant {
         const wanted = new Set(message.partitions);
         const bytesMax = Math.min(message.bytesMax, SCAN_CHUNK_BYTES_MAX);
         const { entries, next } = this.data.scan(message.after, (key) => wanted.has(partitionOf(key, message.partitionCount)), bytesMax);
-        return this.#send({ type: "scanChunk", scanId: message.scanId, entries, next });
+        // A record that fails its checksum has no value to give: a learner is never sent one (repair mends it).
+        return this.#send({ type: "scanChunk", scanId: message.scanId, entries: entries.filter((entry) => entry.damaged !== true), next });
       }
     }
   }
@@ -50,7 +51,7 @@ export class CatchUpParticipant {
     const wanted = new Set(message.partitions);
     const { entries, next } = this.data.scan(message.after, (key) => wanted.has(partitionOf(key, message.partitionCount)), SCAN_CHUNK_BYTES_MAX);
     const keys = entries
-      .filter((entry) => entry.value === null && compareTxids(entry.version, message.before) < 0 && this.versions.collectable(entry.key, entry.version))
+      .filter((entry) => entry.value === null && entry.damaged !== true && compareTxids(entry.version, message.before) < 0 && this.versions.collectable(entry.key, entry.version))
       .map((entry) => entry.key);
     this.#writing.add(name);
     this.outbox.persist([{ type: "tombstonesCollected", keys }], () => {

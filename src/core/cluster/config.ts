@@ -100,7 +100,7 @@ const DEFAULT_TIMEOUTS_MS = {
   // Under the coordinator's prepare timeout, so that a vote (no) still arrives in time.
   prepareWait: 800,
   replicaTimeout: 3_000,
-  tombstoneCollect: 10_000,
+  tombstoneCollect: DEFAULTS.tombstoneCollectIntervalMs,
   repairInterval: DEFAULTS.repairIntervalMs,
 };
 

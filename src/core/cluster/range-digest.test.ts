@@ -83,3 +83,15 @@ test("a copy older than what tombstone collection may have dropped elsewhere nee
   assert.deepEqual(bestEntry([s("3.1", "v"), s("3.1", "v"), undefined], "3.5"), s("3.1", "v"), "two of three: the third lost it");
   assert.deepEqual(bestEntry([s("3.7", "v"), undefined, undefined], "3.5"), s("3.7", "v"), "newer than any collected tombstone: still on its way");
 });
+
+test("a record that fails its checksum is a copy that differs, never the right one", () => {
+  const good = entry("k", "2.1", "v");
+  const damaged: VersionedEntry = { key: good.key, version: "2.1", value: null, damaged: true };
+  const tombstone = entry("k", "2.1", null);
+  assert.deepEqual(differing(digestsOf([good]), digestsOf([damaged])), [placeOf(good)]);
+  assert.deepEqual(differing(digestsOf([tombstone]), digestsOf([damaged])), [placeOf(good)], "not taken for a tombstone");
+  const best = (held: Array<KeySummary | undefined>) => bestEntry(held, "1.0");
+  assert.deepEqual(best([summarize(damaged), summarize(good), summarize(good)]), summarize(good));
+  assert.deepEqual(best([summarize(damaged), summarize(good)]), summarize(good), "one of two readable: that one");
+  assert.equal(best([summarize(damaged), undefined]), null, "nothing readable to take");
+});

@@ -44,6 +44,7 @@ export function valueHash(value: Bytes | null): number | null {
 }
 
 export function summarize(entry: VersionedEntry): KeySummary {
+  if (entry.damaged === true) return { key: entry.key, version: entry.version, valueHash: null, damaged: true };
   return { key: entry.key, version: entry.version, valueHash: valueHash(entry.value) };
 }
 
@@ -57,7 +58,7 @@ function entryBytes(summary: KeySummary): Uint8Array {
   view.setUint32(4 + summary.key.length, version.length);
   bytes.set(version, 8 + summary.key.length);
   const tail = 8 + summary.key.length + version.length;
-  bytes[tail] = summary.valueHash === null ? 0 : 1;
+  bytes[tail] = summary.damaged === true ? 2 : summary.valueHash === null ? 0 : 1;
   view.setUint32(tail + 1, summary.valueHash ?? 0);
   return bytes;
 }
@@ -115,7 +116,7 @@ function sameDigest(a: RangeDigest, b: RangeDigest): boolean {
 
 export function sameSummary(a: KeySummary | undefined, b: KeySummary | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return a.version === b.version && a.valueHash === b.valueHash;
+  return a.version === b.version && a.valueHash === b.valueHash && a.damaged === b.damaged;
 }
 
 /**
@@ -123,14 +124,17 @@ export function sameSummary(a: KeySummary | undefined, b: KeySummary | undefined
  * the newest version. A strict majority of all of them must hold it, with one value, when they
  * disagree on its value (one was damaged in place), or when some hold nothing and the version is
  * older than `collectableBefore` (tombstone-collector.ts): those may have dropped a newer
- * tombstone, so the lone older copy could be a deleted value come back. Null when the replicas
- * cannot be told apart, undefined when none holds the key.
+ * tombstone, so the lone older copy could be a deleted value come back. A copy whose record fails
+ * its checksum is never chosen. Null when the replicas cannot be told apart, undefined when none
+ * holds the key.
  */
 export function bestEntry(held: ReadonlyArray<KeySummary | undefined>, collectableBefore: TxnId): KeySummary | null | undefined {
+  // A damaged copy is never the right one, but it is a copy: it counts among all (and is not "nothing").
+  const readable = held.filter((summary): summary is KeySummary => summary !== undefined && summary.damaged !== true);
   let newest: TxnId | undefined;
-  for (const summary of held) if (summary !== undefined && (newest === undefined || compareTxids(summary.version, newest) > 0)) newest = summary.version;
-  if (newest === undefined) return undefined;
-  const candidates = held.filter((summary): summary is KeySummary => summary?.version === newest);
+  for (const summary of readable) if (newest === undefined || compareTxids(summary.version, newest) > 0) newest = summary.version;
+  if (newest === undefined) return held.some((summary) => summary?.damaged === true) ? null : undefined;
+  const candidates = readable.filter((summary) => summary.version === newest);
   const first = candidates[0]!;
   const agreed = candidates.every((candidate) => candidate.valueHash === first.valueHash);
   const maybeCollected = held.includes(undefined) && compareTxids(newest, collectableBefore) < 0;

@@ -64,7 +64,8 @@ export class RepairParticipant {
       looked += 1;
       const version = this.data.version(key);
       if (version === undefined) continue;
-      const value = this.data.get(key) ?? null;
+      const value = readable(() => this.data.get(key) ?? null);
+      if (value === DAMAGED) continue; // damaged since it was listed: the coordinator counts it as changed
       entries.push({ key, version, value });
       bytes += key.length + (value?.length ?? 0);
     }
@@ -83,13 +84,27 @@ export class RepairParticipant {
     });
   }
 
-  /** The key's value is still the one reported (its version is checked by the claim). */
+  /** The key's value is still the one reported, or still damaged (its version is checked by the claim). */
   #holdsExpected(fix: RepairFix): boolean {
     if (fix.expectVersion === null) return true;
-    return valueHash(this.data.get(fix.entry.key) ?? null) === fix.expectHash;
+    const value = readable(() => this.data.get(fix.entry.key) ?? null);
+    if (value === DAMAGED) return fix.expectDamaged === true;
+    return fix.expectDamaged !== true && valueHash(value) === fix.expectHash;
   }
 
   #send(message: NodeToCoordinator): void {
     this.outbox.push({ kind: "send", message });
+  }
+}
+
+/** What a read of a record that fails its checksum gives here (the store throws for it). */
+const DAMAGED = Symbol("damaged");
+
+/** The value a read gives, or DAMAGED when the store refuses it (a record that fails its checksum). */
+function readable(read: () => Bytes | null): Bytes | null | typeof DAMAGED {
+  try {
+    return read();
+  } catch {
+    return DAMAGED;
   }
 }

@@ -328,7 +328,9 @@ export class RepairCoordinator {
       if (sameSummary(held, divergent.best)) continue;
       let fixes = round.fixes.get(node);
       if (fixes === undefined) round.fixes.set(node, (fixes = []));
-      fixes.push({ entry, expectVersion: held?.version ?? null, expectHash: held?.valueHash ?? null });
+      const fix: RepairFix = { entry, expectVersion: held?.version ?? null, expectHash: held?.valueHash ?? null };
+      if (held?.damaged === true) fix.expectDamaged = true;
+      fixes.push(fix);
     }
   }
 

@@ -67,6 +67,11 @@ export interface VersionedEntry {
   key: Bytes;
   version: TxnId;
   value: Bytes | null;
+  /**
+   * Only in a node's own scans (DataView.scan): its value's record fails its checksum, so the value
+   * is unknown (value null). Never sent to a learner; repair counts it as a copy that differs.
+   */
+  damaged?: boolean;
 }
 
 /** What a participant saw of a key when it prepared: for NX/XX, SET ... GET and DEL counts. */
@@ -142,8 +147,10 @@ export interface RangeDigest {
 export interface KeySummary {
   key: Bytes;
   version: TxnId;
-  /** A hash of the value (range-digest.ts valueHash); null for a tombstone. */
+  /** A hash of the value (range-digest.ts valueHash); null for a tombstone or a damaged record. */
   valueHash: number | null;
+  /** The value's record fails its checksum: this copy is never the right one. */
+  damaged?: boolean;
 }
 
 /**
@@ -155,6 +162,8 @@ export interface RepairFix {
   entry: VersionedEntry;
   expectVersion: TxnId | null;
   expectHash: number | null;
+  /** The replica listed the key's record as damaged: it must still be. */
+  expectDamaged?: boolean;
 }
 
 // ---------------------------------------------------------------- durable records
