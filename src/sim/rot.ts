@@ -8,6 +8,7 @@
 import { keyString } from "../core/cluster/key-string.js";
 import type { NodeId } from "../core/cluster/types.js";
 import type { Prng } from "./prng.js";
+import { textToEntry } from "./entry-text.js";
 import type { ParticipantDurable } from "./sim-disk.js";
 import { textToBytes } from "./trace.js";
 
@@ -65,7 +66,7 @@ export function rot(
       else disk.data.set(name, before);
       disk.versions.set(name, ANCIENT_VERSION);
     } else {
-      disk.data.set(name, textToBytes(`rot:${key}`));
+      disk.data.set(name, textToEntry(`rot:${key}`));
     }
     done.push({ key, node, kind });
   }

@@ -11,6 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { decodeEntry } from "../../src/core/commands/index.js";
 import { KVStore } from "../../src/storage/kv-store.js";
 import { groupsAcrossPrimaries, NO_CACHE_ARGS, TestCluster } from "../support/cluster.js";
 import { ClusterLoad, lostWrites, tornGroups } from "../support/cluster-load.js";
@@ -21,13 +22,20 @@ const KEYS = 60;
 /** r:3's value, long enough to find in the file and to scribble into. */
 const MARKER = `<${"m".repeat(400)}>`;
 
+/** A stored entry's string (the cluster stores values as entries: src/core/commands/entry.ts). */
+function textOf(stored: Buffer): string {
+  const entry = decodeEntry(stored);
+  return entry.kind === "string" ? Buffer.from(entry.value).toString() : "(a hash)";
+}
+
 /** Each node's data and versions, as "key=value@version" lines in key order. */
 async function contentsOf(dir: string): Promise<string[]> {
   const store = await KVStore.open(dir, { kind: "node" });
   try {
     const lines: string[] = [];
     for (const [key, version] of store.entries("versions")) {
-      lines.push(`${key.toString()}=${store.get("data", key)?.toString() ?? "(tombstone)"}@${version.toString()}`);
+      const value = store.get("data", key);
+      lines.push(`${key.toString()}=${value === undefined ? "(tombstone)" : textOf(value)}@${version.toString()}`);
     }
     return lines;
   } finally {
