@@ -7,6 +7,7 @@ import { registerCheckCommand } from "./check-command.js";
 import { registerCliCommand } from "./cli-command.js";
 import { registerCoordinatorCommand } from "./coordinator-command.js";
 import { registerNodeCommand } from "./node-command.js";
+import { registerRemoveCommand } from "./remove-command.js";
 import { registerSimCommand } from "./sim-command.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerRepairCommand } from "./repair-command.js";
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
   registerCliCommand(program);
   registerStatusCommand(program);
   registerRepairCommand(program);
+  registerRemoveCommand(program);
   registerBenchCommand(program);
   registerSimCommand(program);
   registerCheckCommand(program);

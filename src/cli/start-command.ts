@@ -3,6 +3,9 @@
 // same --data brings the same cluster back with its data, on the same ports.
 
 import type { Command } from "commander";
+import { RespConnection } from "../client/resp-connection.js";
+import { CLIENT_LIMITS } from "../shared/limits.js";
+import { followMoves } from "./move-progress.js";
 import { launchCluster, type ClusterLaunch, type LaunchedCluster } from "../runtime/launcher.js";
 import { NODE_PORTS_FILE } from "../runtime/node-ports.js";
 import { DEFAULTS } from "../shared/defaults.js";
@@ -51,7 +54,10 @@ Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run c
         tls: options.tls === true,
       }, printReport);
       stopClusterOnSignals(launch);
-      printCluster(await launch.ready);
+      const cluster = await launch.ready;
+      printCluster(cluster);
+      // Over TLS the launcher's own probe is enough; RINGKV MOVES and ringkv status show the moves.
+      if (options.tls !== true) await showMoves(cluster.coordinatorPort, passwordOption(gatherOptions(flags, credentialsFromEnvironment()), flags)?.value);
     });
 }
 
@@ -79,6 +85,19 @@ ${cluster.tlsCa === undefined
 Dashboard: ${dashboard === undefined ? "-" : `http://${DEFAULTS.host}:${dashboard}/`}   Status: npx ringkv status --port ${cluster.coordinatorPort}
 Logs: ${cluster.processes[0]!.logFile.replace(/coordinator\.log$/, "<name>.log")}
 A process that dies is restarted. Ctrl-C stops the cluster.`);
+}
+
+/** Nodes that joined (or a change the coordinator resumed) move partitions now: their progress, until done. */
+async function showMoves(port: number, password: string | undefined): Promise<void> {
+  const connection = await RespConnection.connect({ host: DEFAULTS.host, port, connectTimeoutMs: CLIENT_LIMITS.requestTimeoutMs });
+  try {
+    await connection.send(password === undefined ? ["HELLO", "3"] : ["HELLO", "3", "AUTH", "default", password]);
+    if (await followMoves(connection, CLIENT_LIMITS.requestTimeoutMs)) console.log("partitions moved: every storage node holds its share of the ring");
+  } catch (error) {
+    console.error(`could not follow the partitions' moves: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    connection.close();
+  }
 }
 
 function stopClusterOnSignals(launch: ClusterLaunch): void {

@@ -104,6 +104,7 @@ const TO_NODE: Readonly<Record<CoordinatorToNode["type"], MessageShape>> = {
   summarize: { summaryId: counter, ranges: rangeCodes, partitionCount: counter, after: optionalKey, bytesMax: counter },
   fetch: { fetchId: counter, keys: list(key) },
   fix: { fixId: counter, fixes },
+  drop: { dropId: counter, partitions, partitionCount: counter, after: optionalKey },
   ping: { tick: counter },
 };
 
@@ -123,6 +124,7 @@ const TO_COORDINATOR: Readonly<Record<Exclude<NodeLinkMessage["type"], "vote">, 
   summaryChunk: { summaryId: counter, keys: summaries, next: optionalKey, bytes: counter },
   fetched: { fetchId: counter, entries, looked: counter },
   fixed: { fixId: counter, fixed: counter },
+  dropped: { dropId: counter, next: optionalKey },
   pong: { tick: counter },
   facts: { keys: counter, dataBytes: counter, version: (candidate) => text(candidate, VERSION_LENGTH_MAX), uptimeSeconds: counter },
   expired: { keys: list(key) },

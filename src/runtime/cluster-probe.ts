@@ -41,8 +41,29 @@ export async function waitUntilServing(
   }
 }
 
+/** The storage nodes the coordinator on `port` has as members (from its durable membership), by id. */
+export async function clusterMembers(port: number, timeoutMs: number, access: Pick<ConnectOptions, "password" | "tls"> = {}): Promise<string[]> {
+  const client = createClient({ host: DEFAULTS.host, port, timeoutMs, reconnectAttemptsMax: 1, readRetriesMax: 0, ...access });
+  try {
+    return (await client.nodes()).map((node) => node.id);
+  } finally {
+    await client.close();
+  }
+}
+
 async function probe(client: RingkvClient, nodeNames: readonly string[]): Promise<ClusterProbe> {
-  const state = (await client.info("cluster")).cluster?.cluster_state ?? "unknown";
+  let state = (await client.info("cluster")).cluster?.cluster_state ?? "unknown";
+  // Partitions moving to a node that joins (or off one that leaves) make the cluster degraded while
+  // it serves: that is ready; the launcher shows the move's progress.
+  if (state === "degraded" && (await movesState(client)) !== "none") state = "serving";
   const ready = new Set((await client.nodes()).filter((node) => node.up && node.joined !== false).map((node) => node.id));
   return { state, missing: nodeNames.filter((name) => !ready.has(name)) };
+}
+
+/** RINGKV MOVES's state: none, moving or cleanup. */
+async function movesState(client: RingkvClient): Promise<string> {
+  const reply = await client.command("RINGKV", "MOVES");
+  const pairs = reply instanceof Map ? [...reply] : [];
+  const state = pairs.find(([key]) => String(key) === "state")?.[1];
+  return state === undefined ? "none" : String(state);
 }

@@ -120,6 +120,11 @@ export class CoordinatorBackend implements Backend {
     return this.options.extraCommands;
   }
 
+  /** RINGKV REMOVE: resolves once the removal has started (durably), rejects with the coordinator's reason. */
+  removeNode(nodeId: string, dead: boolean): MaybePromise<"OK"> {
+    return then(this.request({ kind: "removeNode", nodeId, dead }), () => "OK" as const);
+  }
+
   /** Fails every request still waiting (the coordinator is stopping). */
   failAll(message: string): void {
     for (const [requestId] of this.pending) this.settle(requestId, { error: { code: "TRYAGAIN", message } });

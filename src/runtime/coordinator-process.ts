@@ -50,6 +50,8 @@ export interface CoordinatorSettings {
   tombstoneCollectIntervalMs: number;
   /** Storage nodes that must join before anything is served (at least `replicas`). */
   minNodes: number;
+  /** Catch-up and partition moves: bytes copied per second at most. */
+  moveBytesPerSecond: number;
   vnodes: number;
   limits: Limits;
   cache: { sets: number; ways: number; bytesMax: number };
@@ -74,6 +76,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     repairBytesPerSecond: settings.repairBytesPerSecond,
     tombstoneCollectTicks: Math.ceil(settings.tombstoneCollectIntervalMs / settings.tickMs),
     minNodes: settings.minNodes,
+    catchUpBytesPerSecond: settings.moveBytesPerSecond,
     vnodesPerNode: settings.vnodes,
     cache: settings.cache,
     ticksPerSecond: Math.round(1000 / settings.tickMs),
@@ -136,7 +139,8 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     currentTick: () => ticker.current,
     deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),
     info: () => clusterInfo(machine),
-    extraCommands: clusterCommands(machine, () => observability.statusReply(), (id) => observability.nodeFacts.get(id), () => backend.repair()),
+    extraCommands: clusterCommands(machine, () => observability.statusReply(), (id) => observability.nodeFacts.get(id),
+      () => backend.repair(), (nodeId, dead) => backend.removeNode(nodeId, dead)),
     infoKeyCount: () => keyCount.get(),
     valueBytesMax: settings.limits.valueBytesMax,
     // A command's writes (APPEND, COPY, an EXEC of many) may outgrow its request: they must still fit one decision record.

@@ -13,11 +13,23 @@ test("RINGKV NODES lists the storage nodes by id, numbers compared as numbers", 
     machine.step({ kind: "hello", connection, hello, proofValid: true });
   });
   const facts = new Map([["node-2", { keys: 12, dataBytes: 40_960, version: "9.9.9", uptimeSeconds: 61 }]]);
-  const [ringkv] = clusterCommands(machine, () => "status", (id) => facts.get(id), () => ({ round: 1, started: true }));
+  const removals: Array<[string, boolean]> = [];
+  const [ringkv] = clusterCommands(machine, () => "status", (id) => facts.get(id), () => ({ round: 1, started: true }), (nodeId, dead) => {
+    removals.push([nodeId, dead]);
+    return "OK";
+  });
   const rows = (await ringkv!.run([Buffer.from("RINGKV"), Buffer.from("NODES")])) as Array<Map<string, unknown>>;
   assert.deepEqual(rows.map((row) => row.get("id")), ["node-1", "node-2", "node-10"]);
   assert.deepEqual(rows.map((row) => row.get("state")), ["up", "up", "up"]);
   // What each node reported about itself; "-" for one that has not.
   assert.deepEqual(rows.map((row) => [row.get("keys"), row.get("data_bytes"), row.get("version"), row.get("uptime_seconds")]),
     [["-", "-", "-", "-"], [12, 40_960, "9.9.9", 61], ["-", "-", "-", "-"]]);
+  assert.deepEqual(rows.map((row) => row.get("role")), ["standby", "standby", "standby"], "joining: their members records are not durable yet");
+  const moves = (await ringkv!.run([Buffer.from("RINGKV"), Buffer.from("MOVES")])) as Map<string, unknown>;
+  assert.equal(moves.get("state"), "none");
+  const args = (...words: string[]) => words.map((word) => Buffer.from(word));
+  assert.equal(await ringkv!.run(args("RINGKV", "REMOVE", "node-2", "dead")), "OK");
+  assert.equal(await ringkv!.run(args("RINGKV", "REMOVE", "node-1")), "OK");
+  assert.deepEqual(removals, [["node-2", true], ["node-1", false]]);
+  assert.throws(() => ringkv!.run(args("RINGKV", "REMOVE", "node-1", "later")), /wrong arguments/);
 });

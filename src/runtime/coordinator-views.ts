@@ -42,19 +42,21 @@ export function clusterInfo(machine: CoordinatorMachine): InfoSections {
   };
 }
 
-const SUBCOMMANDS = "NODES, LOCATE key, STATUS, REPAIR, REPAIR STATUS";
+const SUBCOMMANDS = "NODES, LOCATE key, STATUS, MOVES, REMOVE node-id [DEAD], REPAIR, REPAIR STATUS";
 
 /**
- * `status`: RINGKV STATUS's reply (src/observability/status-report.ts); `factsOf`: what each node last
- * reported about itself; `repair`: starts a repair round (or names the one running).
+ * `status`: RINGKV STATUS's reply (src/observability/status-report.ts); `factsOf`: what each node
+ * last reported about itself; `repair`: starts a repair round (or names the one running); `remove`:
+ * RINGKV REMOVE, which the machine answers once the removal has started (PROTOCOL.md, Membership changes).
  */
 export function clusterCommands(
   machine: CoordinatorMachine, status: () => ReplyValue, factsOf: FactsOf, repair: () => MaybePromise<{ round: number; started: boolean }>,
+  remove: (nodeId: string, dead: boolean) => MaybePromise<ReplyValue>,
 ): ExtraCommand[] {
   return [{
     name: "ringkv",
     arity: -2,
-    summary: `cluster views: RINGKV ${SUBCOMMANDS}`,
+    summary: `cluster views and membership: RINGKV ${SUBCOMMANDS}`,
     write: false,
     run(args): MaybePromise<ReplyValue> {
       const sub = args[1]!.toString().toLowerCase();
@@ -65,6 +67,10 @@ export function clusterCommands(
         return Promise.resolve(repair()).then(({ round, started }) => new Map<string, ReplyValue>([["round", round], ["started", started ? 1 : 0]]));
       }
       if (sub === "repair" && args.length === 3 && args[2]!.toString().toLowerCase() === "status") return repairStatusReply(machine);
+      if (sub === "moves" && args.length === 2) return movesReply(machine.view());
+      if (sub === "remove" && (args.length === 3 || (args.length === 4 && args[3]!.toString().toUpperCase() === "DEAD"))) {
+        return remove(args[2]!.toString(), args.length === 4);
+      }
       throw new RingkvError("ERR", `unknown RINGKV subcommand or wrong arguments: '${args.slice(1).join(" ")}'; try RINGKV ${SUBCOMMANDS}`);
     },
   }];
@@ -84,6 +90,8 @@ function nodesReply(machine: CoordinatorMachine, factsOf: FactsOf): ReplyValue {
       ["address", member.address],
       ["state", member.up ? "up" : "down"],
       ["joined", member.joined ? 1 : 0],
+      // active, joining (its partitions move to it), leaving (they move off it), standby (new, not moved in yet).
+      ["role", member.role],
       ["primary_partitions", member.primaryPartitions],
       ["replica_partitions", member.replicaPartitions],
       ["in_sync_partitions", member.inSyncPartitions],
@@ -102,6 +110,23 @@ function catchUpText(catchUp: CoordinatorView["catchUps"][number] | undefined, o
     return `${catchUp.streamed}/${catchUp.partitions} partitions streamed, ${catchUp.keys} keys, ${catchUp.bytes} bytes`;
   }
   return outOfSync === 0 ? "-" : `${outOfSync} partitions out of sync`;
+}
+
+/** The membership change in progress: the rings, how many partitions have their new replicas in sync, and who still cleans up. */
+function movesReply(view: CoordinatorView): ReplyValue {
+  const move = view.move;
+  if (move === null) return new Map<string, ReplyValue>([["state", "none"]]);
+  const moving = move.partitions - move.partitionsDone;
+  return new Map<string, ReplyValue>([
+    ["state", moving > 0 ? "moving" : "cleanup"],
+    ["ring", move.ring.join(",")],
+    ["target", move.target.join(",")],
+    ["partitions", move.partitions],
+    ["partitions_done", move.partitionsDone],
+    ["cleanup", move.cleanup.join(",")],
+    ["catch_up_keys", view.catchUps.reduce((sum, catchUp) => sum + catchUp.keys, 0)],
+    ["catch_up_bytes", view.catchUps.reduce((sum, catchUp) => sum + catchUp.bytes, 0)],
+  ]);
 }
 
 function locateReply(machine: CoordinatorMachine, key: Buffer): ReplyValue {

@@ -9,11 +9,11 @@
 // as the secret.
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULTS } from "../shared/defaults.js";
 import { LAUNCHER_LIMITS } from "../shared/limits.js";
-import { waitUntilServing } from "./cluster-probe.js";
+import { clusterMembers, waitUntilServing } from "./cluster-probe.js";
 import { LaunchedChild } from "./launched-child.js";
 import { chooseNodePorts, rememberNodePorts } from "./node-ports.js";
 import { Supervisor, type Report } from "./supervisor.js";
@@ -101,7 +101,8 @@ async function startProcesses(
   }));
   await coordinator.start(settings.port, readyTimeoutMs);
 
-  const names = Array.from({ length: settings.nodes }, (_, i) => `node-${i + 1}`);
+  const access = { password: settings.password, tls: tls && clientTlsOptions(readTlsFiles(tls), DEFAULTS.host) };
+  const names = nodeNames(root, await clusterMembers(coordinator.port, readyTimeoutMs, access), settings.nodes);
   const ports = await chooseNodePorts(root, names, settings.nodePort, DEFAULTS.host);
   const nodes = names.map((name) => add(new LaunchedChild({
     name, role: "storage node", root, env, readyEvent: "joined",
@@ -110,10 +111,32 @@ async function startProcesses(
   await Promise.all(nodes.map((node) => node.start(ports.get(node.name)!, readyTimeoutMs)));
   rememberNodePorts(root, new Map(nodes.map((node) => [node.name, node.port])));
 
-  await waitUntilServing(coordinator.port, names, readyTimeoutMs, stopping, {
-    password: settings.password, tls: tls && clientTlsOptions(readTlsFiles(tls), DEFAULTS.host),
-  });
+  await waitUntilServing(coordinator.port, names, readyTimeoutMs, stopping, access);
   return { processes: [coordinator, ...nodes], coordinatorPort: coordinator.port, tlsCa: tls?.ca };
+}
+
+/**
+ * The storage nodes to start: every member the coordinator has (a cluster is never started without
+ * one: it would run degraded), then new nodes up to `count`, which join and have partitions moved
+ * to them. A new node's name is the next node-K free; a directory of that name left by a node
+ * removed from the cluster is set aside, so that the node starts empty and joins as new.
+ */
+export function nodeNames(root: string, members: readonly string[], count: number): string[] {
+  if (members.length > count) {
+    throw new Error(`the cluster in ${root} has ${members.length} storage nodes (${members.join(", ")}), more than --nodes ${count}; `
+      + "ringkv start never leaves a member out (the cluster would run degraded). To shrink it, start it with "
+      + `--nodes ${members.length}, remove nodes one by one with \`ringkv remove NODE\` (their data moves to the others first, `
+      + `then they stop), and start it with --nodes ${count} from then on`);
+  }
+  const names = [...members];
+  for (let k = 1; names.length < count; k += 1) {
+    const name = `node-${k}`;
+    if (names.includes(name)) continue;
+    const leftover = join(root, name);
+    if (existsSync(leftover)) renameSync(leftover, `${leftover}.removed-${Date.now()}`);
+    names.push(name);
+  }
+  return names;
 }
 
 function clusterSecret(root: string): string {

@@ -9,7 +9,7 @@
 import { Packr } from "msgpackr";
 import { writeCoordinatorRecords, writeParticipantRecords } from "../core/cluster/durable.js";
 import type {
-  CoordinatorDurableState, CoordinatorRecord, InSyncRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement, TxnId, TxnWrite,
+  CoordinatorDurableState, CoordinatorRecord, InSyncRecord, LayoutRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement, TxnId, TxnWrite,
   VersionedEntry,
 } from "../core/cluster/types.js";
 import type { KVStore, StoreWrite } from "../storage/kv-store.js";
@@ -38,15 +38,17 @@ function txnKey(txid: TxnId): Buffer {
 export function participantStoreWrites(records: readonly ParticipantRecord[]): { data: DataWrite[]; extra: StoreWrite[] } {
   const data: DataWrite[] = [];
   const extra: StoreWrite[] = [];
+  const removeKey = (key: Uint8Array): void => {
+    data.push({ key: Buffer.from(key), value: null });
+    extra.push({ db: "versions", key: Buffer.from(key), value: null });
+  };
   writeParticipantRecords(records, {
     putEntry: (key, version, value) => {
       data.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
       extra.push({ db: "versions", key: Buffer.from(key), value: Buffer.from(version, "utf8") });
     },
-    deleteKey: (key) => {
-      data.push({ key: Buffer.from(key), value: null });
-      extra.push({ db: "versions", key: Buffer.from(key), value: null });
-    },
+    deleteKey: (key) => removeKey(key),
+    dropKey: (key) => removeKey(key),
     putPrepared: (txid, writes) => extra.push({ db: "txn", key: txnKey(txid), value: packr.pack(writes) }),
     deletePrepared: (txid) => extra.push({ db: "txn", key: txnKey(txid), value: null }),
   });
@@ -139,7 +141,7 @@ export function readCoordinatorState(store: KVStore): CoordinatorDurableState {
   const members = store.get("meta", META_MEMBERS);
   const stored = members === undefined
     ? { members: [], sealed: false }
-    : (packr.unpack(members) as { members: StoredMember[]; sealed: boolean; placement: Placement });
+    : (packr.unpack(members) as { members: StoredMember[]; sealed: boolean; placement: Placement; layout?: LayoutRecord });
   // A members record written before incarnations existed lists none: "" (see MemberInfo).
   const membership = { ...stored, members: stored.members.map((member) => ({ ...member, incarnation: member.incarnation ?? "" })) };
   const decisions = [...store.entries("txn")].map(([key, value]) => {

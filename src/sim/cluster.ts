@@ -28,6 +28,8 @@ import { Trace } from "./trace.js";
 export interface ClusterOptions {
   seed: number;
   nodes: number;
+  /** Storage nodes not started with the others: the membership changes join them later (join()). */
+  spareNodes: number;
   replicas: number;
   minInSync: number;
   partitions: number;
@@ -72,11 +74,12 @@ export interface ClusterStats {
 }
 
 /**
- * Narrow windows an aimed crash of the coordinator waits for: a decision's or an inSync record's sync,
- * an inquiry's arrival, or a read-modify-write between its read and its commit (from the moment its
- * read goes out, while the answer travels, is used and the writes are prepared).
+ * Narrow windows an aimed crash of the coordinator waits for: a decision's, an inSync record's or a
+ * members record's (a membership change starting, switching or cleaning up) sync, an inquiry's
+ * arrival, or a read-modify-write between its read and its commit (from the moment its read goes
+ * out, while the answer travels, is used and the writes are prepared).
  */
-export type AimedWindow = "decision" | "inSync" | "inquiry" | "readForUpdate";
+export type AimedWindow = "decision" | "inSync" | "members" | "inquiry" | "readForUpdate";
 
 /** A broken promise found while running: admission (an impostor got in) or anything else (liveness). */
 export interface ClusterFailure {
@@ -122,6 +125,17 @@ export class SimCluster {
   readonly #networkPlan: FaultPlan;
   /** Bumped by healAll: a crash scheduled before the heal (its sync took long) no longer strikes. */
   #heals = 0;
+  /** Nodes started at least once and not retired: the cluster's processes. */
+  readonly #active = new Set<NodeId>();
+  /** Nodes taken out for good (removed from the cluster, or their disk lost): never restarted. */
+  readonly #retired = new Set<NodeId>();
+  /** Nodes being removed: the coordinator's refusal of them, once they are out, is expected. */
+  readonly #removing = new Set<NodeId>();
+  /** Membership requests of the simulated operator, by request id, with what to do with the answer. */
+  readonly #operatorRequests = new Map<number, (outcome: { ok: true } | { ok: false; code: string; message: string }) => void>();
+  #nextOperatorRequest = 1_000_000_000;
+  /** The move-resumed-twice plant: messages to send again after the coordinator's next restart. */
+  #resendAfterRestart: Array<{ to: NodeId; message: CoordinatorToNode }> = [];
 
   constructor(private readonly options: ClusterOptions) {
     const { seed, plan, bounds } = options;
@@ -135,7 +149,7 @@ export class SimCluster {
     const clockPrng = Prng.derive(seed, "clock");
     const clockRate = (): number => 1 + (2 * clockPrng.float() - 1) * plan.clockSkew;
     const tickUs = options.tickMs * 1000;
-    const nodeIds = Array.from({ length: options.nodes }, (_, index) => `n${index + 1}`);
+    const nodeIds = Array.from({ length: options.nodes + options.spareNodes }, (_, index) => `n${index + 1}`);
     this.network = new SimNetwork(this.scheduler, Prng.derive(seed, "network"), this.#networkPlan, this.#networkEndpoints(),
       { reconnectMinUs: 20_000, reconnectMaxUs: 200_000 }, nodeIds);
     this.coordinator = new SimProcess(this.scheduler, this.trace, {
@@ -173,13 +187,49 @@ export class SimCluster {
     }, () => this.network.latencyUs(), requestTimeoutTicks, (message) => this.#fail(message), bounds.requestsMax);
   }
 
+  /** The storage nodes that are part of the run now: started, not retired. */
   get nodeIds(): NodeId[] {
-    return [...this.nodes.keys()];
+    return [...this.#active];
+  }
+
+  /** Spare nodes not started yet. */
+  get spareIds(): NodeId[] {
+    return [...this.nodes.keys()].filter((id) => !this.#active.has(id) && !this.#retired.has(id));
   }
 
   startAll(): void {
     this.#startCoordinator();
-    for (const node of this.nodes.values()) this.#startNode(node);
+    for (const node of [...this.nodes.values()].slice(0, this.options.nodes)) this.#startNode(node);
+  }
+
+  // ---------------------------------------------------------------- membership changes (the operator's hands)
+
+  /** A spare node starts on an empty disk: it joins the cluster as a new node. */
+  join(id: NodeId): void {
+    if (this.#active.has(id) || this.#retired.has(id)) throw new Error(`sim: ${id} is not a spare node`);
+    this.trace.record(this.scheduler.nowUs, `! ${id} starts and joins the cluster`);
+    this.#startNode(this.#node(id));
+  }
+
+  /** The node's disk is gone for good: it crashes and never comes back. */
+  retire(id: NodeId, why: string): void {
+    if (this.#retired.has(id)) return;
+    this.trace.record(this.scheduler.nowUs, `! ${id} retires: ${why}`);
+    this.crash(id, why);
+    this.#active.delete(id);
+    this.#retired.add(id);
+  }
+
+  /** Asks the coordinator to remove a node (as RINGKV REMOVE does); `answer` gets its reply, unless the coordinator dies first. */
+  requestRemoval(id: NodeId, dead: boolean, answer: (outcome: { ok: true } | { ok: false; code: string; message: string }) => void): void {
+    if (!this.coordinator.alive) return;
+    const requestId = this.#nextOperatorRequest;
+    this.#nextOperatorRequest += 1;
+    this.#operatorRequests.set(requestId, answer);
+    this.#removing.add(id);
+    this.trace.record(this.scheduler.nowUs, `! operator: remove ${id}${dead ? " (dead)" : ""}`);
+    const deadlineTick = this.coordinator.currentTick() + Math.ceil(this.options.requestTimeoutMs / this.options.tickMs);
+    this.scheduler.after(this.network.latencyUs(), () => this.coordinator.deliver({ kind: "client", requestId, op: { kind: "removeNode", nodeId: id, dead }, deadlineTick }));
   }
 
   // ---------------------------------------------------------------- what the nemesis does
@@ -209,7 +259,7 @@ export class SimCluster {
   }
 
   restart(name: string): void {
-    if (this.isAlive(name)) return;
+    if (this.isAlive(name) || (name !== COORDINATOR && !this.#active.has(name))) return;
     this.stats.restarts += 1;
     if (name === COORDINATOR) this.#startCoordinator();
     else this.#startNode(this.#node(name));
@@ -327,6 +377,9 @@ export class SimCluster {
     else {
       const view = machine.view();
       if (view.state !== "serving") problems.push(`the coordinator is ${view.state}`);
+      if (view.move !== null) {
+        problems.push(`a membership change is in progress (${view.move.partitionsDone} of ${view.move.partitions} partitions moved; cleanup ${view.move.cleanup.join(",") || "none"})`);
+      }
       for (const name of ["transactionsInFlight", "decisionsUnacknowledged", "lockedKeys", "readsInFlight", "underReplicatedPartitions"] as const) {
         if (view[name] > 0) problems.push(`the coordinator has ${name} ${view[name]}`);
       }
@@ -334,6 +387,7 @@ export class SimCluster {
     }
     if (this.coordinatorDisk.pendingBatches > 0) problems.push("the coordinator's disk has unsynced batches");
     for (const node of this.nodes.values()) {
+      if (!this.#active.has(node.id)) continue;
       if (!node.process.alive || node.machine === undefined) problems.push(`${node.id} is not running`);
       else if (node.machine.preparedCount > 0) problems.push(`${node.id} holds ${node.machine.preparedCount} prepared transactions`);
       if (!this.network.isOpen(node.id)) problems.push(`${node.id} is not connected`);
@@ -377,9 +431,19 @@ export class SimCluster {
     this.coordinatorMachine = machine;
     this.coordinator.start(machine, { kind: "recovered", ...recoveredCoordinatorState(this.coordinatorDisk.durable) });
     this.network.processStarted(COORDINATOR);
+    const resend = this.#resendAfterRestart;
+    this.#resendAfterRestart = [];
+    for (const [index, { to, message }] of resend.entries()) {
+      // Under an id of its own, as a resumed step's new message would be.
+      const again = message.type === "drop" ? { ...message, dropId: 2 ** 52 + this.#nextBatch * 1000 + index } : message;
+      this.scheduler.after(50_000 + index * 1_000, () => {
+        if (this.#node(to).process.alive) this.#node(to).process.deliver({ kind: "message", message: again });
+      });
+    }
   }
 
   #startNode(node: NodeHandle): void {
+    this.#active.add(node.id);
     this.options.plant?.hooks.participantRestart?.(node.disk.durable);
     node.machine = new ParticipantMachine({ nodeId: node.id, ticksPerSecond: Math.round(1000 / this.options.tickMs) },
       participantDataView(node.disk.durable));
@@ -393,6 +457,7 @@ export class SimCluster {
     if ("connection" in effect && this.#impostors.has(effect.connection)) return this.#toImpostor(effect);
     switch (effect.kind) {
       case "send": {
+        if (this.options.plant?.hooks.resentAfterRestart?.(effect.message) === true) this.#resendAfterRestart.push({ to: effect.to, message: deepCopy(effect.message) });
         const garble = this.options.plant?.hooks.towardNode;
         this.network.sendToNode(effect.connection, garble === undefined ? effect.message : garble(effect.message));
         if (effect.message.type === "read" && effect.message.forUpdate === true && this.#takeAimed("readForUpdate")) {
@@ -405,15 +470,25 @@ export class SimCluster {
         return;
       }
       case "reply":
+        if (this.#answerOperator(effect.requestId, { ok: true })) return;
         this.clients.answer(effect.requestId, { kind: "result", result: deepCopy(effect.result) });
         return;
       case "fail":
+        if (this.#answerOperator(effect.requestId, { ok: false, code: effect.error.code, message: effect.error.message })) return;
         this.clients.answer(effect.requestId, { kind: "error", error: effect.error });
         return;
-      case "refuse":
+      case "refuse": {
+        // A node the operator removed is refused once it is out of the cluster: it stops, for good.
+        const nodeId = this.network.nodeOf(effect.connection);
+        if (nodeId !== undefined && this.#removing.has(nodeId) && /was removed from the cluster/.test(effect.reason)) {
+          this.network.refuse(effect.connection);
+          this.retire(nodeId, "removed from the cluster");
+          return;
+        }
         this.#fail(`the coordinator refused connection ${effect.connection} of a member from the start: ${effect.reason}`);
         this.network.refuse(effect.connection);
         return;
+      }
       case "closeConnection":
         this.network.closeConnection(effect.connection, effect.reason);
         return;
@@ -435,6 +510,14 @@ export class SimCluster {
     } else {
       this.#impostors.delete(effect.connection); // refused or closed: gone
     }
+  }
+
+  #answerOperator(requestId: number, outcome: { ok: true } | { ok: false; code: string; message: string }): boolean {
+    const answer = this.#operatorRequests.get(requestId);
+    if (answer === undefined) return false;
+    this.#operatorRequests.delete(requestId);
+    answer(outcome);
+    return true;
   }
 
   #participantEffect(node: NodeHandle, effect: Exclude<ParticipantEffect, { kind: "persist" }>): void {
@@ -468,6 +551,10 @@ export class SimCluster {
     if (early) this.scheduler.after(0, notify);
     this.scheduler.at(syncAtUs, () => {
       if (process.incarnation !== incarnation || !disk.sync(batch)) return;
+      const onDisk = this.options.plant?.hooks.coordinatorDurable;
+      if (onDisk !== undefined && process.name === COORDINATOR) {
+        onDisk(records as CoordinatorRecord[], new Map([...this.nodes].map(([id, node]) => [id, node.disk.durable])));
+      }
       if (!early) this.scheduler.after(this.#diskPrng.float() * NOTIFY_DELAY_MAX_US, notify);
     });
     if (process.name === COORDINATOR) this.#crashIfAimedAt(records as Array<{ type: string }>, incarnation, syncAtUs + NOTIFY_DELAY_MAX_US);
@@ -598,6 +685,8 @@ function impostorAnswer(message: CoordinatorToNode): NodeToCoordinator | null {
       return { type: "fetched", fetchId: message.fetchId, entries: [], looked: message.keys.length };
     case "fix":
       return { type: "fixed", fixId: message.fixId, fixed: 0 };
+    case "drop":
+      return { type: "dropped", dropId: message.dropId, next: null };
     case "ping":
       return { type: "pong", tick: message.tick };
   }

@@ -32,7 +32,7 @@ export function checkConvergence(input: ConvergenceInput): string[] {
     problems.push("the coordinator never persisted its membership");
     return problems;
   }
-  const ring = new Ring(coordinator.placement, coordinator.members.map((member) => member.id));
+  const ring = new Ring(coordinator.placement, coordinator.layout?.ring ?? coordinator.members.map((member) => member.id));
   for (const key of input.keys) problems.push(...checkKey(key, ring, nodes, input.finalValues));
   const known = new Set(input.keys.map((key) => keyString(textToBytes(key))));
   for (const [id, durable] of nodes) {

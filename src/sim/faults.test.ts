@@ -37,5 +37,5 @@ test("out-of-range settings are refused, naming the setting", () => {
 test("the plan reads as one line", () => {
   assert.equal(describePlan(CALM_PLAN),
     "latency 0.3ms, drop 0, dup 0, reorder 0, partitions/s 0, crashes/s 0, pauses/s 0, sync 0.5ms, unsynced-survive 0, skew 0, impostors/s 0, "
-    + "aimed crashes/s 0 (inquiry share 0), stalls/s 0 of 0ms, outage 0ms, rot 0 keys");
+    + "aimed crashes/s 0 (inquiry share 0), stalls/s 0 of 0ms, outage 0ms, rot 0 keys, membership changes 0");
 });

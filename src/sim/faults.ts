@@ -59,6 +59,11 @@ export interface FaultPlan {
    * final read. 0: none.
    */
   rotKeys: number;
+  /**
+   * Membership changes while the clients work (membership-operator.ts): 0 none, 2 a node joins and
+   * one is removed, 4 also a node dies for good, is removed as dead and replaced by a new one.
+   */
+  membershipChanges: number;
 }
 
 /** Every fault off: a calm network and disk, no crashes; for tests that want the happy path. */
@@ -90,6 +95,7 @@ export const CALM_PLAN: Readonly<FaultPlan> = Object.freeze({
   stallMeanMs: 0,
   outageMs: 0,
   rotKeys: 0,
+  membershipChanges: 0,
 });
 
 export const FAULT_NAMES = Object.keys(CALM_PLAN) as Array<keyof FaultPlan>;
@@ -127,6 +133,8 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     outageMs: on(0.5) ? uniform(7_000, 12_000) : 0,
     // Drawn after the outage, for the same reason.
     rotKeys: on(0.7) ? Math.floor(uniform(1, 8)) : 0,
+    // Drawn last, so that the plans drawn before membership changes existed stay as they were.
+    membershipChanges: on(0.5) ? (on(0.5) ? 4 : 2) : 0,
   };
   const plan: FaultPlan = {
     latencyMinUs: 50,
@@ -156,6 +164,7 @@ export function drawFaultPlan(prng: Prng, overrides: Partial<FaultPlan> = {}): F
     stallMeanMs: drawn.stallMs,
     outageMs: drawn.outageMs,
     rotKeys: drawn.rotKeys,
+    membershipChanges: drawn.membershipChanges,
   };
   return checkedPlan({ ...plan, ...overrides });
 }
@@ -192,6 +201,7 @@ export function describePlan(plan: FaultPlan): string {
     `stalls/s ${round(plan.stallsPerSecond)} of ${round(plan.stallMeanMs)}ms`,
     `outage ${round(plan.outageMs)}ms`,
     `rot ${Math.floor(plan.rotKeys)} keys`,
+    `membership changes ${plan.membershipChanges}`,
   ];
   return parts.join(", ");
 }

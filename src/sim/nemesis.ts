@@ -107,7 +107,9 @@ export class Nemesis {
    */
   #aimedCrash(): void {
     const { targets, plan, aimedPrng: prng, scheduler } = this;
-    const window: AimedWindow = prng.chance(plan.aimedInquiryShare) ? "inquiry"
+    // With membership changes on, some crashes wait for a members record: a change starting, switching or cleaning up.
+    const window: AimedWindow = plan.membershipChanges > 0 && prng.chance(0.3) ? "members"
+      : prng.chance(plan.aimedInquiryShare) ? "inquiry"
       : prng.chance(1 / 2) ? "decision" : prng.chance(1 / 2) ? "readForUpdate" : "inSync";
     const restartAfterUs = 1_000 + prng.exponential(plan.restartMeanMs * 1000);
     if (!targets.isAlive(targets.coordinator)) return;

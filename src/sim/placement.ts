@@ -12,33 +12,34 @@
 
 import { keyString } from "../core/cluster/key-string.js";
 import type { Bytes, NodeId, PartitionState, Placement } from "../core/cluster/types.js";
-import { Ring } from "../core/ring.js";
+import { RingLayout } from "../core/cluster/ring-layout.js";
 import type { HistoryOp } from "./history.js";
 import { textToEntry } from "./entry-text.js";
 import { textToBytes } from "./trace.js";
 
-/** What the persisted membership says placement must be. */
+/** What the persisted membership says placement must be (`layout`: the ring's members and a change's target, if any). */
 export interface Membership {
   placement: Placement;
   members: readonly NodeId[];
+  layout?: { ring: readonly NodeId[]; target: readonly NodeId[] | null };
 }
 
 /** Problems with one snapshot of partitionStates(), against the ring of `membership`. */
 export function placementProblems(states: readonly PartitionState[], membership: Membership): string[] {
-  const ring = new Ring(membership.placement, membership.members);
-  return placementProblemsOn(states, ring);
+  return placementProblemsOn(states, layoutOf(membership));
 }
 
-function placementProblemsOn(states: readonly PartitionState[], ring: Ring): string[] {
+/** During a membership change a partition's replicas are those of the ring and of the target; else min(R, N) of the ring. */
+function placementProblemsOn(states: readonly PartitionState[], ring: RingLayout): string[] {
   const problems: string[] = [];
   if (states.length !== ring.partitions) problems.push(`the coordinator shows ${states.length} partitions, the placement has ${ring.partitions}`);
-  const expectedSize = Math.min(ring.replicas, ring.nodes().length);
+  const expectedSize = ring.target === null ? Math.min(ring.current.replicas, ring.current.nodes().length) : undefined;
   for (const state of states) {
     const name = `partition ${state.partition}`;
     const { replicas, inSync, learners } = state;
     const expected = state.partition >= 0 && state.partition < ring.partitions ? ring.replicasOfPartition(state.partition) : [];
     if (new Set(replicas).size !== replicas.length) problems.push(`${name} lists a replica twice: ${replicas.join(",")}`);
-    if (replicas.length !== expectedSize) problems.push(`${name} has ${replicas.length} replicas, not min(R, N) = ${expectedSize}`);
+    if (expectedSize !== undefined && replicas.length !== expectedSize) problems.push(`${name} has ${replicas.length} replicas, not min(R, N) = ${expectedSize}`);
     if (replicas.join(",") !== expected.join(",")) problems.push(`${name} has replicas ${replicas.join(",")}, the ring says ${expected.join(",")}`);
     if (inSync.length === 0) problems.push(`${name} has an empty in-sync set`);
     if (new Set(inSync).size !== inSync.length) problems.push(`${name} lists an in-sync member twice: ${inSync.join(",")}`);
@@ -84,7 +85,7 @@ export function disksHolding(key: string, value: string, nodes: Iterable<Durable
 export class PlacementMonitor {
   readonly problems: Array<{ message: string; keys: string[]; atUs: number }> = [];
   #seen = new Set<string>();
-  #ring: { key: string; ring: Ring } | undefined;
+  #ring: { key: string; ring: RingLayout } | undefined;
   /** Per partition, the latest epoch and in-sync set seen in the current coordinator life. */
   #last = new Map<number, { epoch: number; inSync: string }>();
   #life = -1;
@@ -106,7 +107,8 @@ export class PlacementMonitor {
       const last = this.#last.get(state.partition);
       if (last !== undefined && state.epoch < last.epoch) {
         this.#problem(`partition ${state.partition}'s epoch went back from ${last.epoch} to ${state.epoch}`, [], atUs);
-      } else if (last !== undefined && inSync !== last.inSync && state.epoch === last.epoch) {
+      } else if (last !== undefined && inSync !== last.inSync && state.epoch === last.epoch && !(state.epoch === 0 && inSync === [...state.replicas].sort().join(","))) {
+        // Epoch 0 with every replica in sync: no record, the set follows the ring (a node joining before the seal).
         this.#problem(`partition ${state.partition}'s in-sync set changed from ${last.inSync} to ${inSync} without a new epoch (${state.epoch})`, [], atUs);
       }
       this.#last.set(state.partition, { epoch: state.epoch, inSync });
@@ -135,9 +137,9 @@ export class PlacementMonitor {
     }
   }
 
-  #ringOf(membership: Membership): Ring {
-    const key = JSON.stringify([membership.placement, membership.members]);
-    if (this.#ring?.key !== key) this.#ring = { key, ring: new Ring(membership.placement, membership.members) };
+  #ringOf(membership: Membership): RingLayout {
+    const key = JSON.stringify([membership.placement, membership.members, membership.layout]);
+    if (this.#ring?.key !== key) this.#ring = { key, ring: layoutOf(membership) };
     return this.#ring.ring;
   }
 
@@ -146,4 +148,8 @@ export class PlacementMonitor {
     this.#seen.add(message);
     this.problems.push({ message, keys, atUs });
   }
+}
+
+function layoutOf(membership: Membership): RingLayout {
+  return new RingLayout(membership.placement, membership.layout?.ring ?? membership.members, membership.layout?.target ?? null);
 }

@@ -17,6 +17,9 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "lossy-catch-up": ["convergence", "linearizability"],
   "shrink-before-durable": ["convergence", "linearizability", "atomicity"],
   "repair-skips-tombstones": ["convergence", "linearizability"],
+  "learner-in-sync-early": ["convergence", "linearizability"],
+  "drop-before-in-sync": ["linearizability", "convergence"],
+  "move-resumed-twice": ["linearizability", "convergence"],
 };
 
 

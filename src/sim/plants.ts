@@ -3,7 +3,9 @@
 // src/core stays clean: the machines are the real ones, the world around them lies.
 
 import { keyString } from "../core/cluster/key-string.js";
-import type { Bytes, CoordinatorRecord, CoordinatorToNode, NodeToCoordinator, ParticipantRecord } from "../core/cluster/types.js";
+import { partitionOf } from "../core/ring.js";
+import { RingLayout } from "../core/cluster/ring-layout.js";
+import type { Bytes, CoordinatorRecord, CoordinatorToNode, NodeId, NodeToCoordinator, ParticipantRecord } from "../core/cluster/types.js";
 import type { Prng } from "./prng.js";
 import type { ParticipantDurable } from "./sim-disk.js";
 
@@ -39,6 +41,13 @@ export interface PlantHooks {
   towardCoordinator?(message: NodeToCoordinator, prng: Prng): NodeToCoordinator;
   /** Rewrites what the coordinator sends a storage node, on its way there. */
   towardNode?(message: CoordinatorToNode): CoordinatorToNode;
+  /**
+   * The coordinator's records reached its disk: the world may act on storage nodes' disks (`layout`:
+   * how every partition's replicas are before and after the change these records start).
+   */
+  coordinatorDurable?(records: readonly CoordinatorRecord[], nodes: ReadonlyMap<NodeId, ParticipantDurable>): void;
+  /** True: this message to a node is sent to it again, once, after the coordinator's next restart. */
+  resentAfterRestart?(message: CoordinatorToNode): boolean;
 }
 
 export interface Plant {
@@ -126,6 +135,37 @@ export const PLANTS: readonly Plant[] = [
     },
   },
   {
+    name: "learner-in-sync-early",
+    description: "half the scanChunks of a catch-up claim the scan is complete (next: null) and carry nothing, so a learner — a node a membership "
+      + "change adds, or a returning replica — is counted in sync before it caught up",
+    caughtBy: "convergence (replicas differ) or linearizability (the new replica answers reads without the writes it never got)",
+    hooks: {
+      towardCoordinator: (message, prng) => (message.type === "scanChunk" && message.entries.length > 0 && prng.chance(0.5) ? { ...message, entries: [], next: null } : message),
+    },
+  },
+  {
+    name: "drop-before-in-sync",
+    description: "as soon as a membership change that moves partitions off a node starts, the node drops its data of them, "
+      + "before their new replicas are in sync (while it is still an in-sync replica that answers reads and is streamed from)",
+    caughtBy: "linearizability (a read finds nothing where a write was acknowledged) or convergence",
+    hooks: {
+      coordinatorDurable: (records, nodes) => {
+        for (const record of records) {
+          if (record.type !== "members" || record.layout?.target === undefined || record.layout.target === null) continue;
+          const change = new RingLayout(record.placement, record.layout.ring, record.layout.target);
+          for (const [id, durable] of nodes) dropLeaving(id, durable, change);
+        }
+      },
+    },
+  },
+  {
+    name: "move-resumed-twice",
+    description: "after a coordinator restart, the drops of the membership changes it ran before are sent again, as a coordinator resuming a move "
+      + "from its first step would: a node that learned a partition since, and is in sync for it, loses it",
+    caughtBy: "linearizability (an acknowledged write is gone) or convergence",
+    hooks: { resentAfterRestart: (message) => message.type === "drop" },
+  },
+  {
     name: "skip-proof-check",
     description: "the coordinator's runtime does not check a node's proof of the cluster secret, so an impostor that knows a member's id and incarnation is taken for it",
     caughtBy: "admission (an impostor is welcomed), then convergence or linearizability (it votes and acks for the member)",
@@ -139,4 +179,22 @@ export function findPlant(name: string): Plant {
     throw new Error(`unknown plant "${name}"; known plants: ${PLANTS.map((known) => known.name).join(", ")}`);
   }
   return plant;
+}
+
+/** Deletes what the node holds of partitions the change takes off it (the drop-before-in-sync plant). */
+function dropLeaving(id: NodeId, durable: ParticipantDurable, change: RingLayout): void {
+  const leaving = (key: string): boolean => {
+    const partition = partitionOf(keyBytes(key), change.partitions);
+    return change.current.replicasOfPartition(partition).includes(id) && !change.targetReplicasOf(partition).includes(id);
+  };
+  for (const key of [...durable.data.keys()]) {
+    if (!leaving(key)) continue;
+    durable.data.delete(key);
+    durable.versions.delete(key);
+  }
+}
+
+/** A keyString() back to its bytes (key strings are latin1, one char per byte). */
+function keyBytes(key: string): Bytes {
+  return Uint8Array.from(key, (char) => char.charCodeAt(0));
 }

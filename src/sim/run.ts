@@ -13,6 +13,7 @@ import { drawFaultPlan, type FaultPlan } from "./faults.js";
 import { HistoryRecorder, type HistoryEntry, type HistoryOp } from "./history.js";
 import { checkLinearizability, DEFAULT_LINEARIZABILITY_STEPS_MAX } from "./linearizability.js";
 import { Nemesis } from "./nemesis.js";
+import { MembershipOperator, operatorSteps } from "./membership-operator.js";
 import { OutagePhase } from "./outage-phase.js";
 import { PlacementMonitor, type Membership } from "./placement.js";
 import { findPlant } from "./plants.js";
@@ -128,6 +129,10 @@ const OUTAGE_THINK_MAX_US = 100_000;
 const OUTAGE_HISTORY_MAX = 30_000;
 const FINAL_READ_RETRIES_MAX = 50;
 const SETTLE_STEP_US = 50_000;
+/** New nodes the membership changes may start (a join, and a replacement). */
+const SPARE_NODES = 2;
+/** The longest one membership change may take, faults and all, before the run fails. */
+const MEMBERSHIP_STEP_MAX_US = 120_000_000;
 /** How often the placement monitor looks at the coordinator's partitions (besides every acknowledgement). */
 const PLACEMENT_SAMPLE_US = 100_000;
 /** Far above what a run of the default size uses (a few thousand happenings queued at most). */
@@ -146,6 +151,7 @@ class Run {
   readonly failures: SimFailure[] = [];
   readonly finalValues = new Map<string, string | null>();
   readonly placement: PlacementMonitor;
+  readonly operator: MembershipOperator;
   undecidedKeys: string[] = [];
   availability: AvailabilityMeasure[] = [];
   outages = 0;
@@ -154,7 +160,7 @@ class Run {
   constructor(private readonly options: SimOptions) {
     this.plan = drawFaultPlan(Prng.derive(options.seed, "plan"), options.faults);
     this.cluster = new SimCluster({
-      seed: options.seed, nodes: options.nodes, replicas: options.replicas, minInSync: minInSyncOf(options), partitions: options.partitions,
+      seed: options.seed, nodes: options.nodes, spareNodes: SPARE_NODES, replicas: options.replicas, minInSync: minInSyncOf(options), partitions: options.partitions,
       vnodesPerNode: options.vnodesPerNode, tickMs: options.tickMs, requestTimeoutMs: options.requestTimeoutMs,
       plan: this.plan, plant: options.plant === undefined ? undefined : findPlant(options.plant), traceLinesKept: options.traceLinesKept,
       bounds: CLUSTER_BOUNDS,
@@ -162,6 +168,8 @@ class Run {
     this.history = new HistoryRecorder(Math.max(10_000, options.ops * (CLIENT_RETRIES_MAX + 2) + 10 * FINAL_READ_RETRIES_MAX) + OUTAGE_HISTORY_MAX);
     this.keys = allKeys(makeKeySpace(options));
     this.placement = new PlacementMonitor(minInSyncOf(options));
+    this.operator = new MembershipOperator(this.cluster, Prng.derive(options.seed, "operator"), operatorSteps(this.plan.membershipChanges),
+      MEMBERSHIP_STEP_MAX_US, (message) => this.#fail("liveness", message));
   }
 
   report(): SimReport {
@@ -193,9 +201,15 @@ class Run {
     const { cluster, placement } = this;
     const serving = (): { membership: Membership; machine: NonNullable<SimCluster["coordinatorMachine"]> } | undefined => {
       const machine = cluster.coordinator.alive ? cluster.coordinatorMachine : undefined;
-      const { placement: persisted, members } = cluster.coordinatorDisk.durable;
-      if (machine === undefined || persisted === undefined || machine.view().state !== "serving") return undefined;
-      return { machine, membership: { placement: persisted, members: members.map((member) => member.id) } };
+      const { placement: persisted, members, layout } = cluster.coordinatorDisk.durable;
+      const view = machine?.view();
+      if (machine === undefined || persisted === undefined || view?.state !== "serving") return undefined;
+      // A members record durable on disk that the machine has not heard of yet (or the reverse, a
+      // crash having taken it): the two disagree only for that moment, which is not judged.
+      const ring = layout?.ring ?? members.map((member) => member.id);
+      const target = layout?.target ?? null;
+      if (!sameLayout(view, ring, target)) return undefined;
+      return { machine, membership: { placement: persisted, members: members.map((member) => member.id), layout: { ring, target } } };
     };
     const sample = (): void => {
       const found = serving();
@@ -229,6 +243,7 @@ class Run {
     for (const client of clients) client.start();
     const nemesis = new Nemesis(cluster.scheduler, Prng.derive(options.seed, "nemesis"), this.plan, nemesisTargets(cluster), Prng.derive(options.seed, "nemesis:aimed"));
     nemesis.start();
+    this.operator.start();
     const allDone = (): boolean => clients.every((client) => client.done);
     cluster.scheduler.runUntil(options.activeMaxMs * 1000, () => cluster.halted || allDone());
     // The heal that follows mends everything; the nemesis's pending restarts must not touch the phases after it.
@@ -269,7 +284,7 @@ class Run {
 
   #healAndSettle(): boolean {
     this.cluster.healAll();
-    return settle(this.cluster, this.options.settleMaxMs, (message) => this.#fail("liveness", message));
+    return settle(this.cluster, this.options.settleMaxMs, (message) => this.#fail("liveness", message), () => this.operator.pending());
   }
 
   /**
@@ -340,7 +355,8 @@ class Run {
       this.#fail("atomicity", violation.detail, violation.group, violation.read.invoke, violation.read.complete ?? violation.read.invoke);
     }
     if (!settled) return;
-    const nodes = new Map([...cluster.nodes].map(([id, node]) => [id, node.disk.durable]));
+    // Nodes removed from the cluster (retired) and spares never started hold nothing that counts.
+    const nodes = new Map(cluster.nodeIds.map((id) => [id, cluster.nodes.get(id)!.disk.durable]));
     for (const problem of checkConvergence({ coordinator: cluster.coordinatorDisk.durable, nodes, keys, finalValues: this.finalValues })) {
       this.#fail("convergence", problem, keys.filter((key) => problem.includes(` ${key} `)));
     }
@@ -348,19 +364,27 @@ class Run {
 }
 
 /** Runs until nothing moves, or fails the run with what still moved when time ran out. */
-function settle(cluster: SimCluster, settleMaxMs: number, fail: (message: string) => void): boolean {
+function settle(cluster: SimCluster, settleMaxMs: number, fail: (message: string) => void, pending: () => string[]): boolean {
   const { scheduler } = cluster;
   const deadlineUs = scheduler.nowUs + settleMaxMs * 1000;
   for (;;) {
     scheduler.runUntil(scheduler.nowUs + SETTLE_STEP_US, () => cluster.halted);
     if (cluster.halted) return false;
-    const problems = cluster.unsettled();
+    const problems = [...pending(), ...cluster.unsettled()];
     if (problems.length === 0) return true;
     if (scheduler.nowUs >= deadlineUs) {
       fail(`the healed cluster did not settle within ${settleMaxMs} ms: ${problems.join("; ")}`);
       return false;
     }
   }
+}
+
+/** The machine's ring and change target are those of the disk's layout. */
+function sameLayout(view: ReturnType<NonNullable<SimCluster["coordinatorMachine"]>["view"]>, ring: readonly string[], target: readonly string[] | null): boolean {
+  const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((node) => b.includes(node));
+  const viewRing = view.members.filter((member) => member.role === "active" || member.role === "leaving").map((member) => member.id);
+  const viewTarget = view.move === null || same(view.move.target, view.move.ring) ? null : view.move.target;
+  return same(viewRing, ring) && (target === null ? viewTarget === null : viewTarget !== null && same(viewTarget, target));
 }
 
 /** A write the coordinator answered with success (a SET that wrote, an MSET, a DEL that deleted something). */
@@ -389,7 +413,9 @@ function clientTimeoutUs(options: SimOptions, plan: FaultPlan): number {
 function nemesisTargets(cluster: SimCluster): ConstructorParameters<typeof Nemesis>[3] {
   return {
     coordinator: COORDINATOR,
-    nodes: cluster.nodeIds,
+    get nodes() {
+      return cluster.nodeIds;
+    },
     isAlive: (name) => cluster.isAlive(name),
     isPaused: (name) => cluster.isPaused(name),
     crash: (name) => cluster.crash(name),

@@ -11,7 +11,7 @@ import { writeCoordinatorRecords, writeParticipantRecords } from "../core/cluste
 import { keyString } from "../core/cluster/key-string.js";
 import { deepCopy } from "./copy.js";
 import type {
-  Bytes, CoordinatorDurableState, CoordinatorRecord, DataView, InSyncRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement,
+  Bytes, CoordinatorDurableState, CoordinatorRecord, DataView, InSyncRecord, LayoutRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement,
   TxnId, TxnWrite, VersionedEntry,
 } from "../core/cluster/types.js";
 
@@ -106,6 +106,12 @@ export function applyParticipantRecords(state: ParticipantDurable, records: read
       state.versions.delete(key);
       if (state.data.has(key)) throw new Error(`sim disk: a key with a value was collected as a tombstone`);
     },
+    dropKey: (keyBytes) => {
+      const key = keyString(keyBytes);
+      state.overwritten.set(key, state.data.get(key));
+      state.versions.delete(key);
+      state.data.delete(key);
+    },
     putPrepared: (txid, writes) => state.prepared.set(txid, writes),
     deletePrepared: (txid) => state.prepared.delete(txid),
   });
@@ -153,6 +159,8 @@ export interface CoordinatorDurable {
   members: MemberInfo[];
   sealed: boolean;
   placement?: Placement;
+  /** The ring's members and the change in progress (absent: every member, nothing changes). */
+  layout?: LayoutRecord;
   /** Commit decisions not yet forgotten, in the order they were logged. */
   decisions: Map<TxnId, { participants: NodeId[]; writes: TxnWrite[] }>;
   /** Partitions' in-sync records, by partition. */
@@ -168,7 +176,7 @@ export function applyCoordinatorRecords(state: CoordinatorDurable, records: read
     setEpoch: (epoch) => {
       state.epoch = epoch;
     },
-    setMembership: ({ members, sealed, placement }) => Object.assign(state, { members, sealed, placement }),
+    setMembership: ({ members, sealed, placement, layout }) => Object.assign(state, { members, sealed, placement, layout }),
     putDecision: (txid, decision) => state.decisions.set(txid, decision),
     deleteDecision: (txid) => state.decisions.delete(txid),
     setInSync: (record) => state.inSync.set(record.partition, record),
@@ -181,5 +189,6 @@ export function recoveredCoordinatorState(state: CoordinatorDurable): Coordinato
   const inSync = deepCopy([...state.inSync.values()]);
   const recovered: CoordinatorDurableState = { epoch: state.epoch, members: deepCopy(state.members), sealed: state.sealed, decisions, inSync };
   if (state.placement !== undefined) recovered.placement = { ...state.placement };
+  if (state.layout !== undefined) recovered.layout = deepCopy(state.layout);
   return recovered;
 }

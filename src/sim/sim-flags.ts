@@ -46,12 +46,13 @@ export const SIM_FLAGS: readonly SimFlag[] = [
   { name: "stall-ms", description: "mean length of a disk stall", target: { fault: "stallMeanMs", scale: 1 } },
   { name: "outage-ms", description: "after the healed work, R - W nodes down this long under writes, then their catch-up, then another replica's death (0: none)", target: { fault: "outageMs", scale: 1 } },
   { name: "rot-keys", description: "after the final heal, keys damaged on one replica each, which a repair round must bring back (0: none)", target: { fault: "rotKeys", scale: 1 } },
+  { name: "membership-changes", description: "membership changes during the work: 0 none, 2 a node joins and one is removed, 4 also a dead node is removed and replaced", target: { fault: "membershipChanges", scale: 1 } },
 ];
 
 /** The faults `--calm` pins: none at all. */
 export const CALM_FAULTS: Partial<FaultPlan> = {
   dropRate: 0, dupRate: 0, reorderRate: 0, partitionsPerSecond: 0, crashesPerSecond: 0, pausesPerSecond: 0,
-  unsyncedSurviveRate: 0, clockSkew: 0, impostorsPerSecond: 0, aimedCrashesPerSecond: 0, stallsPerSecond: 0, outageMs: 0, rotKeys: 0, latencyMeanUs: CALM_PLAN.latencyMeanUs, syncLatencyMeanUs: CALM_PLAN.syncLatencyMeanUs,
+  unsyncedSurviveRate: 0, clockSkew: 0, impostorsPerSecond: 0, aimedCrashesPerSecond: 0, stallsPerSecond: 0, outageMs: 0, rotKeys: 0, membershipChanges: 0, latencyMeanUs: CALM_PLAN.latencyMeanUs, syncLatencyMeanUs: CALM_PLAN.syncLatencyMeanUs,
 };
 
 /** Sets what `--name raw` asks for on `options`; throws an Error saying what is wrong with `raw`. */

@@ -133,6 +133,11 @@ export class SimNetwork {
     if (link !== undefined) this.#close(link, `closed by the coordinator: ${why}`);
   }
 
+  /** The node whose current connection this is, if any. */
+  nodeOf(connection: ConnectionId): NodeId | undefined {
+    return this.#current(connection)?.nodeId;
+  }
+
   isOpen(nodeId: NodeId): boolean {
     const link = this.#link(nodeId);
     return link.open && link.nodeConnected && link.coordinatorSawUp;

@@ -4,6 +4,7 @@
 // once they are durable. A resend that arrives while the first is being written waits for it.
 
 import { partitionOf } from "../ring.js";
+import { BoundedSet } from "./bounded-set.js";
 import type { Outbox } from "./outbox.js";
 import type {
   CoordinatorToNode, DataView, NodeToCoordinator, ParticipantEffect, ParticipantRecord, TxnWrite, VersionedEntry,
@@ -11,14 +12,18 @@ import type {
 import { compareTxids } from "./txid.js";
 import type { VersionGate } from "./version-gate.js";
 
-type CatchUpMessage = Extract<CoordinatorToNode, { type: "apply" | "scan" | "catchUp" | "collect" }>;
+type CatchUpMessage = Extract<CoordinatorToNode, { type: "apply" | "scan" | "catchUp" | "collect" | "drop" }>;
 
 /** The most a scan answers with, whatever it is asked: one chunk must stay a small message. */
 export const SCAN_CHUNK_BYTES_MAX = 1024 * 1024;
 
+/** Drop chunks remembered as done, so that a duplicate arriving late deletes nothing learned since. */
+const DROPS_REMEMBERED_MAX = 10_000;
+
 export class CatchUpParticipant {
   /** Applies and catch-ups being written ("apply:txid", "catchUp:id"): a resend of one waits for it. */
   readonly #writing = new Set<string>();
+  readonly #dropsDone = new BoundedSet<number>(DROPS_REMEMBERED_MAX);
 
   constructor(
     private readonly data: DataView,
@@ -34,6 +39,8 @@ export class CatchUpParticipant {
         return this.#take(`catchUp:${message.catchUpId}`, message.entries, { type: "caughtUp", catchUpId: message.catchUpId });
       case "collect":
         return this.#collect(message);
+      case "drop":
+        return this.#drop(message);
       case "scan": {
         const wanted = new Set(message.partitions);
         const bytesMax = Math.min(message.bytesMax, SCAN_CHUNK_BYTES_MAX);
@@ -57,6 +64,25 @@ export class CatchUpParticipant {
     this.outbox.persist([{ type: "tombstonesCollected", keys }], () => {
       this.#writing.delete(name);
       this.#send({ type: "collected", collectId: message.collectId, next });
+    });
+  }
+
+  /**
+   * Deletes one chunk of the node's keys in the partitions (values, versions, tombstones), except a
+   * key with a write on its way to disk. A chunk done before is not done again: a duplicate that
+   * arrives after the node started learning a partition must not delete what it learned.
+   */
+  #drop(message: Extract<CoordinatorToNode, { type: "drop" }>): void {
+    const name = `drop:${message.dropId}`;
+    if (this.#writing.has(name) || this.#dropsDone.has(message.dropId)) return;
+    const wanted = new Set(message.partitions);
+    const { entries, next } = this.data.scan(message.after, (key) => wanted.has(partitionOf(key, message.partitionCount)), SCAN_CHUNK_BYTES_MAX);
+    const keys = entries.filter((entry) => this.versions.collectable(entry.key, entry.version)).map((entry) => entry.key);
+    this.#writing.add(name);
+    this.outbox.persist([{ type: "keysDropped", keys }], () => {
+      this.#writing.delete(name);
+      this.#dropsDone.add(message.dropId);
+      this.#send({ type: "dropped", dropId: message.dropId, next });
     });
   }
 

@@ -11,10 +11,12 @@
 //    transaction already started on it is decided and every apply to the learner is acknowledged.
 //    Then the learner is added to the in-sync set by a durable record, and the fence lifts.
 // A learner or a source that goes down ends or restarts its part; learners are not durable: after
-// a coordinator restart catch-up starts again from the scan.
+// a coordinator restart catch-up starts again from the scan. A partition a node gains in a
+// membership change is learned the same way, from nothing: the node first drops what it holds of it.
 
 import type { CoordinatorContext } from "./coordinator-context.js";
 import type { WriteCoordinator } from "./coordinator-writes.js";
+import type { PartitionDrops } from "./partition-drops.js";
 import type { Bytes, NodeId, VersionedEntry } from "./types.js";
 
 /** One source's share of a learner's partitions, scanned in key order. */
@@ -64,17 +66,25 @@ export class CatchUpCoordinator {
   #budgetBytes: number;
   #nextLookTick = 0;
 
+  /** Partitions each node has dropped this run before learning them from nothing (still in its replicas since). */
+  readonly #cleared = new Map<NodeId, Set<number>>();
+
   constructor(
     private readonly context: CoordinatorContext,
     private readonly writes: WriteCoordinator,
+    private readonly drops: PartitionDrops,
   ) {
     this.#nextRequestId = context.epoch * REQUEST_IDS_PER_EPOCH;
     this.#budgetBytes = this.#budgetMax;
   }
 
-  /** A member is up: it learns every partition it replicates but is not in sync for. */
+  /**
+   * A member is up: it learns every partition it replicates but is not in sync for. A partition it
+   * gains in a membership change it learns from nothing: it first drops whatever it still holds of
+   * it (from an earlier time it replicated it), once per coordinator run.
+   */
   nodeUp(nodeId: NodeId): void {
-    if (this.#learning.has(nodeId)) return;
+    if (this.#learning.has(nodeId) || this.drops.busy(nodeId)) return;
     const { inSync, membership } = this.context;
     const partitions = new Set<number>();
     for (let partition = 0; partition < membership.placement.partitions; partition += 1) {
@@ -83,6 +93,17 @@ export class CatchUpCoordinator {
       partitions.add(partition);
     }
     if (partitions.size === 0) return;
+    const cleared = this.#cleared.get(nodeId);
+    const toClear = [...partitions].filter((partition) => membership.ring.gains(nodeId, partition) && cleared?.has(partition) !== true);
+    if (toClear.length > 0) {
+      this.context.outbox.log("info", "a node drops what it held of the partitions it is about to learn", { nodeId, partitions: toClear.length });
+      return this.drops.start(nodeId, toClear, () => {
+        let marks = this.#cleared.get(nodeId);
+        if (marks === undefined) this.#cleared.set(nodeId, (marks = new Set()));
+        for (const partition of toClear) marks.add(partition);
+        this.nodeUp(nodeId);
+      });
+    }
     for (const partition of partitions) inSync.addLearner(partition, nodeId);
     this.writes.feedNewLearner(nodeId, partitions);
     const learning: Learning = { node: nodeId, streams: [], streamed: new Set(), partitions: partitions.size, keys: 0, bytes: 0 };
@@ -150,6 +171,19 @@ export class CatchUpCoordinator {
         if (lost || stream.state === "throttled" || stream.state === "noSource") this.#advance(learning, stream);
       }
       this.#tryRejoin(learning);
+    }
+  }
+
+  /**
+   * The layout changed (a membership change started or was switched to): every catch-up starts over
+   * with the new replicas and sources (at the next heartbeat), and a node keeps its drop marks only
+   * for partitions it still replicates.
+   */
+  layoutChanged(): void {
+    for (const learning of [...this.#learning.values()]) this.#stop(learning, "the ring changed");
+    const { ring } = this.context.membership;
+    for (const [node, marks] of this.#cleared) {
+      for (const partition of marks) if (!ring.replicasOfPartition(partition).includes(node)) marks.delete(partition);
     }
   }
 

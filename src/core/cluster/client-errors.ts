@@ -17,3 +17,8 @@ export function clusterDown(message: string): ClientError {
 export function deadlinePassed(message: string, outcomeUnknown: boolean): ClientError {
   return outcomeUnknown ? { code: "TIMEOUT", message, outcomeUnknown } : { code: "TIMEOUT", message };
 }
+
+/** The request cannot be done as asked (the message says why); nothing was changed. */
+export function errorReply(message: string): ClientError {
+  return { code: "ERR", message };
+}

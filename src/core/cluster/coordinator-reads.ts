@@ -141,11 +141,21 @@ export class ReadCoordinator {
     this.#replicaReads.delete(readId);
     const { request } = read;
     request.readIds.delete(readId);
+    // A replica that left the key's in-sync set meanwhile (a membership change moved the partition
+    // off it) may have dropped the data: its answer is not used, the key is read elsewhere.
+    const moved: KeyRead[] = [];
     read.keyStrings.forEach((key, index) => {
       const keyRead = request.pending.get(key);
-      if (keyRead !== undefined) this.#resolve(keyRead, values[index] as Bytes | null, true);
+      if (keyRead === undefined) return;
+      if (this.#inSync(from, keyRead)) this.#resolve(keyRead, values[index] as Bytes | null, true);
+      else if (keyRead.currentReadId === readId) moved.push(keyRead);
     });
-    if (request.pending.size === 0) this.#complete(request);
+    if (moved.length > 0) this.#retry(moved);
+    else if (request.pending.size === 0) this.#complete(request);
+  }
+
+  #inSync(node: NodeId, keyRead: KeyRead): boolean {
+    return this.context.inSync.has(this.context.membership.ring.partitionOfKey(keyRead.key), node);
   }
 
   /**
@@ -306,7 +316,7 @@ export class ReadCoordinator {
     const { replicas } = keyRead;
     for (let step = 0; step < replicas.length; step += 1) {
       const node = replicas[(keyRead.attempts + step) % replicas.length]!;
-      if (this.context.membership.isUp(node)) {
+      if (this.context.membership.isUp(node) && this.#inSync(node, keyRead)) {
         keyRead.attempts += step + 1;
         return node;
       }

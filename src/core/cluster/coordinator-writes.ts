@@ -195,10 +195,13 @@ export class WriteCoordinator {
     this.context.outbox.persist([{ type: "forget", txid }], () => this.#startReady(this.#finish(txn)));
   }
 
-  /** An in-doubt participant asks: commit if decided, nothing while undecided, abort if unknown. */
+  /**
+   * An in-doubt participant asks: commit if decided, nothing while undecided, abort if unknown or if
+   * it was excused (it no longer holds those keys in sync: it learns them by catching up, or drops them).
+   */
   inquire(from: NodeId, txid: TxnId): void {
     const txn = this.#txns.get(txid);
-    if (txn === undefined) this.#send(from, { type: "abort", txid });
+    if (txn === undefined || txn.excused.has(from)) this.#send(from, { type: "abort", txid });
     else if (txn.phase === "committing" || txn.phase === "forgetting") this.#send(from, { type: "commit", txid: txn.txid });
   }
 
@@ -209,7 +212,7 @@ export class WriteCoordinator {
    */
   nodeUp(nodeId: NodeId): void {
     for (const txn of this.#txns.values()) {
-      if (txn.phase === "committing" && txn.participants.includes(nodeId) && !txn.acked.has(nodeId)) {
+      if (txn.phase === "committing" && txn.participants.includes(nodeId) && !txn.acked.has(nodeId) && !txn.excused.has(nodeId)) {
         this.#send(nodeId, { type: "commit", txid: txn.txid });
       }
       const share = txn.shares.get(nodeId);
@@ -258,6 +261,15 @@ export class WriteCoordinator {
       if (oldest === null || compareTxids(txn.txid, oldest) < 0) oldest = txn.txid;
     }
     return oldest ?? formatTxid(this.context.epoch, this.#seq + 1);
+  }
+
+  /** True while a transaction touching one of `partitions` may still write to the node (a membership change's cleanup waits for it). */
+  mayWrite(nodeId: NodeId, partitions: ReadonlySet<number>): boolean {
+    for (const txn of this.#txns.values()) {
+      if (txn.phase === "queued" || !txn.keyPartitions.some((partition) => partitions.has(partition))) continue;
+      if (txn.phase === "preparing" ? txn.shares.has(nodeId) : txn.participants.includes(nodeId) && !txn.acked.has(nodeId) && !txn.excused.has(nodeId)) return true;
+    }
+    return false;
   }
 
   /** True while a transaction touching `partition` has started and is not yet decided. */
@@ -539,6 +551,8 @@ export class WriteCoordinator {
     if (txn.phase !== "deciding") throw new Error(`invariant: decision of ${txn.txid} persisted in phase ${txn.phase}`);
     this.#leaveAdmission(txn);
     txn.phase = "committing";
+    // A participant that left the keys' in-sync sets while the decision was written (excuse() passed it by).
+    for (const node of txn.participants) if (!this.#stillInSync(txn, node)) txn.excused.add(node);
     if (txn.requestId !== null) this.context.outbox.push({ kind: "reply", requestId: txn.requestId, result });
     txn.requestId = null;
     this.#decided.add(txn.txid, txn.plan.writes, txn.plan.keyStrings);

@@ -14,6 +14,8 @@ import { WriteCoordinator } from "./coordinator-writes.js";
 import { InSyncSets } from "./in-sync.js";
 import { TombstoneCollector } from "./tombstone-collector.js";
 import { Membership } from "./membership.js";
+import { MoveCoordinator } from "./moves.js";
+import { PartitionDrops } from "./partition-drops.js";
 import { Outbox } from "./outbox.js";
 import { ReadCache } from "./read-cache.js";
 import { RepairCoordinator } from "./repair.js";
@@ -32,6 +34,8 @@ interface Running {
   readonly catchUp: CatchUpCoordinator;
   readonly tombstones: TombstoneCollector;
   readonly repair: RepairCoordinator;
+  readonly drops: PartitionDrops;
+  readonly moves: MoveCoordinator;
 }
 
 export interface KeyLocation {
@@ -90,6 +94,7 @@ export class CoordinatorMachine {
         current: null, last: null, rounds: 0, keysDiverged: 0, keysFixed: 0, nextBackgroundInTicks: this.config.repairIntervalTicks,
         bytesPerSecond: this.config.repairBytesPerSecond,
       },
+      move: running?.moves.view() ?? null,
       ...writes,
       readsInFlight: (running?.reads.inFlight ?? 0) + (running?.counts.inFlight ?? 0),
       cache: this.#cache.stats(),
@@ -143,11 +148,24 @@ export class CoordinatorMachine {
       (keys, deadlineTick, done) => reads!.readForUpdate(keys, deadlineTick, done),
     );
     reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString), (keyString) => writes.committingOne(keyString));
-    const catchUp = new CatchUpCoordinator(context, writes);
-    // Collection and repair take turns (repair.ts); each asks the other through `running`, set just below.
+    const drops = new PartitionDrops(context);
+    const catchUp = new CatchUpCoordinator(context, writes, drops);
+    // Collection and repair take turns (repair.ts); each asks the other through the binding of the other.
     const tombstones: TombstoneCollector = new TombstoneCollector(context, writes, () => repair.running);
     const repair: RepairCoordinator = new RepairCoordinator(context, writes, () => tombstones.collecting);
-    this.#running = { context, membership, writes, reads, counts: new KeyCounter(context), inSync, catchUp, tombstones, repair };
+    const counts = new KeyCounter(context);
+    const moves = new MoveCoordinator(context, drops, writes, {
+      layoutChanged: (lost, removed) => {
+        // Removed members are gone: what waited for them goes on without them (as for a node down).
+        for (const nodeId of removed) this.#nodeDown(this.#running!, nodeId);
+        // Decided transactions stop waiting for replicas that no longer hold their keys in sync
+        // (lost partitions, or a dead node taken out of the in-sync sets).
+        for (const nodeId of new Set([...lost, ...membership.members().map((member) => member.id)])) writes.excuse(nodeId);
+        catchUp.layoutChanged();
+        writes.startQueued();
+      },
+    });
+    this.#running = { context, membership, writes, reads, counts, inSync, catchUp, tombstones, repair, drops, moves };
     writes.recover(recovered.decisions);
     this.#outbox.log("info", "coordinator recovered", {
       epoch: recovered.epoch, members: recovered.members.length, sealed: recovered.sealed, decisionsToFinish: recovered.decisions.length,
@@ -174,6 +192,7 @@ export class CoordinatorMachine {
     }
     if (op.kind === "dbsize") running.counts.request(requestId, deadlineTick);
     else if (op.kind === "repair") this.#outbox.push({ kind: "reply", requestId, result: { kind: "repair", ...running.repair.start("manual") } });
+    else if (op.kind === "removeNode") running.moves.remove(requestId, op.nodeId, op.dead);
     else if (isWriteOp(op)) running.writes.request(requestId, op, deadlineTick);
     else running.reads.request(requestId, op, deadlineTick);
   }
@@ -186,6 +205,7 @@ export class CoordinatorMachine {
     running.reads.nodeDown(admission.nodeId);
     running.counts.nodeDown(admission.nodeId);
     running.catchUp.nodeDown(admission.nodeId);
+    running.drops.nodeDown(admission.nodeId);
     running.writes.learners.dropNode(admission.nodeId);
     running.writes.nodeUp(admission.nodeId);
     running.catchUp.nodeUp(admission.nodeId);
@@ -204,6 +224,7 @@ export class CoordinatorMachine {
     running.catchUp.nodeDown(nodeId);
     running.tombstones.nodeDown(nodeId);
     running.repair.nodeDown(nodeId);
+    running.drops.nodeDown(nodeId);
   }
 
   #message(running: Running, connection: ConnectionId, message: NodeToCoordinator): void {
@@ -243,6 +264,8 @@ export class CoordinatorMachine {
         return running.repair.fetched(from, message.fetchId, message.entries, message.looked);
       case "fixed":
         return running.repair.fixed(from, message.fixId, message.fixed);
+      case "dropped":
+        return running.drops.dropped(from, message.dropId, message.next);
       case "pong":
         return;
     }
@@ -256,6 +279,8 @@ export class CoordinatorMachine {
     for (const nodeId of running.membership.tick(tick)) this.#nodeDown(running, nodeId);
     running.inSync.shrink(tick, (nodeId) => running.writes.excuse(nodeId));
     running.catchUp.tick();
+    running.drops.tick();
+    running.moves.tick();
     running.tombstones.tick();
     running.repair.tick();
     running.writes.tick();

@@ -5,13 +5,14 @@
 // core decides what a record does.
 
 import type {
-  Bytes, CoordinatorDurableState, CoordinatorRecord, InSyncRecord, MemberInfo, NodeId, ParticipantRecord, Placement, TxnId, TxnWrite,
+  Bytes, CoordinatorDurableState, CoordinatorRecord, InSyncRecord, LayoutRecord, MemberInfo, NodeId, ParticipantRecord, Placement, TxnId, TxnWrite,
 } from "./types.js";
 
 /** The primitive changes a coordinator's records make; one persist's changes are applied atomically. */
 export interface CoordinatorDurableWriter {
   setEpoch(epoch: number): void;
-  setMembership(membership: { members: MemberInfo[]; sealed: boolean; placement: Placement }): void;
+  /** `layout` absent: the ring is every member, and nothing changes. */
+  setMembership(membership: { members: MemberInfo[]; sealed: boolean; placement: Placement; layout?: LayoutRecord }): void;
   putDecision(txid: TxnId, decision: { participants: NodeId[]; writes: TxnWrite[] }): void;
   deleteDecision(txid: TxnId): void;
   setInSync(record: InSyncRecord): void;
@@ -21,8 +22,10 @@ export interface CoordinatorDurableWriter {
 export interface ParticipantDurableWriter {
   /** The key's value and version; a null value deletes the value and keeps the version (a tombstone). */
   putEntry(key: Bytes, version: TxnId, value: Bytes | null): void;
-  /** The key leaves no trace: no value, no version. */
+  /** A tombstone leaves no trace: no version (it has no value). */
   deleteKey(key: Bytes): void;
+  /** A key of a dropped partition leaves no trace: no value, no version. */
+  dropKey(key: Bytes): void;
   putPrepared(txid: TxnId, writes: TxnWrite[]): void;
   deletePrepared(txid: TxnId): void;
 }
@@ -34,7 +37,9 @@ export function writeCoordinatorRecords(records: readonly CoordinatorRecord[], w
         writer.setEpoch(record.epoch);
         break;
       case "members":
-        writer.setMembership({ members: record.members, sealed: record.sealed, placement: record.placement });
+        writer.setMembership(record.layout === undefined
+          ? { members: record.members, sealed: record.sealed, placement: record.placement }
+          : { members: record.members, sealed: record.sealed, placement: record.placement, layout: record.layout });
         break;
       case "decision":
         writer.putDecision(record.txid, { participants: record.participants, writes: record.writes });
@@ -68,6 +73,9 @@ export function writeParticipantRecords(records: readonly ParticipantRecord[], w
         break;
       case "tombstonesCollected":
         for (const key of record.keys) writer.deleteKey(key);
+        break;
+      case "keysDropped":
+        for (const key of record.keys) writer.dropKey(key);
         break;
     }
   }

@@ -8,7 +8,7 @@
 import type { CoordinatorConfig } from "./config.js";
 import type { CoordinatorOutbox } from "./outbox.js";
 import type { Membership } from "./membership.js";
-import type { InSyncRecord, NodeId, PartitionState } from "./types.js";
+import type { CoordinatorRecord, InSyncRecord, NodeId, PartitionState } from "./types.js";
 
 export class InSyncSets {
   readonly #records = new Map<number, InSyncRecord>();
@@ -101,17 +101,31 @@ export class InSyncSets {
 
   /** Persists new members for some partitions; they count (and `then` runs) only once durable. */
   change(changes: ReadonlyMap<number, NodeId[]>, then: () => void): void {
+    const staged = this.stage(changes);
+    this.outbox.persist([staged.record], () => {
+      staged.durable();
+      then();
+    });
+  }
+
+  /**
+   * The record of new members for some partitions, to persist with others (a membership change);
+   * the partitions count as changing until `durable()`, called once the record is on disk.
+   */
+  stage(changes: ReadonlyMap<number, NodeId[]>): { record: CoordinatorRecord; durable: () => void } {
     const records = [...changes].map(([partition, members]): InSyncRecord => ({
       partition, epoch: (this.#records.get(partition)?.epoch ?? 0) + 1, members,
     }));
     for (const partition of changes.keys()) this.#changing.add(partition);
-    this.outbox.persist([{ type: "inSync", partitions: records }], () => {
-      for (const record of records) {
-        this.#records.set(record.partition, record);
-        this.#changing.delete(record.partition);
-      }
-      then();
-    });
+    return {
+      record: { type: "inSync", partitions: records },
+      durable: () => {
+        for (const record of records) {
+          this.#records.set(record.partition, record);
+          this.#changing.delete(record.partition);
+        }
+      },
+    };
   }
 
   /** Every partition's replicas, in-sync members, epoch and learners. */

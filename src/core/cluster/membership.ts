@@ -1,18 +1,19 @@
 // Who the storage nodes are, which are up, which connection speaks for each, and the ring built
 // from them. Admission: a connection's hello is checked (fields, then the port's verdict on its
 // proof of the secret); a new node joins by a durable `members` record (it counts only once that
-// record is persisted); the first write seals the membership, after which a new id is refused,
-// because moving data (rebalancing) is not built. A known id is welcome back on the data directory
+// record is persisted). Before the first write seals the membership a new node enters the ring at
+// once; after it, it joins as a standby member and the moves (moves.ts) bring it into the ring by
+// a membership change (ring-layout.ts). A known id is welcome back on the data directory
 // it joined with (the same incarnation); on another one it is refused once sealed, because that
 // directory lacks the node's data. Only a member's current connection speaks for it: a refused
 // connection never replaces it, and an accepted one replaces (and closes) the one before.
 
-import { Ring } from "../ring.js";
 import type { CoordinatorConfig } from "./config.js";
 import type { CoordinatorOutbox } from "./outbox.js";
 import { checkHello } from "./hello-check.js";
+import { RingLayout } from "./ring-layout.js";
 import type {
-  ConnectionId, CoordinatorRecord, CoordinatorToNode, MemberInfo, MemberView, NodeId, Placement,
+  ConnectionId, CoordinatorRecord, CoordinatorToNode, LayoutRecord, MemberInfo, MemberView, NodeId, Placement,
 } from "./types.js";
 
 /** up: heard from lately. silent: connected, but quiet for nodeDownTicks. closed: no connection. */
@@ -34,7 +35,11 @@ export type Admission = { nodeId: NodeId; outcome: "member" | "joining" } | { no
 
 export class Membership {
   readonly placement: Placement;
-  #ring: Ring;
+  #ring: RingLayout;
+  /** The durable layout (null: the ring is every joined member, nothing changes: before the seal). */
+  #layout: LayoutRecord | null;
+  /** A layout change on its way to disk: no other starts meanwhile. */
+  #layoutPending = false;
   readonly #members = new Map<NodeId, Member>();
   /** The current connection of each member that has one. */
   readonly #byConnection = new Map<ConnectionId, NodeId>();
@@ -46,30 +51,72 @@ export class Membership {
   constructor(
     private readonly config: CoordinatorConfig,
     private readonly outbox: CoordinatorOutbox,
-    recovered: { members: MemberInfo[]; sealed: boolean; placement?: Placement },
+    recovered: { members: MemberInfo[]; sealed: boolean; placement?: Placement; layout?: LayoutRecord },
   ) {
     this.placement = choosePlacement(config, recovered, outbox);
     for (const info of recovered.members) this.#members.set(info.id, { info, joined: true, link: "closed", connection: null, lastHeardTick: 0, downSinceTick: 0 });
     this.#sealed = recovered.sealed;
     this.#sealDurable = recovered.sealed;
-    this.#ring = new Ring(this.placement, recovered.members.map((member) => member.id));
+    // A cluster sealed before layouts existed was placed on all of its members.
+    this.#layout = recovered.layout ?? (recovered.sealed ? { ring: recovered.members.map((member) => member.id), target: null, cleanup: [] } : null);
+    this.#ring = this.#buildRing();
   }
 
-  get ring(): Ring {
+  /** Where partitions live: the ring, and during a membership change the union with the target ring. */
+  get ring(): RingLayout {
     return this.#ring;
+  }
+
+  /** The layout as a record: the ring's members, the target of a change in progress, members to clean up. */
+  layout(): LayoutRecord {
+    return this.#layout ?? { ring: [...this.#ring.current.nodes()], target: null, cleanup: [] };
+  }
+
+  get layoutPending(): boolean {
+    return this.#layoutPending;
+  }
+
+  /** Joined members that are in neither the ring nor the target: new nodes waiting to be moved in. */
+  standby(): NodeId[] {
+    const placed = new Set(this.#ring.nodes());
+    return [...this.#members.values()].filter((member) => member.joined && !placed.has(member.info.id)).map((member) => member.info.id);
+  }
+
+  /**
+   * Persists a new layout with `extra` records in one atomic write, dropping `removed` from the
+   * members; once durable the ring follows it, removed members are told so (and their connections
+   * closed), and `then` runs.
+   */
+  changeLayout(layout: LayoutRecord, removed: readonly NodeId[], extra: CoordinatorRecord[], then: () => void): void {
+    if (this.#layoutPending) throw new Error("invariant: a layout change started while another is being written");
+    this.#layoutPending = true;
+    const listed = [...this.#members.values()].filter((member) => member.joined && !removed.includes(member.info.id));
+    if (removed.length > 0) {
+      // Remembered on their directories, so that one that comes back is told it was removed rather than taken for a new node.
+      const gone = removed.map((id) => ({ id, incarnation: this.#members.get(id)?.info.incarnation ?? "" }));
+      layout = { ...layout, removed: [...(layout.removed ?? []), ...gone].slice(-this.config.membersMax) };
+    }
+    this.outbox.persist([{ ...this.#membersRecord(listed), layout }, ...extra], () => {
+      this.#layoutPending = false;
+      this.#layout = layout;
+      for (const nodeId of removed) this.#remove(nodeId);
+      this.#ring = this.#buildRing();
+      then();
+    });
   }
 
   get sealed(): boolean {
     return this.#sealed;
   }
 
-  /** Joined nodes; nothing is served until there are minNodes of them. */
+  /** Nodes in the ring; before the seal nothing is served until there are minNodes of them. */
   get joinedCount(): number {
-    return this.#ring.nodes().length;
+    return this.#ring.current.nodes().length;
   }
 
+  /** Before the seal: once minNodes have joined. After it the ring is what the data was placed on. */
   get ready(): boolean {
-    return this.joinedCount >= this.config.minNodes;
+    return this.#sealed ? this.#ring.current.nodes().length > 0 : this.joinedCount >= this.config.minNodes;
   }
 
   /** A node's members record is on its way to disk: the ring is about to change. */
@@ -112,6 +159,10 @@ export class Membership {
     const info: MemberInfo = { id: hello.nodeId, address: hello.address, incarnation: hello.incarnation };
     if (!proofValid) return this.#refuse(connection, info, "wrong cluster secret");
     const known = this.#members.get(info.id);
+    if (known === undefined && this.#layout?.removed?.some((gone) => gone.id === info.id && gone.incarnation === info.incarnation) === true) {
+      return this.#refuse(connection, info, `storage node ${JSON.stringify(info.id)} was removed from the cluster; its data directory holds nothing the cluster needs. `
+        + "To have this machine join again, start it on a new, empty data directory.");
+    }
     if (known === undefined) return this.#newNode(connection, info, now);
     if (info.incarnation !== known.info.incarnation) return this.#otherIncarnation(connection, known, info, now);
     return this.#welcomeBack(connection, known, info, now);
@@ -174,15 +225,22 @@ export class Membership {
     return silenced;
   }
 
-  /** The first write seals the membership (in memory now; on disk with its decision). */
+  /** The first write seals the membership (in memory now; on disk with its decision), with the ring it was placed on. */
   seal(): void {
+    if (this.#sealed) return;
     this.#sealed = true;
+    this.#layout ??= { ring: [...this.#ring.current.nodes()], target: null, cleanup: [] };
   }
 
   /** Records to persist with a decision: the sealed membership until that is durable. */
   sealRecords(): CoordinatorRecord[] {
     if (!this.#sealed || this.#sealDurable) return [];
     return [this.#membersRecord([...this.#members.values()].filter((member) => member.joined))];
+  }
+
+  /** The member is in the ring of the layout, or of its target. */
+  placed(nodeId: NodeId): boolean {
+    return this.#ring.nodes().includes(nodeId);
   }
 
   sealPersisted(): void {
@@ -195,19 +253,45 @@ export class Membership {
       ...member.info,
       up: member.link === "up",
       joined: member.joined,
+      role: this.#role(member.info.id),
       primaryPartitions: loads.get(member.info.id)?.primaryPartitions ?? 0,
       replicaPartitions: loads.get(member.info.id)?.replicaPartitions ?? 0,
     }));
   }
 
+  #role(nodeId: NodeId): MemberView["role"] {
+    const current = this.#ring.current.hasNode(nodeId);
+    const target = this.#ring.target === null ? current : this.#ring.target.hasNode(nodeId);
+    if (current) return target ? "active" : "leaving";
+    return target ? "joining" : "standby";
+  }
+
   #newNode(connection: ConnectionId, info: MemberInfo, now: number): Admission {
-    const refusal = this.#refusal(info.id);
+    const refusal = this.#refusal();
     if (refusal !== null) return this.#refuse(connection, info, refusal);
     const member: Member = { info, joined: false, link: "closed", connection: null, lastHeardTick: now, downSinceTick: now };
     this.#members.set(info.id, member);
     this.#markUp(connection, member, info, now);
-    this.#persistJoin(info.id, "storage node joined");
+    this.#persistJoin(info.id, this.#sealed ? "storage node joined; its partitions move to it next" : "storage node joined");
     return { nodeId: info.id, outcome: "joining" };
+  }
+
+  /** A member leaves the membership (its change is durable): it is told why, and its connection closed. */
+  #remove(nodeId: NodeId): void {
+    const member = this.#members.get(nodeId);
+    if (member === undefined) return;
+    this.#members.delete(nodeId);
+    if (member.connection !== null) {
+      this.#byConnection.delete(member.connection);
+      this.outbox.push({ kind: "refuse", connection: member.connection, reason: `storage node ${JSON.stringify(nodeId)} was removed from the cluster; its partitions are on the other nodes now, and it may stop` });
+    }
+    this.outbox.log("info", "storage node removed from the cluster", { nodeId });
+  }
+
+  #buildRing(): RingLayout {
+    if (this.#layout !== null) return new RingLayout(this.placement, this.#layout.ring, this.#layout.target);
+    const joined = [...this.#members.values()].filter((member) => member.joined);
+    return new RingLayout(this.placement, joined.map((member) => member.info.id), null);
   }
 
   #welcomeBack(connection: ConnectionId, known: Member, info: MemberInfo, now: number): Admission {
@@ -263,11 +347,7 @@ export class Membership {
     return { nodeId: info?.id ?? null, outcome: "refused" };
   }
 
-  #refusal(nodeId: NodeId): string | null {
-    const ids = [...this.#members.keys()].join(", ");
-    if (this.#sealed) {
-      return `the cluster is sealed (its first write fixed the members: ${ids}); a new node id such as ${JSON.stringify(nodeId)} cannot join because rebalancing is not supported`;
-    }
+  #refusal(): string | null {
     if (this.#members.size >= this.config.membersMax) {
       return `the cluster is full: ${this.#members.size} storage nodes (limit membersMax ${this.config.membersMax})`;
     }
@@ -283,14 +363,15 @@ export class Membership {
       // A member that came back on yet another directory meanwhile waits for its own record.
       for (const { member, incarnation } of listed) if (member.info.incarnation === incarnation) member.joined = true;
       // From every joined member, not just this record's: joins persisted out of order add up.
-      const joined = [...this.#members.values()].filter((member) => member.joined);
-      this.#ring = new Ring(this.placement, joined.map((member) => member.info.id));
+      this.#ring = this.#buildRing();
       this.outbox.log("info", joinedMessage, { nodeId, members: this.joinedCount });
     });
   }
 
-  #membersRecord(listed: Member[]): CoordinatorRecord {
-    return { type: "members", members: listed.map((member) => member.info), sealed: this.#sealed, placement: this.placement };
+  /** The membership with the durable layout; changeLayout() writes its own layout over it. */
+  #membersRecord(listed: Member[]): CoordinatorRecord & { type: "members" } {
+    const record = { type: "members" as const, members: listed.map((member) => member.info), sealed: this.#sealed, placement: this.placement };
+    return this.#layout === null ? record : { ...record, layout: this.#layout };
   }
 }
 
@@ -319,5 +400,6 @@ function otherDirectoryRefusal(joined: MemberInfo, now: MemberInfo): string {
   return `storage node ${id} (at ${now.address}) is not on the data directory it joined with `
     + `(its incarnation is ${now.incarnation}, the cluster knows ${joined.incarnation}): that directory is new, wiped or replaced `
     + `and holds none of the data this cluster stored on ${id}. Data has been written (the membership is sealed), `
-    + `so accepting it would lose acknowledged writes. Start ${id} again on its original data directory.`;
+    + `so accepting it would lose acknowledged writes. Start ${id} again on its original data directory, or, if that is `
+    + `gone for good, remove it (ringkv remove ${now.id} --dead, or RINGKV REMOVE ${now.id} DEAD) and start this node again: it then joins as a new node and its partitions are copied to it.`;
 }

@@ -133,6 +133,7 @@ export class ParticipantMachine {
       case "scan":
       case "catchUp":
       case "collect":
+      case "drop":
         return this.#catchUp.message(message);
       case "digest":
       case "summarize":

@@ -33,7 +33,10 @@ export type ClientOp =
   // `writeBytesMax`: the most bytes of keys and values its writes may add up to (its records must fit them).
   | { kind: "command"; command: Command; nowMs: number; valueBytesMax?: number; writeBytesMax?: number }
   | { kind: "dbsize" } // the cluster's key count, asked of every storage node
-  | { kind: "repair" }; // start a repair round (repair.ts) unless one is running
+  | { kind: "repair" } // start a repair round (repair.ts) unless one is running
+  // Membership (PROTOCOL.md, Membership changes): take a node out of the ring. `dead`: its disk is
+  // gone, re-replicate from the others; else its partitions move off it first.
+  | { kind: "removeNode"; nodeId: NodeId; dead: boolean };
 
 export type ClientResult =
   | { kind: "values"; values: Array<Bytes | null> } // get
@@ -107,6 +110,9 @@ export type CoordinatorToNode =
   | { type: "fetch"; fetchId: number; keys: Bytes[] }
   // Take each entry where the key still holds what the fix expects:
   | { type: "fix"; fixId: number; fixes: RepairFix[] }
+  // To a node: delete everything it holds of `partitions`, from key `after` on, chunk by chunk (a
+  // partition it is about to learn from nothing, or one it no longer replicates).
+  | { type: "drop"; dropId: number; partitions: number[]; partitionCount: number; after: Bytes | null }
   | { type: "ping"; tick: number };
 
 export type NodeToCoordinator =
@@ -129,6 +135,8 @@ export type NodeToCoordinator =
   | { type: "fetched"; fetchId: number; entries: VersionedEntry[]; looked: number }
   // The fixes are durable; `fixed` of them were taken (the others found the key changed meanwhile).
   | { type: "fixed"; fixId: number; fixed: number }
+  // A chunk of a drop is done (durable); `next` as for collected.
+  | { type: "dropped"; dropId: number; next: Bytes | null }
   | { type: "pong"; tick: number }
   // Keys whose deadline has passed by the node's clock: a hint, the coordinator deletes those that
   // have expired by its own clock (PROTOCOL.md, Read-modify-write, Expiry).
@@ -173,7 +181,9 @@ export type CoordinatorRecord =
   | { type: "epoch"; epoch: number }
   // The whole membership each time (the latest record wins), with the placement parameters the
   // ring was built with: once sealed, data sits where they put it, so a restart keeps them.
-  | { type: "members"; members: MemberInfo[]; sealed: boolean; placement: Placement }
+  // `layout`: which members the ring is built from, and the target of a change in progress
+  // (absent: the ring is every member and nothing changes).
+  | { type: "members"; members: MemberInfo[]; sealed: boolean; placement: Placement; layout?: LayoutRecord }
   | { type: "decision"; txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }
   | { type: "forget"; txid: TxnId } // every participant acknowledged the decision
   // Partitions whose in-sync set changed, with their new epoch and members (the latest record of a partition wins).
@@ -184,6 +194,20 @@ export interface InSyncRecord {
   partition: number;
   epoch: number;
   members: NodeId[];
+}
+
+/**
+ * The ring's members and the change in progress (PROTOCOL.md, Membership changes). Every replica of
+ * a partition in `ring` or `target` holds it or learns it; once every target replica is in sync the
+ * coordinator switches to the target ring. `cleanup`: members that may still hold data of
+ * partitions they no longer replicate (it is dropped, then they leave this list).
+ */
+export interface LayoutRecord {
+  ring: NodeId[];
+  target: NodeId[] | null;
+  cleanup: NodeId[];
+  /** Nodes removed from the cluster, on the data directory they had: refused if they come back on it (newest last, bounded). */
+  removed?: Array<{ id: NodeId; incarnation: string }>;
 }
 
 /** The ring's parameters (src/core/ring.ts): with the member ids, all that data placement depends on. */
@@ -216,7 +240,9 @@ export type ParticipantRecord =
   // Entries a learner takes (an apply or a catchUp), each newer than what it held; null values are tombstones.
   | { type: "entries"; entries: VersionedEntry[] }
   // Tombstones that every replica of their partition has: the keys leave no trace.
-  | { type: "tombstonesCollected"; keys: Bytes[] };
+  | { type: "tombstonesCollected"; keys: Bytes[] }
+  // Keys of partitions the node drops (it no longer replicates them, or learns them from nothing): no trace either.
+  | { type: "keysDropped"; keys: Bytes[] };
 
 // ---------------------------------------------------------------- machine I/O
 
@@ -255,6 +281,8 @@ export interface CoordinatorDurableState {
   sealed: boolean;
   /** Absent on a fresh data directory. */
   placement?: Placement;
+  /** Absent: the ring is every member, and nothing changes. */
+  layout?: LayoutRecord;
   /** Commit decisions not yet forgotten, oldest first. */
   decisions: Array<{ txid: TxnId; participants: NodeId[]; writes: TxnWrite[] }>;
   /** Partitions whose in-sync set is not simply their replicas (absent: every replica is in sync). */
@@ -366,14 +394,33 @@ export interface CoordinatorView {
   catchUps: Array<{ node: NodeId; partitions: number; streamed: number; keys: number; bytes: number }>;
   /** Repair: the round running, the last one, and totals since the coordinator started. */
   repair: RepairView;
+  /** The membership change in progress, if any. */
+  move: MoveView | null;
   /** (transaction, key) pairs queued behind the key's holder: the depth of the lock queues. */
   lockWaiters: number;
   /** The coordinator's read cache (KVCache.stats()). */
   cache: { hits: number; misses: number; evictions: number; entries: number; bytes: number; bytesMax: number };
 }
 
+/** A membership change: the ring it goes to, and how many partitions have their target replicas in sync. */
+export interface MoveView {
+  /** Members of the ring now, and of the ring the change goes to. */
+  ring: NodeId[];
+  target: NodeId[];
+  /** Partitions whose replicas change, and how many of them have every target replica in sync. */
+  partitions: number;
+  partitionsDone: number;
+  /** Members that may still hold data of partitions they no longer replicate. */
+  cleanup: NodeId[];
+}
+
 export interface MemberView extends MemberInfo {
   up: boolean;
+  /**
+   * active: in the ring; joining: the ring a change goes to adds it; leaving: that ring drops it
+   * (its partitions move off first); standby: a member in neither ring.
+   */
+  role: "active" | "joining" | "leaving" | "standby";
   /** False while its members record is being persisted. */
   joined: boolean;
   primaryPartitions: number;
