@@ -16,6 +16,6 @@ test("npm pack ships the command and the library, and no test or test support", 
   for (const needed of ["bin/ringkv.js", "dist/src/cli/main.js", "dist/src/client/index.js", "dist/src/client/index.d.ts"]) {
     assert.ok(paths.includes(needed), `${needed} is shipped`);
   }
-  const testFiles = paths.filter((path) => /\.test\.|^dist\/test\/|\/testing\/|test-support|\.measure\.|\.tsbuildinfo$/.test(path));
+  const testFiles = paths.filter((path) => /\.test\.|^dist\/test\/|\/testing\/|test-support|test-harness|\.measure\.|\.tsbuildinfo$/.test(path));
   assert.deepEqual(testFiles, []);
 });

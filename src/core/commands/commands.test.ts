@@ -2,7 +2,7 @@
 // (captured with redis-cli from redis-server 7.0.15), run through parse, plan and execute.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CommandHarness } from "./test-harness.js";
+import { CommandHarness } from "../../../test/support/command-harness.js";
 
 type Case = [name: string, steps: Array<[request: string, reply: string]>];
 

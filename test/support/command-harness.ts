@@ -1,12 +1,12 @@
 // Runs commands through parseCommand / planCommand / executeCommand over an in-memory map, the
 // way a backend does, and renders replies compactly for table-driven tests:
 // `:5` integer, `$text` bulk, `nil`, `+OK` status, `-ERR ...` error, `[a,b]` array, `{k=v}` map.
-import { keyString } from "../cluster/key-string.js";
-import { parseCommand } from "./catalog.js";
-import type { Entry } from "./entry.js";
-import { executeCommand, planCommand } from "./execute.js";
-import { isError, type CommandReply } from "./reply.js";
-import type { Command } from "./types.js";
+import { keyString } from "../../src/core/cluster/key-string.js";
+import { parseCommand } from "../../src/core/commands/catalog.js";
+import type { Entry } from "../../src/core/commands/entry.js";
+import { executeCommand, planCommand } from "../../src/core/commands/execute.js";
+import { isError, type CommandReply } from "../../src/core/commands/reply.js";
+import type { Command } from "../../src/core/commands/types.js";
 
 const utf8 = new TextDecoder();
 
