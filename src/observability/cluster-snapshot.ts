@@ -1,11 +1,8 @@
 // The cluster as observability shows it (status, health, metrics, dashboard), built from the
 // coordinator machine (view() and partitionStates(): members, in-sync sets, catch-ups) plus what
 // storage nodes report about themselves (node-facts.ts).
-//
-// Made to grow with the cluster: moves are an optional field that stays absent until the
-// coordinator keeps them; everything that shows a snapshot shows them once they are there.
 
-import type { CoordinatorView, MemberView, PartitionState } from "../core/cluster/types.js";
+import type { CoordinatorView, MemberView, PartitionState, RepairView } from "../core/cluster/types.js";
 import type { NodeFacts } from "./node-facts.js";
 
 export type NodeState = "up" | "down" | "joining";
@@ -15,6 +12,8 @@ export interface NodeSnapshot {
   /** host:port of the node's own RESP port. */
   address: string;
   state: NodeState;
+  /** Its place in the membership: active in the ring, or joining / leaving it during a change, or standby. */
+  role: MemberView["role"];
   primaryPartitions: number;
   replicaPartitions: number;
   /** Partitions whose in-sync set holds the node, and those it is catching up on. */
@@ -24,14 +23,26 @@ export interface NodeSnapshot {
   facts?: NodeFacts;
 }
 
-/** A partition changing hands (issue: grow and shrink the cluster). */
+/**
+ * A membership change in progress: partitions move from the ring of `ring` to that of `target`
+ * (their new replicas learn, then the ring switches), then the members that no longer replicate
+ * some partitions drop them (cleanup).
+ */
 export interface MoveSnapshot {
-  partition: number;
-  /** The replica leaving (null when a replica is added). */
-  from: string | null;
-  to: string;
-  doneKeys: number;
-  totalKeys?: number;
+  state: "moving" | "cleanup";
+  ring: string[];
+  target: string[];
+  /** Members the change adds, and those it takes out. */
+  joining: string[];
+  leaving: string[];
+  /** Partitions whose replicas change, and how many of them have every new replica in sync. */
+  partitions: number;
+  partitionsDone: number;
+  /** Members that may still hold data of partitions they no longer replicate. */
+  cleanup: string[];
+  /** Keys and bytes copied to learning replicas so far (moves and catch-ups alike). */
+  keysCopied: number;
+  bytesCopied: number;
 }
 
 /** A replica learning what it missed before it rejoins the in-sync sets of some partitions. */
@@ -59,8 +70,12 @@ export interface ClusterSnapshot {
   replicas: ReadonlyArray<readonly string[]>;
   /** inSync[p]: partition p's in-sync members. */
   inSync: ReadonlyArray<readonly string[]>;
-  moves?: MoveSnapshot[];
+  /** learners[p]: replicas of partition p catching up (a move's new replicas, or a returning node). */
+  learners: ReadonlyArray<readonly string[]>;
+  /** The membership change in progress, if any. */
+  move: MoveSnapshot | null;
   catchUps: CatchUpSnapshot[];
+  repair: RepairView;
   transactionsInFlight: number;
   decisionsUnacknowledged: number;
   readsInFlight: number;
@@ -94,6 +109,8 @@ export function snapshotOf(machine: ClusterMachine, factsOf: FactsOf = () => und
     nodes: [...view.members].sort((a, b) => byId(a.id, b.id)).map((member) => nodeSnapshot(member, factsOf(member.id))),
     replicas: partitions.map((partition) => partition.replicas),
     inSync: partitions.map((partition) => partition.inSync),
+    learners: partitions.map((partition) => partition.learners),
+    move: moveSnapshot(view),
     catchUps: [...view.catchUps].sort((a, b) => byId(a.node, b.node)).map((catchUp) => ({
       node: catchUp.node, partitions: catchUp.partitions, streamedPartitions: catchUp.streamed, keys: catchUp.keys, bytes: catchUp.bytes,
     })),
@@ -103,6 +120,25 @@ export function snapshotOf(machine: ClusterMachine, factsOf: FactsOf = () => und
     lockedKeys: view.lockedKeys,
     lockWaiters: view.lockWaiters,
     cache: view.cache,
+    repair: view.repair,
+  };
+}
+
+/** The view's membership change, with what its copying has done so far; null when none is in progress. */
+export function moveSnapshot(view: Pick<CoordinatorView, "move" | "catchUps">): MoveSnapshot | null {
+  const { move } = view;
+  if (move === null) return null;
+  return {
+    state: move.partitionsDone < move.partitions ? "moving" : "cleanup",
+    ring: move.ring,
+    target: move.target,
+    joining: move.target.filter((id) => !move.ring.includes(id)),
+    leaving: move.ring.filter((id) => !move.target.includes(id)),
+    partitions: move.partitions,
+    partitionsDone: move.partitionsDone,
+    cleanup: move.cleanup,
+    keysCopied: view.catchUps.reduce((sum, catchUp) => sum + catchUp.keys, 0),
+    bytesCopied: view.catchUps.reduce((sum, catchUp) => sum + catchUp.bytes, 0),
   };
 }
 
@@ -112,6 +148,7 @@ function nodeSnapshot(member: MemberView, facts: NodeFacts | undefined): NodeSna
     id: member.id,
     address: member.address,
     state,
+    role: member.role,
     primaryPartitions: member.primaryPartitions,
     replicaPartitions: member.replicaPartitions,
     inSyncPartitions: member.inSyncPartitions,

@@ -9,10 +9,11 @@ function snapshot(node2: "up" | "down", inSyncOfNode2 = 2, catchUps: ClusterSnap
   return {
     state: "serving", epoch: 1, sealed: true, minNodes: 2, minInSync: 1, placement: { partitions: 2, replicas: 2, vnodesPerNode: 64 },
     nodes: [
-      { id: "node-1", address: "a:1", state: "up", primaryPartitions: 1, replicaPartitions: 2, inSyncPartitions: 2, learningPartitions: 0 },
-      { id: "node-2", address: "a:2", state: node2, primaryPartitions: 1, replicaPartitions: 2, inSyncPartitions: inSyncOfNode2, learningPartitions: 0 },
+      { id: "node-1", address: "a:1", state: "up", role: "active", primaryPartitions: 1, replicaPartitions: 2, inSyncPartitions: 2, learningPartitions: 0 },
+      { id: "node-2", address: "a:2", state: node2, role: "active", primaryPartitions: 1, replicaPartitions: 2, inSyncPartitions: inSyncOfNode2, learningPartitions: 0 },
     ],
-    replicas: [["node-1", "node-2"], ["node-2", "node-1"]], inSync, catchUps,
+    replicas: [["node-1", "node-2"], ["node-2", "node-1"]], inSync, learners: [[], []], move: null, catchUps,
+    repair: { current: null, last: null, rounds: 0, keysDiverged: 0, keysFixed: 0, nextBackgroundInTicks: 0, bytesPerSecond: 0 },
     transactionsInFlight: 0, decisionsUnacknowledged: 0, readsInFlight: 0, lockedKeys: 0, lockWaiters: 0,
     cache: { hits: 0, misses: 0, evictions: 0, entries: 0, bytes: 0, bytesMax: 0 },
   };
@@ -58,4 +59,26 @@ test("at start-up, waiting for the nodes to join is told at info level; losing t
   assert.deepEqual(lines.map((line) => line.split(/[:{]/)[0]!.trim()), ["info cluster down", "info cluster still down", "info cluster healthy"]);
   watch.observe(waiting(1));
   assert.match(lines.at(-1)!, /^warn cluster down: 1 of the 2 storage nodes needed have joined/);
+});
+
+test("a membership change is logged when it starts, when its new replicas are all in sync, and when it ends, once each", () => {
+  const { logger, lines } = recordingLogger();
+  const watch = new ClusterWatch(logger);
+  const move = (state: "moving" | "cleanup", partitionsDone: number): ClusterSnapshot["move"] => ({
+    state, ring: ["node-1", "node-2"], target: ["node-1", "node-2", "node-3"], joining: ["node-3"], leaving: [],
+    partitions: 2, partitionsDone, cleanup: [], keysCopied: 30, bytesCopied: 900,
+  });
+  watch.observe(snapshot("up"));
+  watch.observe({ ...snapshot("up"), move: move("moving", 0) });
+  watch.observe({ ...snapshot("up"), move: move("moving", 1) });
+  watch.observe({ ...snapshot("up"), move: move("cleanup", 2) });
+  watch.observe({ ...snapshot("up"), move: move("cleanup", 2) });
+  watch.observe(snapshot("up"));
+  watch.observe(snapshot("up"));
+  assert.deepEqual(lines.slice(1).map((line) => line.split(/[:{]/)[0]!.trim()), [
+    "info membership change started", "info membership change", "info membership change finished",
+  ]);
+  assert.match(lines[1]!, /2 partitions move from node-1,node-2 to node-1,node-2,node-3; RINGKV MOVES/);
+  assert.match(lines[2]!, /in sync \(30 keys copied\); switching to the new ring/);
+  assert.match(lines[3]!, /the ring is node-1,node-2,node-3/);
 });

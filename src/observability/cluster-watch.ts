@@ -1,18 +1,18 @@
 // Logs each change of the cluster's state once, with what to do when something needs doing:
-// health (healthy / degraded and why / down), in-sync sets shrinking and growing, moves and
-// catch-ups starting and finishing. Nodes going down and up are logged by the coordinator
+// health (healthy / degraded and why / down), in-sync sets shrinking and growing, membership
+// changes and catch-ups starting and finishing. Nodes going down and up are logged by the coordinator
 // machine itself as it sees them; this logs what they mean for the cluster.
 
 import type { Logger } from "../runtime/logger.js";
 import { clusterHealth, type Health } from "./cluster-health.js";
-import type { ClusterSnapshot } from "./cluster-snapshot.js";
+import type { ClusterSnapshot, MoveSnapshot } from "./cluster-snapshot.js";
 
 export class ClusterWatch {
   #health: Health | undefined;
   /** At start-up, until the cluster first serves, waiting for its nodes is expected: told at info level. */
   #served = false;
   #inSync = new Map<string, number>();
-  #moves = new Set<string>();
+  #move: MoveSnapshot | null = null;
   #catchUps = new Set<string>();
 
   constructor(private readonly logger: Logger) {}
@@ -21,8 +21,7 @@ export class ClusterWatch {
   observe(snapshot: ClusterSnapshot): void {
     this.#observeHealth(clusterHealth(snapshot));
     this.#observeInSync(snapshot);
-    const moves = (snapshot.moves ?? []).map((move) => `partition ${move.partition}: ${move.from ?? "(new replica)"} -> ${move.to}`);
-    this.#moves = this.#observeSet(this.#moves, moves, "move", "move");
+    this.#observeMove(snapshot.move);
     this.#catchUps = this.#observeSet(this.#catchUps, snapshot.catchUps.map((catchUp) => catchUp.node), "catch-up of", "nodeId");
   }
 
@@ -55,6 +54,25 @@ export class ClusterWatch {
       else this.logger.info({ nodeId: node.id, partitions: now - before }, `in-sync sets grew: ${node.id} rejoined those of ${now - before} partitions`);
     }
     this.#inSync = counts;
+  }
+
+  /** A membership change: its start, its partitions all in sync (the switch), and its end. */
+  #observeMove(move: MoveSnapshot | null): void {
+    const before = this.#move;
+    this.#move = move;
+    if (before === null && move === null) return;
+    if (move === null) {
+      this.logger.info({ ring: before!.target }, `membership change finished: the ring is ${before!.target.join(",")}`);
+      return;
+    }
+    const fields = { ring: move.ring, target: move.target, partitions: move.partitions };
+    if (before === null || !sameList(before.target, move.target)) {
+      this.logger.info(fields, `membership change started: ${move.partitions} partitions move from ${move.ring.join(",")} to ${move.target.join(",")}`
+        + "; RINGKV MOVES or ringkv status shows its progress");
+    } else if (before.state === "moving" && move.state === "cleanup") {
+      this.logger.info({ ...fields, keysCopied: move.keysCopied, bytesCopied: move.bytesCopied },
+        `membership change: every moved partition's new replicas are in sync (${move.keysCopied} keys copied); switching to the new ring`);
+    }
   }
 
   #observeSet(before: Set<string>, current: string[], what: string, field: string): Set<string> {

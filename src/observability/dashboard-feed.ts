@@ -19,6 +19,8 @@ export interface PartitionTable {
   replicas: number[][];
   /** inSync[p]: indices into nodeIds. */
   inSync: number[][];
+  /** learners[p]: replicas catching up on partition p (a move's new replicas, or a returning node), indices into nodeIds. */
+  learners: number[][];
   /** conditions[p]: 0 fully replicated, 1 under-replicated, 2 unwritable, 3 unavailable (cluster-health.ts). */
   conditions: number[];
 }
@@ -31,6 +33,7 @@ export function partitionTable(snapshot: ClusterSnapshot, status: StatusReport):
     nodeIds,
     replicas: snapshot.replicas.map(toIndices),
     inSync: snapshot.inSync.map(toIndices),
+    learners: snapshot.learners.map(toIndices),
     conditions: [...partitionConditions(snapshot)],
   };
 }

@@ -146,10 +146,17 @@ export function registerClusterMetrics(families: Families, snapshot: () => Clust
       { labels: { state: "unavailable" }, value: counts.unavailable },
     ];
   });
-  families.gauge("ringkv_moves_in_progress", "Partition moves under way (present once moves exist).", () => {
-    const moves = current().moves;
-    return moves === undefined ? [] : [{ value: moves.length }];
+  families.gauge("ringkv_move_in_progress", "1 while a membership change moves partitions or cleans up after a move, else 0.",
+    () => [{ value: current().move === null ? 0 : 1 }]);
+  families.gauge("ringkv_move_partitions", "The membership change's partitions whose replicas change (total) and those whose new replicas are all in sync (in_sync).", () => {
+    const move = current().move;
+    return move === null ? [] : [
+      { labels: { progress: "total" }, value: move.partitions },
+      { labels: { progress: "in_sync" }, value: move.partitionsDone },
+    ];
   });
+  families.gauge("ringkv_partition_learners", "Replicas catching up (a move's new replicas or a returning node), over all partitions.",
+    () => [{ value: current().learners.reduce((sum, learners) => sum + learners.length, 0) }]);
   families.gauge("ringkv_catchup_partitions", "Partitions a storage node is catching up on, and how many of them have been streamed to it.", () =>
     current().catchUps.flatMap((c) => [
       { labels: { node: c.node, progress: "total" }, value: c.partitions },
@@ -164,5 +171,20 @@ export function registerClusterMetrics(families: Families, snapshot: () => Clust
   families.gauge("ringkv_reads_in_flight", "Reads sent to storage nodes and not yet answered.", () => [{ value: current().readsInFlight }]);
   families.gauge("ringkv_locked_keys", "Keys held by a write.", () => [{ value: current().lockedKeys }]);
   families.gauge("ringkv_lock_waiters", "Places in the per-key lock queues behind the holder: writes waiting for a key.", () => [{ value: current().lockWaiters }]);
+  families.counter("ringkv_repair_rounds_total", "Anti-entropy repair rounds finished since the coordinator started.", () => [{ value: current().repair.rounds }]);
+  families.counter("ringkv_repair_keys_total", "Keys repair rounds found held differently by in-sync replicas (diverged), and those they rewrote (fixed).", () => [
+    { labels: { outcome: "diverged" }, value: current().repair.keysDiverged },
+    { labels: { outcome: "fixed" }, value: current().repair.keysFixed },
+  ]);
+  families.gauge("ringkv_repair_running", "1 while a repair round compares replicas, else 0.", () => [{ value: current().repair.current === null ? 0 : 1 }]);
+  families.gauge("ringkv_repair_last_round_keys", "The last finished repair round's keys, by what became of them.", () => {
+    const last = current().repair.last;
+    return last === null ? [] : [
+      { labels: { outcome: "compared" }, value: last.keysCompared },
+      { labels: { outcome: "diverged" }, value: last.keysDiverged },
+      { labels: { outcome: "fixed" }, value: last.keysFixed },
+      { labels: { outcome: "unresolved" }, value: last.keysUnresolved },
+    ];
+  });
   families.gauge("ringkv_epoch", "The coordinator's epoch (bumped on every start).", () => [{ value: current().epoch }]);
 }

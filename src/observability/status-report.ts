@@ -5,11 +5,24 @@
 import type { ReplyValue } from "../server/backend.js";
 import type { RespValue } from "../codec/resp-decoder.js";
 import { clusterHealth, type HealthStatus, type PartitionCounts } from "./cluster-health.js";
-import type { CatchUpSnapshot, ClusterSnapshot, MoveSnapshot, NodeState } from "./cluster-snapshot.js";
+import type { CatchUpSnapshot, ClusterSnapshot, MoveSnapshot, NodeSnapshot, NodeState } from "./cluster-snapshot.js";
+
+/** Anti-entropy repair as a person asks about it: running or not, and what the last round found. */
+export interface RepairSummary {
+  running: boolean;
+  /** Rounds finished since the coordinator started, and keys they found different and fixed. */
+  rounds: number;
+  keysDiverged: number;
+  keysFixed: number;
+  /** The last finished round's keys that could not be decided (reported, never guessed). */
+  lastRoundUnresolved: number | null;
+}
 
 export interface NodeStatus {
   id: string;
   state: NodeState;
+  /** active in the ring, or joining / leaving it during a membership change, or standby. */
+  role: NodeSnapshot["role"];
   address: string;
   /** Share of the partitions the node holds a replica of, in percent (over all nodes: R × 100). */
   ownsPercent: number;
@@ -36,9 +49,10 @@ export interface StatusReport {
   placement: { partitions: number; replicas: number; vnodesPerNode: number };
   partitions: PartitionCounts;
   nodes: NodeStatus[];
-  /** null: this coordinator does not move partitions (yet). */
-  moves: MoveSnapshot[] | null;
+  /** The membership change in progress, if any. */
+  move: MoveSnapshot | null;
   catchUps: CatchUpSnapshot[];
+  repair: RepairSummary;
 }
 
 export function statusReport(snapshot: ClusterSnapshot, coordinator: StatusReport["coordinator"]): StatusReport {
@@ -56,6 +70,7 @@ export function statusReport(snapshot: ClusterSnapshot, coordinator: StatusRepor
     nodes: snapshot.nodes.map((node) => ({
       id: node.id,
       state: node.state,
+      role: node.role,
       address: node.address,
       ownsPercent: partitions === 0 ? 0 : Math.round((node.replicaPartitions / partitions) * 1000) / 10,
       primaryPartitions: node.primaryPartitions,
@@ -67,8 +82,15 @@ export function statusReport(snapshot: ClusterSnapshot, coordinator: StatusRepor
       version: node.facts?.version ?? null,
       uptimeSeconds: node.state === "up" ? node.facts?.uptimeSeconds ?? null : null,
     })),
-    moves: snapshot.moves ?? null,
+    move: snapshot.move,
     catchUps: snapshot.catchUps,
+    repair: {
+      running: snapshot.repair.current !== null,
+      rounds: snapshot.repair.rounds,
+      keysDiverged: snapshot.repair.keysDiverged,
+      keysFixed: snapshot.repair.keysFixed,
+      lastRoundUnresolved: snapshot.repair.last?.keysUnresolved ?? null,
+    },
   };
 }
 
@@ -115,8 +137,9 @@ export function statusFromReply(reply: RespValue): StatusReport {
   return report as StatusReport;
 }
 
-/** Fields that are numbers with a fraction. */
+/** Fields that are numbers with a fraction, and yes/no fields (sent as 1 and 0). */
 const FRACTIONS = new Set(["ownsPercent"]);
+const FLAGS = new Set(["running"]);
 
 function fromReply(value: RespValue, field = ""): unknown {
   if (value instanceof Map) {
@@ -130,6 +153,7 @@ function fromReply(value: RespValue, field = ""): unknown {
   if (Array.isArray(value)) return value.map((item) => fromReply(item));
   if (Buffer.isBuffer(value)) return FRACTIONS.has(field) ? Number(value.toString("utf8")) : value.toString("utf8");
   if (typeof value === "bigint") return Number(value);
+  if (typeof value === "number" && FLAGS.has(field)) return value === 1;
   if (value instanceof Error) throw value;
   return value;
 }

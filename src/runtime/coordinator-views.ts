@@ -7,7 +7,7 @@ import type { CoordinatorMachine } from "../core/cluster/coordinator.js";
 import type { CoordinatorView, RepairRoundView } from "../core/cluster/types.js";
 import { RingkvError } from "../shared/errors.js";
 import type { ExtraCommand, InfoSections, MaybePromise, ReplyValue } from "../server/backend.js";
-import { snapshotOf, type FactsOf } from "../observability/cluster-snapshot.js";
+import { moveSnapshot, snapshotOf, type FactsOf } from "../observability/cluster-snapshot.js";
 import { clusterStateFields } from "../observability/status-report.js";
 
 export function clusterInfo(machine: CoordinatorMachine): InfoSections {
@@ -114,18 +114,17 @@ function catchUpText(catchUp: CoordinatorView["catchUps"][number] | undefined, o
 
 /** The membership change in progress: the rings, how many partitions have their new replicas in sync, and who still cleans up. */
 function movesReply(view: CoordinatorView): ReplyValue {
-  const move = view.move;
+  const move = moveSnapshot(view);
   if (move === null) return new Map<string, ReplyValue>([["state", "none"]]);
-  const moving = move.partitions - move.partitionsDone;
   return new Map<string, ReplyValue>([
-    ["state", moving > 0 ? "moving" : "cleanup"],
+    ["state", move.state],
     ["ring", move.ring.join(",")],
     ["target", move.target.join(",")],
     ["partitions", move.partitions],
     ["partitions_done", move.partitionsDone],
     ["cleanup", move.cleanup.join(",")],
-    ["catch_up_keys", view.catchUps.reduce((sum, catchUp) => sum + catchUp.keys, 0)],
-    ["catch_up_bytes", view.catchUps.reduce((sum, catchUp) => sum + catchUp.bytes, 0)],
+    ["catch_up_keys", move.keysCopied],
+    ["catch_up_bytes", move.bytesCopied],
   ]);
 }
 

@@ -25,8 +25,8 @@ test("a healthy cluster: exit 0, one line per node with its state, address and o
   const { code, stdout } = await status();
   assert.equal(code, 0, stdout);
   assert.match(stdout, /^cluster healthy\n/);
-  assert.match(stdout, /\nnode +state +address +owns +keys +data +in-sync +version +uptime\n/);
-  for (const id of cluster.nodeIds()) assert.match(stdout, new RegExp(`\\n${id} +up +127\\.0\\.0\\.1:\\d+ +\\d+\\.\\d%`));
+  assert.match(stdout, /\nnode +state +role +address +owns +keys +data +in-sync +version +uptime\n/);
+  for (const id of cluster.nodeIds()) assert.match(stdout, new RegExp(`\\n${id} +up +active +127\\.0\\.0\\.1:\\d+ +\\d+\\.\\d%`));
   const report = JSON.parse((await status("--json")).stdout) as { health: string; nodes: Array<{ ownsPercent: number; inSyncPartitions: number }> };
   assert.equal(report.health, "healthy");
   // R = 2: every partition is held twice, so the shares add up to 200 %.
@@ -57,7 +57,7 @@ test("each node's keys, data size, version and uptime, as it reports them over t
   }
   const { stdout } = await status();
   for (const node of nodes) {
-    assert.match(stdout, new RegExp(`\\n${node.id} +up +\\S+ +\\S+ +${node.keys} +\\d+(\\.\\d+)? \\S*B +\\d+ +${VERSION.replaceAll(".", "\\.")} +\\d\\S*$`, "m"), stdout);
+    assert.match(stdout, new RegExp(`\\n${node.id} +up +active +\\S+ +\\S+ +${node.keys} +\\d+(\\.\\d+)? \\S*B +\\d+ +${VERSION.replaceAll(".", "\\.")} +\\d\\S*$`, "m"), stdout);
   }
   const rows = await nodesView(cluster.port);
   assert.deepEqual(rows.map((row) => [row.id, row.version]), nodes.map((node) => [node.id, VERSION]));
@@ -71,7 +71,7 @@ test("a node killed: exit 1, the node shown down, why the cluster is degraded an
   assert.match(stdout, /^cluster degraded\n {2}- 1 storage node down: node-2 \(127\.0\.0\.1:\d+\)\n/);
   assert.match(stdout, /\n {2}- \d+ of 1024 partitions cannot take writes/);
   assert.match(stdout, /\n {2}→ start node-2 again on its data directory/);
-  assert.match(stdout, /\nnode-2 +down +127\.0\.0\.1:\d+ /);
+  assert.match(stdout, /\nnode-2 +down +active +127\.0\.0\.1:\d+ /);
   const report = JSON.parse((await status("--json")).stdout) as { health: string; reasons: string[]; nodes: Array<{ id: string; state: string }> };
   assert.equal(report.health, "degraded");
   assert.deepEqual(report.nodes.map((node) => node.state), ["up", "down", "up"]);

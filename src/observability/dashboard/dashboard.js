@@ -114,6 +114,7 @@ function drawNodes(nodes) {
     const cells = [
       [swatch(NODE_COLORS[index % NODE_COLORS.length]), node.id],
       [element("span", { class: "state", "data-state": node.state }, node.state)],
+      [node.role],
       [node.address],
       [`${node.ownsPercent.toFixed(1)}%`, "num"],
       [String(node.primaryPartitions), "num"],
@@ -136,16 +137,21 @@ function drawNodes(nodes) {
 function drawMoves(status) {
   const container = $("moves");
   const items = [];
-  for (const move of status.moves ?? []) {
-    const figures = move.totalKeys ? `${move.doneKeys.toLocaleString()} of ${move.totalKeys.toLocaleString()} keys` : `${move.doneKeys.toLocaleString()} keys`;
-    items.push(progressLine(`partition ${move.partition}: ${move.from ?? "new replica"} → ${move.to} — ${figures}`, move.doneKeys, move.totalKeys));
+  const move = status.move;
+  if (move) {
+    const what = [move.joining.length > 0 ? `adding ${move.joining.join(", ")}` : "", move.leaving.length > 0 ? `removing ${move.leaving.join(", ")}` : ""]
+      .filter((part) => part !== "").join(" and ") || "rebalancing";
+    const copied = `${move.keysCopied.toLocaleString()} keys (${bytes(move.bytesCopied)}) copied`;
+    const figures = move.state === "cleanup"
+      ? `new replicas in sync; switching the ring${move.cleanup.length > 0 ? `, dropping moved data on ${move.cleanup.join(", ")}` : ""} — ${copied}`
+      : `${move.partitionsDone} of ${move.partitions} partitions in sync — ${copied}`;
+    items.push(progressLine(`Membership change: ${what} — ${figures}`, move.partitionsDone, move.partitions));
   }
   for (const catchUp of status.catchUps) {
     const figures = `${catchUp.streamedPartitions} of ${catchUp.partitions} partitions streamed, ${catchUp.keys.toLocaleString()} keys, ${bytes(catchUp.bytes)}`;
     items.push(progressLine(`${catchUp.node} catching up — ${figures}`, catchUp.streamedPartitions, catchUp.partitions));
   }
-  const none = status.moves === null ? "No catch-up in progress (this coordinator does not move partitions yet)." : "None in progress.";
-  container.replaceChildren(...(items.length > 0 ? items : [element("p", { class: "muted" }, none)]));
+  container.replaceChildren(...(items.length > 0 ? items : [element("p", { class: "muted" }, "None in progress.")]));
 }
 
 function progressLine(label, done, total) {
@@ -160,7 +166,8 @@ function drawPartitions() {
   const table = state.partitions;
   const status = state.status;
   if (!table || !status) return;
-  const moving = new Set((status.moves ?? []).map((move) => move.partition));
+  // Partitions with a replica catching up (a move's new replica, or a returning node) are outlined.
+  const moving = new Set(table.learners.flatMap((learners, partition) => (learners.length > 0 ? [partition] : [])));
   const colorOf = (partition) => (table.replicas[partition].length === 0 ? EMPTY_COLOR : CONDITION_COLORS[table.conditions[partition]]);
   const count = table.replicas.length;
   const s = status.partitions;
@@ -236,7 +243,9 @@ function showPartition(partition) {
     const sync = inSync.has(index) ? ", in sync" : ", NOT in sync";
     return node ? `${node.id} (${role}, ${node.state}${sync})` : `? (${role})`;
   });
-  $("partition-info").textContent = `partition ${partition} (${CONDITION_NAMES[table.conditions[partition]]}): ${replicas.join(", ") || "no replicas"}`;
+  const learners = table.learners[partition].map((index) => nodes[index]?.id ?? "?");
+  const learning = learners.length > 0 ? `; catching up: ${learners.join(", ")}` : "";
+  $("partition-info").textContent = `partition ${partition} (${CONDITION_NAMES[table.conditions[partition]]}): ${replicas.join(", ") || "no replicas"}${learning}`;
 }
 
 // ------------------------------------------------------------------ charts
