@@ -15,19 +15,9 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-10}
 INFLIGHT=${2:-64}
 WRITES=${3:-100000}
-for tool in etcd etcdctl redis-cli; do
-  command -v $tool >/dev/null || { echo "$tool is missing (apt-get install etcd-server etcd-client redis-tools)" >&2; exit 2; }
-done
-WORK=$(mktemp -d /tmp/ringkv-avail.XXXXXX)
-PIDS=()
-cleanup() {
-  local status=$?
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
-  if [ $status -eq 0 ]; then rm -rf "$WORK"; else echo "failed; logs in $WORK" >&2; fi
-}
-trap cleanup EXIT
-fail() { echo "$1" >&2; exit 1; }
-ready() { for _ in $(seq 300); do eval "$2" >/dev/null 2>&1 && return 0; sleep 0.1; done; fail "$1 did not start"; }
+source scripts/bench-lib.sh
+need "etcd-server etcd-client redis-tools" etcd etcdctl redis-cli
+bench_setup avail
 
 read -r PORT N1 N2 N3 ETCD_PORT ETCD_PEER_PORT < <(node scripts/free-ports.js 6)
 export RINGKV_SECRET=bench-secret-0123456789abcdef

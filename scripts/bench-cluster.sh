@@ -16,19 +16,9 @@ SECONDS_PER_RUN=${2:-10}
 INFLIGHT=${3:-64}
 KEYS=${4:-100000}
 [ $((ROUNDS % 2)) -eq 1 ] || { echo "ROUNDS must be odd (each figure is a median)" >&2; exit 2; }
-for tool in etcd etcdctl redis-server redis-cli redis-benchmark; do
-  command -v $tool >/dev/null || { echo "$tool is missing (apt-get install etcd-server etcd-client redis-server redis-tools)" >&2; exit 2; }
-done
-WORK=$(mktemp -d /tmp/ringkv-bench.XXXXXX)
-PIDS=()
-# The logs stay when the run fails.
-cleanup() {
-  local status=$?
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
-  if [ $status -eq 0 ]; then rm -rf "$WORK"; else echo "failed; logs in $WORK" >&2; fi
-}
-trap cleanup EXIT
-fail() { echo "$1" >&2; exit 1; }
+source scripts/bench-lib.sh
+need "etcd-server etcd-client redis-server redis-tools" etcd etcdctl redis-server redis-cli redis-benchmark
+bench_setup bench
 
 # Free ports, so that a run never meets another server (the storage nodes pick their own).
 read -r RINGKV_PORT ETCD_PORT ETCD_PEER_PORT REDIS_PORT < <(node scripts/free-ports.js 4)
@@ -40,7 +30,6 @@ etcd --name bench --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1
 redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$WORK" --daemonize no --logfile "$WORK/redis.log" & PIDS+=($!)
 
 # Ready: the cluster accepts a write (its nodes have joined), etcd answers a put, redis a ping.
-ready() { for _ in $(seq 300); do eval "$2" >/dev/null 2>&1 && return 0; sleep 0.1; done; fail "$1 did not start"; }
 ready ringkv '[ "$(redis-cli -p $RINGKV_PORT set bench:ready 1)" = OK ]'
 ready etcd 'ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$ETCD_PORT" put bench:ready 1'
 ready redis-server 'redis-cli -p $REDIS_PORT ping'

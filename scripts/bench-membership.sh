@@ -16,17 +16,9 @@ VALUE_BYTES=${2:-100}
 SECONDS_PER_RUN=${3:-10}
 INFLIGHT=${4:-64}
 MOVE_BPS=${5:-33554432}
-command -v redis-cli >/dev/null || { echo "redis-cli is missing (apt-get install redis-tools)" >&2; exit 2; }
-WORK=$(mktemp -d /tmp/ringkv-members.XXXXXX)
-PIDS=()
-cleanup() {
-  local status=$?
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
-  if [ $status -eq 0 ]; then rm -rf "$WORK"; else echo "failed; logs in $WORK" >&2; fi
-}
-trap cleanup EXIT
-fail() { echo "$1" >&2; exit 1; }
-ready() { for _ in $(seq 300); do eval "$2" >/dev/null 2>&1 && return 0; sleep 0.1; done; fail "$1 did not start"; }
+source scripts/bench-lib.sh
+need redis-tools redis-cli
+bench_setup members
 
 read -r PORT N1 N2 N3 N4 < <(node scripts/free-ports.js 5)
 export RINGKV_SECRET=bench-secret-0123456789abcdef

@@ -7,17 +7,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KEYS=${1:-1000000}
-WORK=$(mktemp -d /tmp/ringkv-bench-memory.XXXXXX)
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+source scripts/bench-lib.sh
+need "redis-server redis-tools" redis-server redis-cli
+bench_setup bench-memory
 
 read -r RINGKV_PORT REDIS_PORT < <(node scripts/free-ports.js 2)
 node bin/ringkv.js node --port $RINGKV_PORT --data "$WORK/ringkv" --log-level warn & RINGKV_PID=$!; PIDS+=($RINGKV_PID)
 redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$WORK" --daemonize no --logfile "$WORK/redis.log" & REDIS_PID=$!; PIDS+=($REDIS_PID)
-for port in $RINGKV_PORT $REDIS_PORT; do
-  for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+wait_for_ping $RINGKV_PORT $REDIS_PORT
 
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 load() { # port: prints the load's seconds after checking every key arrived

@@ -10,10 +10,9 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 REQUESTS=${2:-200000}
 CLIENTS=50
-WORK=$(mktemp -d /tmp/ringkv-bench.XXXXXX)
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+source scripts/bench-lib.sh
+need "redis-server redis-tools" redis-server redis-cli redis-benchmark
+bench_setup bench
 
 # Free ports, so that a run never meets another server.
 read -r RINGKV_PORT REDIS_MEM_PORT REDIS_AOF_PORT < <(node scripts/free-ports.js 3)
@@ -21,9 +20,7 @@ node bin/ringkv.js node --port $RINGKV_PORT --data "$WORK/ringkv" --log-level wa
 redis-server --port $REDIS_MEM_PORT --save '' --appendonly no --dir "$WORK" --daemonize no --logfile "$WORK/mem.log" & PIDS+=($!)
 mkdir -p "$WORK/aof"
 redis-server --port $REDIS_AOF_PORT --save '' --appendonly yes --appendfsync always --dir "$WORK/aof" --daemonize no --logfile "$WORK/aof.log" & PIDS+=($!)
-for port in $RINGKV_PORT $REDIS_MEM_PORT $REDIS_AOF_PORT; do
-  for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+wait_for_ping $RINGKV_PORT $REDIS_MEM_PORT $REDIS_AOF_PORT
 
 # ops/s of one redis-benchmark run: port, test, pipeline depth.
 run() { redis-benchmark -p "$1" -t "$2" -c $CLIENTS -n "$REQUESTS" -P "$3" -d 100 -r 100000 -q --csv | awk -F'"' 'NR==2 {print $4}'; }
