@@ -5,11 +5,11 @@
 // follows the move (RINGKV MOVES) until it is done, with a progress bar at a terminal.
 
 import type { Command } from "commander";
-import { RespConnection } from "../client/resp-connection.js";
+import { coordinatorTarget, openCoordinatorSession } from "./coordinator-session.js";
 import { DEFAULT_PORT } from "../client/connect.js";
 import { CLIENT_LIMITS } from "../shared/limits.js";
 import { followMoves } from "./move-progress.js";
-import { integerOption, optionalString, portOption, stringOption, type RawOptions } from "./settings.js";
+import { integerOption, type RawOptions } from "./settings.js";
 
 export function registerRemoveCommand(program: Command): void {
   program
@@ -37,14 +37,9 @@ Examples:
 }
 
 async function removeNode(nodeId: string, flags: RawOptions): Promise<void> {
-  const host = stringOption(flags, "host", "127.0.0.1");
-  const port = portOption(flags, "port", DEFAULT_PORT);
   const timeoutMs = integerOption(flags, "timeoutMs", CLIENT_LIMITS.requestTimeoutMs);
-  const password = optionalString(flags, "password") ?? optionalString({ password: process.env.RINGKV_PASSWORD }, "password");
-  const connection = await RespConnection.connect({ host, port, connectTimeoutMs: timeoutMs });
+  const connection = await openCoordinatorSession(coordinatorTarget(flags), timeoutMs);
   try {
-    const hello = password === undefined ? ["HELLO", "3"] : ["HELLO", "3", "AUTH", "default", password];
-    await connection.send(hello, { timeoutMs });
     await connection.send(["RINGKV", "REMOVE", nodeId, ...(flags.dead === true ? ["DEAD"] : [])], { timeoutMs });
     process.stdout.write(`removing ${nodeId}: ${flags.dead === true ? "its partitions are copied from the other replicas" : "its partitions move off it first"}\n`);
     if (flags.wait === false) return;

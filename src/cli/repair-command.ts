@@ -5,11 +5,11 @@
 // majority), or the round was cut short; 3: no answer.
 
 import type { Command } from "commander";
-import { RespConnection } from "../client/resp-connection.js";
+import { coordinatorTarget, openCoordinatorSession } from "./coordinator-session.js";
 import type { RespValue } from "../codec/resp-decoder.js";
 import { DEFAULT_PORT } from "../client/connect.js";
 import { CLIENT_LIMITS } from "../shared/limits.js";
-import { integerOption, optionalString, portOption, stringOption, type RawOptions } from "./settings.js";
+import { integerOption, type RawOptions } from "./settings.js";
 
 export const REPAIR_EXIT = { agreed: 0, unresolved: 1, noAnswer: 3 } as const;
 
@@ -48,16 +48,10 @@ Examples:
 
 /** Starts (or joins) a round and waits for it to finish; returns its fields. */
 async function runRepair(flags: RawOptions, progress: (line: string) => void): Promise<Fields> {
-  const host = stringOption(flags, "host", "127.0.0.1");
-  const port = portOption(flags, "port", DEFAULT_PORT);
   const timeoutMs = integerOption(flags, "timeoutMs", 3_600_000);
-  const password = optionalString(flags, "password") ?? optionalString({ password: process.env.RINGKV_PASSWORD }, "password");
   const requestTimeoutMs = CLIENT_LIMITS.requestTimeoutMs;
-  const connection = await RespConnection.connect({ host, port, connectTimeoutMs: requestTimeoutMs });
+  const connection = await openCoordinatorSession(coordinatorTarget(flags), requestTimeoutMs);
   try {
-    // RESP3, so that the rounds arrive as maps.
-    const hello = password === undefined ? ["HELLO", "3"] : ["HELLO", "3", "AUTH", "default", password];
-    await connection.send(hello, { timeoutMs: requestTimeoutMs });
     const started = fieldsOf(await connection.send(["RINGKV", "REPAIR"], { timeoutMs: requestTimeoutMs }));
     const id = Number(started.get("round"));
     progress(started.get("started") === 1 ? `repair round ${id} started` : `repair round ${id} was already running; following it`);

@@ -3,7 +3,7 @@
 // same --data brings the same cluster back with its data, on the same ports.
 
 import type { Command } from "commander";
-import { RespConnection } from "../client/resp-connection.js";
+import { openCoordinatorSession } from "./coordinator-session.js";
 import { CLIENT_LIMITS } from "../shared/limits.js";
 import { followMoves } from "./move-progress.js";
 import { launchCluster, type ClusterLaunch, type LaunchedCluster } from "../runtime/launcher.js";
@@ -89,14 +89,15 @@ A process that dies is restarted. Ctrl-C stops the cluster.`);
 
 /** Nodes that joined (or a change the coordinator resumed) move partitions now: their progress, until done. */
 async function showMoves(port: number, password: string | undefined): Promise<void> {
-  const connection = await RespConnection.connect({ host: DEFAULTS.host, port, connectTimeoutMs: CLIENT_LIMITS.requestTimeoutMs });
   try {
-    await connection.send(password === undefined ? ["HELLO", "3"] : ["HELLO", "3", "AUTH", "default", password]);
-    if (await followMoves(connection, CLIENT_LIMITS.requestTimeoutMs)) console.log("partitions moved: every storage node holds its share of the ring");
+    const connection = await openCoordinatorSession({ host: DEFAULTS.host, port, password }, CLIENT_LIMITS.requestTimeoutMs);
+    try {
+      if (await followMoves(connection, CLIENT_LIMITS.requestTimeoutMs)) console.log("partitions moved: every storage node holds its share of the ring");
+    } finally {
+      connection.close();
+    }
   } catch (error) {
     console.error(`could not follow the partitions' moves: ${error instanceof Error ? error.message : String(error)}`);
-  } finally {
-    connection.close();
   }
 }
 

@@ -4,13 +4,13 @@
 // the health, for scripts: 0 healthy, 1 degraded, 2 down, 3 no answer (unreachable, refused).
 
 import type { Command } from "commander";
-import { RespConnection } from "../client/resp-connection.js";
+import { coordinatorTarget, openCoordinatorSession } from "./coordinator-session.js";
 import { DEFAULT_PORT } from "../client/connect.js";
 import { CLIENT_LIMITS } from "../shared/limits.js";
 import { statusFromReply, type StatusReport } from "../observability/status-report.js";
 import { formatStatus } from "../observability/status-format.js";
 import { wantsColor } from "../observability/log-format.js";
-import { integerOption, optionalString, portOption, stringOption, type RawOptions } from "./settings.js";
+import { integerOption, type RawOptions } from "./settings.js";
 
 export const STATUS_EXIT = { healthy: 0, degraded: 1, down: 2, noAnswer: 3 } as const;
 
@@ -42,15 +42,9 @@ Examples:
 }
 
 async function fetchStatus(flags: RawOptions): Promise<StatusReport> {
-  const host = stringOption(flags, "host", "127.0.0.1");
-  const port = portOption(flags, "port", DEFAULT_PORT);
   const timeoutMs = integerOption(flags, "timeoutMs", CLIENT_LIMITS.requestTimeoutMs);
-  const password = optionalString(flags, "password") ?? optionalString({ password: process.env.RINGKV_PASSWORD }, "password");
-  const connection = await RespConnection.connect({ host, port, connectTimeoutMs: timeoutMs });
+  const connection = await openCoordinatorSession(coordinatorTarget(flags), timeoutMs);
   try {
-    // RESP3, so that the report's records arrive as maps (over RESP2 a record and a list look alike).
-    const hello = password === undefined ? ["HELLO", "3"] : ["HELLO", "3", "AUTH", "default", password];
-    await connection.send(hello, { timeoutMs });
     return statusFromReply(await connection.send(["RINGKV", "STATUS"], { timeoutMs }));
   } finally {
     connection.close();
