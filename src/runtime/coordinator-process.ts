@@ -118,9 +118,22 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
         return;
     }
   };
+  // "ready" (to a launcher, and in the log) means the machine runs: its new epoch is durable and it
+  // knows its members. Before that it answers CLUSTERDOWN, and a launcher asking who the members are
+  // would hear of none.
+  let starting = true;
+  let started = () => {};
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const afterDurable = (durable: () => void) => () => {
+    durable();
+    if (starting && machine.view().state !== "starting") {
+      starting = false;
+      started();
+    }
+  };
   const driver = new Driver<CoordinatorEvent, CoordinatorEffect, CoordinatorRecord>(machine, {
     persist: (records, durable) => {
-      observability.timeDurableWrite(records, store.write(coordinatorStoreWrites(records))).then(durable, (error: unknown) => {
+      observability.timeDurableWrite(records, store.write(coordinatorStoreWrites(records))).then(afterDurable(durable), (error: unknown) => {
         logger.fatal({ err: error }, "a durable write failed; stopping so that nothing is acknowledged falsely");
         process.exit(74);
       });
@@ -205,6 +218,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
   const address = server.address();
   clientAddress = `${address.address}:${address.port}`;
   const http = await observability.start({ server, store, cache: () => machine.view().cache });
+  await running;
   logger.info({ host: address.address, port: address.port, data: settings.dataDir, metricsPort: http?.port }, "coordinator ready");
   signalParent({ event: "ready", port: address.port, ...(http ? { metricsPort: http.port } : {}) });
   return {

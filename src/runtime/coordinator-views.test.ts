@@ -33,3 +33,16 @@ test("RINGKV NODES lists the storage nodes by id, numbers compared as numbers", 
   assert.deepEqual(removals, [["node-2", true], ["node-1", false]]);
   assert.throws(() => ringkv!.run(args("RINGKV", "REMOVE", "node-1", "later")), /wrong arguments/);
 });
+
+test("while the coordinator reads its log, RINGKV NODES answers CLUSTERDOWN rather than an empty membership; STATUS answers", async () => {
+  const machine = new CoordinatorMachine({ replicas: 2 });
+  const members = [{ id: "node-1", address: "127.0.0.1:7001", incarnation: "0f".repeat(16) }];
+  machine.step({ kind: "recovered", epoch: 1, members, sealed: true, decisions: [], inSync: [] });
+  const [ringkv] = clusterCommands(machine, () => "status", () => undefined, () => ({ round: 1, started: true }), () => "OK");
+  const args = (...words: string[]) => words.map((word) => Buffer.from(word));
+  for (const sub of ["NODES", "MOVES"]) {
+    assert.throws(() => ringkv!.run(args("RINGKV", sub)), (error: Error & { code?: string }) =>
+      error.code === "CLUSTERDOWN" && /still recovering/.test(error.message), sub);
+  }
+  assert.equal(await ringkv!.run(args("RINGKV", "STATUS")), "status");
+});

@@ -60,6 +60,11 @@ export function clusterCommands(
     write: false,
     run(args): MaybePromise<ReplyValue> {
       const sub = args[1]!.toString().toLowerCase();
+      // Until its log is read the machine knows no members: an empty list would be a lie that a
+      // launcher takes for "no cluster yet". STATUS tells the truth (starting) and answers.
+      if (sub !== "status" && machine.view().state === "starting") {
+        throw new RingkvError("CLUSTERDOWN", "the coordinator is still recovering; retry in a moment");
+      }
       if (sub === "nodes" && args.length === 2) return nodesReply(machine, factsOf);
       if (sub === "locate" && args.length === 3) return locateReply(machine, args[2]!);
       if (sub === "status" && args.length === 2) return status();
