@@ -136,3 +136,13 @@ test("EXEC with watched keys is refused clearly, not run unchecked", () => {
   assert.equal((reply as { kind: string }).kind, "error");
   assert.equal(fed.length, 0);
 });
+
+test("a plain SET or MSET with a value over the limit is refused as executeCommand refuses it, before the machine", () => {
+  const { backend, fed } = backendAnswering(() => ({ result: { kind: "ok" } }));
+  const over = "x".repeat(1025);
+  assert.deepEqual(backend.command(cmd("SET", "k", over)), { kind: "error", code: "ERR", message: "value is 1025 bytes, the limit is 1024 bytes" });
+  assert.deepEqual(backend.command(cmd("MSET", "a", "1", "b", over)), { kind: "error", code: "ERR", message: "value is 1025 bytes, the limit is 1024 bytes" });
+  assert.equal(fed.length, 0, "nothing reached the machine");
+  backend.command(cmd("SET", "k", "x".repeat(1024)));
+  assert.equal(fed.length, 1, "a value at the limit is written");
+});

@@ -19,7 +19,7 @@
 
 import type { ClientError, ClientOp, ClientResult, CoordinatorEffect, CoordinatorEvent } from "../core/cluster/types.js";
 import { RingkvError } from "../shared/errors.js";
-import { decodeEntry, encodeEntry, EntryFormatError, executeCommand, planCommand, type Command, type Entry } from "../core/commands/index.js";
+import { decodeEntry, encodeEntry, EntryFormatError, executeCommand, planCommand, refuseOverValueLimit, type Command, type Entry } from "../core/commands/index.js";
 import { bulk, errorReply, NIL, OK_REPLY, type CommandReply } from "../core/commands/reply.js";
 import type { Backend, CommandOptions, ExtraCommand, InfoSections, MaybePromise } from "../server/backend.js";
 
@@ -70,9 +70,15 @@ export class CoordinatorBackend implements Backend {
     }
     if (command.kind === "get") return this.getOne(command.key);
     if (command.kind === "set" && isPlainSet(command)) {
+      const refused = this.refuseValue(command.value);
+      if (refused !== undefined) return refused;
       return then(this.request({ kind: "set", key: command.key, value: stringEntry(command.value) }), () => OK_REPLY);
     }
     if (command.kind === "mset" && !command.onlyIfNoneExist) {
+      for (const [, value] of command.pairs) {
+        const refused = this.refuseValue(value);
+        if (refused !== undefined) return refused;
+      }
       const pairs = command.pairs.map(([key, value]): [Uint8Array, Uint8Array] => [key, stringEntry(value)]);
       return then(this.request({ kind: "mset", pairs }), () => OK_REPLY);
     }
@@ -139,6 +145,11 @@ export class CoordinatorBackend implements Backend {
       if (!Array.isArray(entries)) return entries;
       return executeCommand({ kind: "get", key }, entries, this.nowMs()).reply;
     });
+  }
+
+  /** What executeCommand answers for a value over the limit, for the writes that skip it (plain SET, MSET). */
+  private refuseValue(value: Uint8Array): CommandReply | undefined {
+    return refuseOverValueLimit(value.length, this.options.valueBytesMax);
   }
 
   private nowMs(): number {

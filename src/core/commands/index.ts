@@ -4,5 +4,6 @@
 export { CORE_COMMANDS, arityAllows, findCoreCommand, parseCommand, type CoreCommandSpec, type KeyPositions } from "./catalog.js";
 export { decodeEntry, encodeEntry, isExpired, EntryFormatError, ENTRY_OVERHEAD_BYTES_MAX, type Entry, type HashEntry, type StringEntry } from "./entry.js";
 export { executeCommand, planCommand, type CommandPlan, type CommandResult, type ExecuteOptions } from "./execute.js";
+export { refuseOverValueLimit } from "./view.js";
 export { ERRORS, isError, type CommandReply, type ErrorReply } from "./reply.js";
 export type { Command, CommandKind, Key, SingleCommand } from "./types.js";

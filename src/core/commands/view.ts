@@ -67,8 +67,7 @@ export class KeyView {
 
   /** The error for a value of `bytes` bytes when that is over the limit. */
   refuseValueBytes(bytes: bigint, what: "value" | "hash" = "value"): ErrorReply | undefined {
-    if (bytes <= BigInt(this.valueBytesMax)) return undefined;
-    return errorReply("ERR", `${what} is ${bytes} bytes, the limit is ${this.valueBytesMax} bytes`);
+    return refuseOverValueLimit(bytes, this.valueBytesMax, what);
   }
 
   mark(): ViewMark {
@@ -116,4 +115,10 @@ export class KeyView {
 /** The size an entry's value counts against the value limit: a string's bytes, a hash's encoding. */
 function entryBytes(entry: Entry): number {
   return entry.kind === "string" ? entry.value.length : encodeEntry({ kind: "hash", fields: entry.fields }).length - 1;
+}
+
+/** The error for a value (or hash) of `bytes` bytes when that is over `valueBytesMax`. */
+export function refuseOverValueLimit(bytes: bigint | number, valueBytesMax: number, what: "value" | "hash" = "value"): ErrorReply | undefined {
+  if (BigInt(bytes) <= BigInt(valueBytesMax)) return undefined;
+  return errorReply("ERR", `${what} is ${bytes} bytes, the limit is ${valueBytesMax} bytes`);
 }
