@@ -55,6 +55,16 @@ export interface CatchUpView {
   bytes: number;
 }
 
+/** A partition's fence for its learner to join: raised at `sinceTick`, the tries it took so far, when it may be raised again. */
+interface Fence {
+  sinceTick: number;
+  tries: number;
+  retryTick: number;
+}
+
+/** A fence's try is allowed at most fenceTicks × 2^this. */
+const FENCE_TRIES_DOUBLED = 5;
+
 /** Request ids are unique across runs too: each epoch starts its own range. */
 const REQUEST_IDS_PER_EPOCH = 2 ** 32;
 
@@ -62,6 +72,7 @@ export class CatchUpCoordinator {
   readonly #learning = new Map<NodeId, Learning>();
   /** Which stream each request in flight belongs to. */
   readonly #requests = new Map<number, { node: NodeId; stream: Stream }>();
+  readonly #fences = new Map<number, Fence>();
   #nextRequestId: number;
   #budgetBytes: number;
   #nextLookTick = 0;
@@ -168,7 +179,10 @@ export class CatchUpCoordinator {
       }
       for (const stream of learning.streams) {
         const lost = (stream.state === "scan" || stream.state === "catchUp") && this.context.clock.now - stream.sentTick >= config.readTimeoutTicks;
-        if (lost || stream.state === "throttled" || stream.state === "noSource") this.#advance(learning, stream);
+        // A request not answered in time is sent again under its own id: the answer to either
+        // counts, so a busy node's late answer is not thrown away and its work done twice.
+        if (lost) this.#send(learning, stream);
+        else if (stream.state === "throttled" || stream.state === "noSource") this.#advance(learning, stream);
       }
       this.#tryRejoin(learning);
     }
@@ -243,7 +257,7 @@ export class CatchUpCoordinator {
     stream.state = "noSource";
   }
 
-  /** Sends the stream's next request, or resends a lost one, as its state and the budget allow. */
+  /** Sends the stream's next request, as its state and the budget allow. */
   #advance(learning: Learning, stream: Stream): void {
     if (stream.state === "noSource" && !this.#findSource(learning, stream)) return;
     if (stream.state === "catchUp") return this.#sendCatchUp(learning, stream);
@@ -253,17 +267,23 @@ export class CatchUpCoordinator {
     }
     stream.state = "scan";
     stream.requestId = this.#newRequest(learning.node, stream);
-    stream.sentTick = this.context.clock.now;
-    this.context.membership.send(stream.source!, {
-      type: "scan", scanId: stream.requestId, partitions: stream.partitions, partitionCount: this.context.membership.placement.partitions,
-      after: stream.after, bytesMax: this.context.config.catchUpChunkBytes,
-    });
+    this.#send(learning, stream);
   }
 
   #sendCatchUp(learning: Learning, stream: Stream): void {
     stream.requestId = this.#newRequest(learning.node, stream);
+    this.#send(learning, stream);
+  }
+
+  /** Sends the stream's request in flight (a scan to its source, or its chunk to the learner). */
+  #send(learning: Learning, stream: Stream): void {
     stream.sentTick = this.context.clock.now;
-    this.context.membership.send(learning.node, { type: "catchUp", catchUpId: stream.requestId, entries: stream.entries });
+    const { membership, config } = this.context;
+    if (stream.state === "catchUp") return membership.send(learning.node, { type: "catchUp", catchUpId: stream.requestId, entries: stream.entries });
+    membership.send(stream.source!, {
+      type: "scan", scanId: stream.requestId, partitions: stream.partitions, partitionCount: membership.placement.partitions,
+      after: stream.after, bytesMax: config.catchUpChunkBytes,
+    });
   }
 
   #newRequest(node: NodeId, stream: Stream): number {
@@ -289,22 +309,35 @@ export class CatchUpCoordinator {
 
   /**
    * Streamed partitions are fenced; each whose started transactions are all decided and whose
-   * applies to the learner are all acknowledged joins the in-sync set by one durable record.
+   * applies to the learner are all acknowledged joins the in-sync set by one durable record. A
+   * fence holds writes to its partition only for a moment: one that has not drained within its
+   * try's time is lifted (the waiting writes go on) and raised again later, each try allowed twice
+   * as long as the last, so that a busy partition still gets its learner in.
    */
   #tryRejoin(learning: Learning): void {
-    const { inSync } = this.context;
+    const { inSync, clock } = this.context;
+    const now = clock.now;
+    const candidates = [...learning.streamed].filter((partition) => !inSync.isChanging(partition) && (this.#fences.get(partition)?.retryTick ?? 0) <= now);
+    if (candidates.length === 0) return;
+    const undecided = this.writes.undecidedPartitions();
+    const outstanding = this.writes.learners.outstandingPartitions(learning.node);
     const ready = new Map<number, NodeId[]>();
-    for (const partition of learning.streamed) {
-      if (inSync.isChanging(partition)) continue;
-      inSync.fence(partition);
-      if (this.writes.undecidedOn(partition) || this.writes.learners.outstanding(learning.node, partition)) continue;
-      ready.set(partition, [...inSync.members(partition), learning.node]);
+    let lifted = false;
+    for (const partition of candidates) {
+      const fence = this.#raiseFence(partition, now);
+      if (!undecided.has(partition) && !outstanding.has(partition)) ready.set(partition, [...inSync.members(partition), learning.node]);
+      else if (now - fence.sinceTick >= this.#fenceTicks(fence.tries)) {
+        this.#liftFence(partition, now, fence);
+        lifted = true;
+      }
     }
+    if (lifted) this.writes.startQueued();
     if (ready.size === 0) return;
     inSync.change(ready, () => {
       for (const partition of ready.keys()) {
         inSync.removeLearner(partition, learning.node);
         inSync.unfence(partition);
+        this.#fences.delete(partition);
         learning.streamed.delete(partition);
       }
       if (learning.streamed.size === 0 && learning.streams.every((stream) => stream.state === "done") && this.#learning.get(learning.node) === learning) {
@@ -317,13 +350,39 @@ export class CatchUpCoordinator {
     });
   }
 
+  /** Fences the partition (new transactions on it wait) unless it is already; returns its fence. */
+  #raiseFence(partition: number, now: number): Fence {
+    const { inSync } = this.context;
+    let fence = this.#fences.get(partition);
+    if (fence === undefined) this.#fences.set(partition, (fence = { sinceTick: now, tries: 0, retryTick: 0 }));
+    if (!inSync.isFenced(partition)) {
+      inSync.fence(partition);
+      fence.sinceTick = now;
+    }
+    return fence;
+  }
+
+  /** The fence did not drain in time: writes go on, and it is raised again after a pause as long as its try. */
+  #liftFence(partition: number, now: number, fence: Fence): void {
+    this.context.inSync.unfence(partition);
+    fence.retryTick = now + this.#fenceTicks(fence.tries);
+    fence.tries = Math.min(fence.tries + 1, FENCE_TRIES_DOUBLED);
+  }
+
+  #fenceTicks(tries: number): number {
+    return this.context.config.fenceTicks * 2 ** tries;
+  }
+
   /** Ends a learner's catch-up: it leaves its partitions' learners and fences; it starts again when it is next up. */
   #stop(learning: Learning, why: string): void {
     const { inSync } = this.context;
     for (let partition = 0; partition < this.context.membership.placement.partitions; partition += 1) {
       if (!inSync.learners(partition).has(learning.node)) continue;
       inSync.removeLearner(partition, learning.node);
-      if (learning.streamed.has(partition) && !inSync.isChanging(partition)) inSync.unfence(partition);
+      if (learning.streamed.has(partition) && !inSync.isChanging(partition)) {
+        inSync.unfence(partition);
+        this.#fences.delete(partition);
+      }
     }
     for (const stream of learning.streams) this.#requests.delete(stream.requestId);
     this.writes.learners.dropNode(learning.node);

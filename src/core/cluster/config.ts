@@ -27,6 +27,12 @@ export interface CoordinatorConfig {
   catchUpBytesPerSecond: number;
   /** Catch-up: the size of one scanned chunk, about. */
   catchUpChunkBytes: number;
+  /**
+   * A partition fenced for its learner to join (catch-up.ts) waits this long at first for its
+   * transactions in flight to drain; one that does not drain is unfenced and tried again later,
+   * each try allowed twice as long as the last (up to FENCE_TRIES_DOUBLED doublings).
+   */
+  fenceTicks: number;
   /** How often the tombstones of fully in-sync partitions are collected. */
   tombstoneCollectTicks: number;
   /** Repair (repair.ts): a background round this long after the last one ended. */
@@ -92,6 +98,7 @@ const DEFAULT_TICKS_PER_SECOND = 1000 / DEFAULTS.tickMs;
 
 const DEFAULT_TIMEOUTS_MS = {
   prepareTimeout: 1_000,
+  fence: 30,
   resend: 200,
   readTimeout: 500,
   heartbeat: 200,
@@ -137,6 +144,7 @@ export function makeCoordinatorConfig(options: CoordinatorOptions = {}): Coordin
     minInSync: replicas,
     replicaTimeoutTicks: ticks(DEFAULT_TIMEOUTS_MS.replicaTimeout),
     ...DEFAULT_CATCH_UP,
+    fenceTicks: ticks(DEFAULT_TIMEOUTS_MS.fence),
     tombstoneCollectTicks: ticks(DEFAULT_TIMEOUTS_MS.tombstoneCollect),
     repairIntervalTicks: ticks(DEFAULT_TIMEOUTS_MS.repairInterval),
     ...DEFAULT_REPAIR,

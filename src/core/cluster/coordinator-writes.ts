@@ -272,13 +272,14 @@ export class WriteCoordinator {
     return false;
   }
 
-  /** True while a transaction touching `partition` has started and is not yet decided. */
-  undecidedOn(partition: number): boolean {
+  /** The partitions some transaction has started on and not yet decided (one pass for all of them). */
+  undecidedPartitions(): Set<number> {
+    const partitions = new Set<number>();
     for (const txn of this.#txns.values()) {
       const started = txn.phase === "reading" || txn.phase === "preparing" || txn.phase === "committingOne" || txn.phase === "deciding";
-      if (started && txn.keyPartitions.includes(partition)) return true;
+      if (started) for (const partition of txn.keyPartitions) partitions.add(partition);
     }
-    return false;
+    return partitions;
   }
 
   /** Queued transactions may start now (a fence lifted). */

@@ -17,6 +17,8 @@ interface PendingApply {
 export class LearnerApplies {
   readonly #pending = new Map<string, PendingApply>();
   readonly #timers = new TickTimers<string>();
+  /** Outstanding applies per learner: checked every tick, so kept rather than counted. */
+  readonly #counts = new Map<NodeId, number>();
 
   constructor(private readonly context: CoordinatorContext) {}
 
@@ -42,37 +44,42 @@ export class LearnerApplies {
     });
     for (const [node, share] of byNode) {
       const name = nameOf(txid, node);
+      if (!this.#pending.has(name)) this.#counts.set(node, this.countFor(node) + 1);
       this.#pending.set(name, { txid, node, ...share });
       this.#send(name);
     }
   }
 
   applied(from: NodeId, txid: TxnId): void {
-    const name = nameOf(txid, from);
-    this.#pending.delete(name);
-    this.#timers.cancel(name);
+    this.#forget(nameOf(txid, from));
   }
 
   /** A learner went down: it stops learning, and its outstanding applies go with it. */
   dropNode(nodeId: NodeId): void {
-    for (const [name, apply] of this.#pending) {
-      if (apply.node !== nodeId) continue;
-      this.#pending.delete(name);
-      this.#timers.cancel(name);
-    }
+    for (const [name, apply] of this.#pending) if (apply.node === nodeId) this.#forget(name);
   }
 
-  /** Applies the learner has not confirmed for the partition. */
-  outstanding(nodeId: NodeId, partition: number): boolean {
-    for (const apply of this.#pending.values()) if (apply.node === nodeId && apply.partitions.has(partition)) return true;
-    return false;
+  /** The partitions for which the learner has applies it has not confirmed (one pass for all of them). */
+  outstandingPartitions(nodeId: NodeId): Set<number> {
+    const partitions = new Set<number>();
+    if (this.countFor(nodeId) === 0) return partitions;
+    for (const apply of this.#pending.values()) if (apply.node === nodeId) for (const partition of apply.partitions) partitions.add(partition);
+    return partitions;
   }
 
   /** Applies outstanding for one learner. */
   countFor(nodeId: NodeId): number {
-    let count = 0;
-    for (const apply of this.#pending.values()) if (apply.node === nodeId) count += 1;
-    return count;
+    return this.#counts.get(nodeId) ?? 0;
+  }
+
+  #forget(name: string): void {
+    const apply = this.#pending.get(name);
+    if (apply === undefined) return;
+    this.#pending.delete(name);
+    this.#timers.cancel(name);
+    const left = this.countFor(apply.node) - 1;
+    if (left === 0) this.#counts.delete(apply.node);
+    else this.#counts.set(apply.node, left);
   }
 
   tick(): void {

@@ -123,6 +123,37 @@ test("a write that arrives while a learner rejoins waits behind the fence, then 
   assert.deepEqual(c.valuesOnReplicas("k"), ["v2", "v2", "v2"]);
 });
 
+test("a fence that does not drain is lifted within fenceTicks (the waiting write goes on), and raised again until the learner joins", () => {
+  const FENCE_TICKS = 3;
+  const c = new ClusterHarness({ coordinator: { replicas: 3, minInSync: 2, replicaTimeoutTicks: TIMEOUT_TICKS, fenceTicks: FENCE_TICKS } }).start();
+  c.set("k", "v0");
+  c.settleWithTime();
+  c.crashNode("n3");
+  waitOutTimeout(c);
+  c.restartNode("n3");
+  const decided = c.set("k", "v1"); // decided while n3 learns: its apply is held back below
+  const notApplied = (envelope: { message: { type: string } }) => envelope.message.type !== "applied";
+  const settleHoldingApplies = () => { for (let round = 0; round < 50 && c.deliver(notApplied) + c.completePersists() > 0; round += 1); };
+  settleHoldingApplies();
+  assert.deepEqual(c.answer(decided)?.result, { kind: "set", written: true });
+  c.advance(1); // the stream is done: the fence goes up and cannot drain (the apply is unconfirmed)
+  const waiting = c.set("k", "v2");
+  assert.deepEqual(c.inFlight(ofType("prepare")), [], "held by the fence at first");
+  c.advance(FENCE_TICKS);
+  settleHoldingApplies();
+  assert.deepEqual(c.answer(waiting)?.result, { kind: "set", written: true }, "the fence was lifted: the write went on without the learner");
+  assert.deepEqual(inSyncOf(c, "k"), ["n1", "n2"], "the learner is not in sync: its applies are unconfirmed");
+  c.drop(ofType("applied"));
+  // The applies are resent and confirmed now: a later fence drains and the learner joins.
+  for (let waited = 0; waited < 200 && inSyncOf(c, "k").length < 3; waited += 10) {
+    c.advance(10);
+    c.settle();
+  }
+  assert.deepEqual(inSyncOf(c, "k"), ["n1", "n2", "n3"]);
+  c.settleWithTime();
+  assert.deepEqual(c.valuesOnReplicas("k"), ["v2", "v2", "v2"]);
+});
+
 test("tombstones stay while a replica is out of sync, and are collected once every replica has them", () => {
   const c = new ClusterHarness({ coordinator: { replicas: 3, minInSync: 2, replicaTimeoutTicks: TIMEOUT_TICKS, tombstoneCollectTicks: 100 } }).start();
   c.set("gone", "v");
