@@ -1,13 +1,13 @@
 // `ringkv coordinator`: the cluster's entry point for clients; storage nodes join it.
 
 import type { Command } from "commander";
-import { DEFAULT_CATCH_UP } from "../core/cluster/config.js";
 import { cacheShape } from "../core/kv-cache.js";
 import { startCoordinator } from "../runtime/coordinator-process.js";
 import { addObservabilityOptions, observabilityFromOptions } from "../observability/options.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { DEFAULT_LIMITS } from "../shared/limits.js";
 import { checkProtectedMode, passwordOption, secretOption, tlsOption, warnAbout } from "./credentials.js";
+import { addMoveRepairOptions, moveRepairSettings } from "./move-repair-options.js";
 import { stopOnSignals } from "./server-process.js";
 import {
   gatherOptions, integerOption, limitsOption, portOption, SettingsError, stringOption, type RawOptions,
@@ -16,7 +16,7 @@ import {
 export function registerCoordinatorCommand(program: Command): void {
   const command = program.command("coordinator");
   addObservabilityOptions(command, true);
-  command
+  addMoveRepairOptions(command)
     .description("run the cluster coordinator: clients connect here, storage nodes join here")
     .option("--host <address>", `address to listen on (default ${DEFAULTS.host}; env RINGKV_HOST)`)
     .option("--port <port>", `port for clients and joining nodes (default ${DEFAULTS.coordinatorPort})`)
@@ -24,10 +24,7 @@ export function registerCoordinatorCommand(program: Command): void {
     .option("--replicas <r>", `replicas of every key (default ${DEFAULTS.replicas}); fixed when the cluster first holds data`)
     .option("--min-in-sync <w>", `fewest in-sync replicas a partition keeps when replicas die (default ${DEFAULTS.minInSync}, at most --replicas); every acknowledged write is on at least W disks`)
     .option("--replica-timeout <ms>", `a replica down this long leaves the in-sync sets, so writes go on without it (default ${DEFAULTS.replicaTimeoutMs})`)
-    .option("--repair-interval <ms>", `a background repair round (replicas compared by digest, divergence fixed) this long after the last (default ${DEFAULTS.repairIntervalMs})`)
-    .option("--repair-bytes-per-second <n>", `bytes repair's scans may read per second, all nodes together (default ${DEFAULTS.repairBytesPerSecond / 2 ** 20} MiB)`)
     .option("--tombstone-collect-interval <ms>", "how often deletions every replica of a partition holds are collected (default 10000); repair can bring back a deletion undone on one replica only while the others still hold it")
-    .option("--move-bytes-per-second <n>", "most bytes per second copied to replicas catching up or to nodes partitions move to (default 33554432, 32 MiB)")
     .option("--min-nodes <n>", "storage nodes that must join before the cluster serves (default: --replicas); the first write fixes the membership")
     .option("--vnodes <v>", `virtual nodes per storage node on the ring (default ${DEFAULTS.vnodesPerNode})`)
     .option("--secret <secret>", "cluster secret that storage nodes must know, at least 16 bytes (env RINGKV_SECRET; shows in ps: prefer --secret-file)")
@@ -75,11 +72,9 @@ Examples:
         replicas,
         minInSync,
         replicaTimeoutMs: integerOption(options, "replicaTimeout", DEFAULTS.replicaTimeoutMs, 1, 3_600_000),
-        repairIntervalMs: integerOption(options, "repairInterval", DEFAULTS.repairIntervalMs, 1_000, 7 * 24 * 3_600_000),
         tombstoneCollectIntervalMs: integerOption(options, "tombstoneCollectInterval", DEFAULTS.tombstoneCollectIntervalMs, 100, 7 * 24 * 3_600_000),
-        repairBytesPerSecond: integerOption(options, "repairBytesPerSecond", DEFAULTS.repairBytesPerSecond, 1_024, 2 ** 40),
         minNodes: integerOption(options, "minNodes", replicas, replicas, 256),
-        moveBytesPerSecond: integerOption(options, "moveBytesPerSecond", DEFAULT_CATCH_UP.catchUpBytesPerSecond, 1, Number.MAX_SAFE_INTEGER),
+        ...moveRepairSettings(options),
         vnodes: integerOption(options, "vnodes", DEFAULTS.vnodesPerNode, 1, 4096),
         limits: limitsOption(options),
         // As many sets as fill the bytes (8192 for 64 MiB): the byte bound, not the entry count, limits it.

@@ -10,11 +10,11 @@ import { launchCluster, type ClusterLaunch, type LaunchedCluster } from "../runt
 import { NODE_PORTS_FILE } from "../runtime/node-ports.js";
 import { DEFAULTS } from "../shared/defaults.js";
 import { passwordOption } from "./credentials.js";
+import { addMoveRepairOptions, moveRepairSettings } from "./move-repair-options.js";
 import { gatherOptions, integerOption, logLevelOption, portOption, stringOption, type RawOptions } from "./settings.js";
 
 export function registerStartCommand(program: Command): void {
-  program
-    .command("start")
+  addMoveRepairOptions(program.command("start"))
     .description("run a local cluster: a coordinator and N storage nodes, each its own process on 127.0.0.1")
     .option("--nodes <n>", `storage nodes (default ${DEFAULTS.localNodes})`)
     .option("--replicas <r>", `replicas of every key (default ${DEFAULTS.replicas}: any one node can die and every key stays readable)`)
@@ -52,6 +52,7 @@ Then: redis-cli -p ${DEFAULTS.coordinatorPort} mset a 1 b 2 c 3   or   npm run c
         logLevel: logLevelOption(options),
         password: passwordOption(gatherOptions(flags, credentialsFromEnvironment()), flags)?.value,
         tls: options.tls === true,
+        moveRepair: moveRepairSettings(options),
       }, printReport);
       stopClusterOnSignals(launch);
       const cluster = await launch.ready;

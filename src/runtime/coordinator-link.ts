@@ -77,15 +77,16 @@ export class CoordinatorLink {
     // welcome may be a large prepare.
     const checks: LinkChecks = {
       frameBytesMax: () => (stage === "challenge" ? HANDSHAKE_FRAME_BYTES_MAX : linkFrameBytesMax(this.options.limits)),
-      problem: (message) => (stage === "joined" ? coordinatorMessageProblem(message, this.options.limits) : undefined),
+      // A refusal may also come after the handshake: the node was removed from the cluster.
+      problem: (message) => (stage === "joined" && !isRefusal(message) ? coordinatorMessageProblem(message, this.options.limits) : undefined),
     };
     const link = new FramedLink(socket, checks);
     const nodeNonce = newNonce();
     const handshakeTimer = setTimeout(() => link.close("handshake timed out"), HANDSHAKE_TIMEOUT_MS);
     socket.once(tls === undefined ? "connect" : "secureConnect", () => socket.write(encodeOpening(nodeNonce)));
     link.onMessage = (raw) => {
-      if (stage === "joined") return this.options.onMessage(raw);
       const message = raw as { type?: unknown; reason?: unknown };
+      if (stage === "joined") return isRefusal(raw) ? this.refused(link, handshakeTimer, message.reason) : this.options.onMessage(raw);
       if (stage === "challenge") {
         if (message.type !== "challenge" || !challengeProves(this.options.secret, nodeNonce, raw as object)) {
           logger.error({ coordinator: `${host}:${port}` },
@@ -135,4 +136,8 @@ export class CoordinatorLink {
     link.close("refused");
     this.options.onRefused(typeof reason === "string" ? reason.slice(0, 4096) : "no reason given");
   }
+}
+
+function isRefusal(message: unknown): boolean {
+  return typeof message === "object" && message !== null && (message as { type?: unknown }).type === "refused";
 }

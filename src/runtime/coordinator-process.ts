@@ -87,6 +87,10 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
   // carries (a node sends them only once the machine has welcomed it: coordinator-link.ts).
   const nodeOfConnection = new Map<ConnectionId, string>();
   let nextConnection = 1;
+  /** A node refused because it was removed: status and metrics no longer show what it last reported. */
+  const forgetFactsOfRemoved = (nodeId: string | undefined): void => {
+    if (nodeId !== undefined && !machine.view().members.some((member) => member.id === nodeId)) observability.nodeFacts.forget(nodeId);
+  };
   const carry = (effect: Exclude<CoordinatorEffect, { kind: "persist" }>): void => {
     switch (effect.kind) {
       case "send": {
@@ -108,6 +112,7 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
         const link = connections.get(effect.connection);
         link?.send({ type: "refused", reason: effect.reason });
         link?.close(`refused: ${effect.reason}`);
+        forgetFactsOfRemoved(nodeOfConnection.get(effect.connection));
         return;
       }
       case "closeConnection":
@@ -153,7 +158,12 @@ export async function startCoordinator(settings: CoordinatorSettings): Promise<R
     deadlineTicks: Math.ceil(settings.limits.requestTimeoutMs / settings.tickMs),
     info: () => clusterInfo(machine),
     extraCommands: clusterCommands(machine, () => observability.statusReply(), (id) => observability.nodeFacts.get(id),
-      () => backend.repair(), (nodeId, dead) => backend.removeNode(nodeId, dead)),
+      () => backend.repair(), async (nodeId, dead) => {
+        const ok = await backend.removeNode(nodeId, dead);
+        // A dead node is never refused on a connection: its facts go once its removal is under way.
+        if (dead) observability.nodeFacts.forget(nodeId);
+        return ok;
+      }),
     infoKeyCount: () => keyCount.get(),
     valueBytesMax: settings.limits.valueBytesMax,
     // A command's writes (APPEND, COPY, an EXEC of many) may outgrow its request: they must still fit one decision record.

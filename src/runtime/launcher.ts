@@ -39,6 +39,15 @@ export interface LaunchSettings {
   password?: string;
   /** TLS everywhere, with DATA/tls's self-signed set. */
   tls: boolean;
+  /** The coordinator's pace of repair and partition moves; its defaults when absent. */
+  moveRepair?: MoveRepairSettings;
+}
+
+/** How fast the coordinator repairs and moves partitions (its flags of the same names). */
+export interface MoveRepairSettings {
+  repairIntervalMs: number;
+  repairBytesPerSecond: number;
+  moveBytesPerSecond: number;
 }
 
 export interface LaunchedCluster {
@@ -97,7 +106,8 @@ async function startProcesses(
     args: (port) => ["coordinator", "--port", String(port), "--replicas", String(settings.replicas),
       "--min-in-sync", String(settings.minInSync), "--replica-timeout", String(settings.replicaTimeoutMs),
       // Every node of the local cluster joins before the first write fixes the membership.
-      "--min-nodes", String(settings.nodes), "--metrics-port", String(settings.metricsPort)],
+      "--min-nodes", String(settings.nodes), "--metrics-port", String(settings.metricsPort),
+      ...(settings.moveRepair === undefined ? [] : moveRepairFlags(settings.moveRepair))],
   }));
   await coordinator.start(settings.port, readyTimeoutMs);
 
@@ -145,4 +155,12 @@ function clusterSecret(root: string): string {
   const secret = randomBytes(32).toString("hex");
   writeFileSync(path, `${secret}\n`, { mode: PRIVATE_FILE_MODE });
   return secret;
+}
+
+function moveRepairFlags(settings: MoveRepairSettings): string[] {
+  return [
+    "--repair-interval", String(settings.repairIntervalMs),
+    "--repair-bytes-per-second", String(settings.repairBytesPerSecond),
+    "--move-bytes-per-second", String(settings.moveBytesPerSecond),
+  ];
 }

@@ -15,12 +15,17 @@ import { killLeftovers, processesNaming, spawnLauncher, startLauncher, type Laun
 import { freePorts } from "../support/ports.js";
 import { tempDir } from "../support/ringkv-process.js";
 
-test("ringkv start --port 0 runs a cluster, prints its table, serves clients, and SIGTERM stops every child", { timeout: 60_000 }, async () => {
+test("ringkv start --port 0 runs a cluster, prints its table, passes the pace of moves and repair to its coordinator, serves clients, and SIGTERM stops every child", { timeout: 60_000 }, async () => {
   const dir = tempDir("launcher");
   let launcher: Launcher | undefined;
   try {
-    launcher = await startLauncher(["--port", "0", "--data", dir.path]);
+    launcher = await startLauncher(["--port", "0", "--data", dir.path, "--move-bytes-per-second", "1234567", "--repair-interval", "98765"]);
     const { rows, output } = launcher;
+    // The pace of moves and repair reaches the coordinator it launched.
+    const coordinatorArgs = readFileSync(`/proc/${rows[0]!.pid}/cmdline`, "utf8").split("\0");
+    for (const [flag, value] of [["--move-bytes-per-second", "1234567"], ["--repair-interval", "98765"]]) {
+      assert.equal(coordinatorArgs[coordinatorArgs.indexOf(flag!) + 1], value, `the coordinator got ${flag} ${value}: ${coordinatorArgs.join(" ")}`);
+    }
     assert.deepEqual(rows.map((row) => [row.name, row.role]), [
       ["coordinator", "coordinator"], ["node-1", "storage node"], ["node-2", "storage node"], ["node-3", "storage node"],
     ]);
