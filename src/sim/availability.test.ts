@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AVAILABILITY_WRITES_MIN, availabilityProblem, measureAvailability, type AvailabilityWindow } from "./availability.js";
+import { AVAILABILITY_WRITES_MIN, STALL_MAX_US, availabilityProblem, measureAvailability, stallProblem, type AvailabilityWindow } from "./availability.js";
 import type { HistoryEntry } from "./history.js";
 import { DEFAULT_SIM_OPTIONS, runSimulation } from "./run.js";
 
@@ -43,6 +43,22 @@ test("one key whose every write fails fails the window even when the share is sm
 
 test("a window with too few writes to judge is not judged", () => {
   assert.equal(availabilityProblem(measureAvailability(writes(AVAILABILITY_WRITES_MIN - 1, AVAILABILITY_WRITES_MIN - 1), window)), undefined);
+});
+
+test("the stall check passes writes that succeed within the bound, and ignores reads and writes invoked outside its window", () => {
+  const history: HistoryEntry[] = [
+    ...writes(30, 0),
+    { client: "c2", invoke: 1_500, complete: 1_500 + STALL_MAX_US, op: { f: "set", key: "r1", value: "just" }, result: { type: "set", written: true } },
+    { client: "c2", invoke: 1_600, complete: 1_600 + 2 * STALL_MAX_US, op: { f: "get", keys: ["r0"] }, result: { type: "values", values: [null] } },
+    { client: "c2", invoke: 2_000, complete: 2_000 + 2 * STALL_MAX_US, op: { f: "set", key: "r0", value: "after" }, result: { type: "set", written: true } },
+  ];
+  assert.equal(stallProblem(history, window), undefined);
+});
+
+test("the stall check fails a window with one write held beyond the bound, or one that failed", () => {
+  const held: HistoryEntry = { client: "c2", invoke: 1_500, complete: 1_501 + STALL_MAX_US, op: { f: "set", key: "r1", value: "held" }, result: { type: "set", written: true } };
+  assert.match(stallProblem([...writes(30, 0), held], window) ?? "", /^while n2 down, 1 writes failed or took over 1500 ms; e\.g\. c2 \[1500\.\.1501501\] set r1 "held"/);
+  assert.match(stallProblem(writes(30, 1), window) ?? "", /^while n2 down, 1 writes failed or took over 1500 ms; e\.g\. c1 \[1000\.\.1001\] set r0 "c1\.0" -> error TRYAGAIN/);
 });
 
 test("the outage phase takes R - W nodes down, then another, and measures a window for each", () => {

@@ -70,6 +70,25 @@ export function availabilityProblem(measure: AvailabilityMeasure): string | unde
     + `once the in-sync sets had had time to shrink${dead}; e.g. ${examples.join(" | ")}`;
 }
 
+/**
+ * How long a write may take while a learner rejoins its partitions' in-sync sets, its other replicas
+ * healthy: a fence holds a partition's writes at most fenceTicks × 32 (960 ms by default), then lets
+ * them go; the rest is the network's and the disks' time. A fence held until the partition drains
+ * holds them for as long as the learner is slow (the outage phase makes it seconds).
+ */
+export const STALL_MAX_US = 1_500_000;
+
+/**
+ * The stall check: every write invoked in the window must succeed within STALL_MAX_US. Undefined when
+ * they did; else what went wrong, with a few examples.
+ */
+export function stallProblem(history: readonly HistoryEntry[], window: AvailabilityWindow): string | undefined {
+  const stalled = history.filter((entry) => isWrite(entry.op) && entry.invoke >= window.fromUs && entry.invoke < window.toUs
+    && (entry.result.type === "error" || entry.result.type === "unknown" || entry.complete === null || entry.complete - entry.invoke > STALL_MAX_US));
+  if (stalled.length === 0) return undefined;
+  return `while ${window.name}, ${stalled.length} writes failed or took over ${STALL_MAX_US / 1000} ms; e.g. ${stalled.slice(0, EXAMPLES_MAX).map(describeEntry).join(" | ")}`;
+}
+
 /** One line for the stats: "12/150 writes failed with n2 down". */
 export function describeMeasure(measure: AvailabilityMeasure): string {
   return `${measure.failed}/${measure.writes} writes failed with ${measure.window.name}`;

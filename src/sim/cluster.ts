@@ -120,6 +120,8 @@ export class SimCluster {
   #aimed: { window: AimedWindow; untilUs: number } | undefined;
   /** Processes whose disk syncs are held back, until when. */
   readonly #stalledUntilUs = new Map<string, number>();
+  /** Nodes whose `applied` answers to the coordinator are held back, until when. */
+  readonly #appliedHeldUntilUs = new Map<NodeId, number>();
   readonly #aimPrng: Prng;
   /** The network's own copy of the plan, which calmNetwork() changes. */
   readonly #networkPlan: FaultPlan;
@@ -325,6 +327,16 @@ export class SimCluster {
     this.#stalledUntilUs.set(name, Math.max(untilUs, this.#stalledUntilUs.get(name) ?? 0));
   }
 
+  /**
+   * Until `untilUs`, `id`'s confirmations of the applies it gets as a learner reach the coordinator
+   * only then (a learner slow to confirm: aimed at the fence its rejoin raises, which cannot drain
+   * while an apply is unconfirmed).
+   */
+  holdApplied(id: NodeId, untilUs: number): void {
+    this.trace.record(this.scheduler.nowUs, `! ${id}'s applied answers are held back for ${Math.round((untilUs - this.scheduler.nowUs) / 1000)} ms`);
+    this.#appliedHeldUntilUs.set(id, untilUs);
+  }
+
   /** From now on the network neither drops, duplicates nor holds back messages (latency stays): a healthy network. */
   calmNetwork(): void {
     this.trace.record(this.scheduler.nowUs, "! the network calms down: no drops, duplicates or reordering");
@@ -362,6 +374,7 @@ export class SimCluster {
     this.#armedMidSync.clear();
     this.#aimed = undefined;
     this.#stalledUntilUs.clear();
+    this.#appliedHeldUntilUs.clear();
     for (const id of this.nodes.keys()) this.heal(id);
     for (const name of [COORDINATOR, ...this.nodes.keys()]) {
       this.resume(name);
@@ -427,6 +440,7 @@ export class SimCluster {
       ticksPerSecond: Math.round(1000 / this.options.tickMs),
       // Repair rounds all through the run (they must never undo a write), and soon after the final damage (rot.ts).
       repairIntervalTicks: Math.round(SIM_REPAIR_INTERVAL_MS / this.options.tickMs),
+      ...this.options.plant?.hooks.coordinatorOptions,
     });
     this.coordinatorMachine = machine;
     this.coordinator.start(machine, { kind: "recovered", ...recoveredCoordinatorState(this.coordinatorDisk.durable) });
@@ -531,7 +545,13 @@ export class SimCluster {
     }
     const garble = hooks?.towardCoordinator;
     if (garble !== undefined) message = garble(message, this.#plantPrng);
-    this.network.sendToCoordinator(node.id, message);
+    const heldUntilUs = message.type === "applied" ? this.#appliedHeldUntilUs.get(node.id) ?? 0 : 0;
+    if (heldUntilUs <= this.scheduler.nowUs) return this.network.sendToCoordinator(node.id, message);
+    const { incarnation } = node.process;
+    const held = message;
+    this.scheduler.at(heldUntilUs, () => {
+      if (node.process.incarnation === incarnation) this.network.sendToCoordinator(node.id, held);
+    });
   }
 
   /** Writes a batch; its machine hears it is durable once it is synced (and a short notification later). */

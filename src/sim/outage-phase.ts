@@ -7,7 +7,9 @@
 //   2. with them still down, the coordinator restarts: it must recover the smaller in-sync sets,
 //      or the nodes would count as in sync when they return, without what they missed;
 //   3. they come back and must catch up (every partition's in-sync set whole again, no learners)
-//      under a new load;
+//      under a new load; for the first seconds their confirmations of applies are held back, so the
+//      fences their rejoin raises cannot drain: writes must still succeed, none held long (the
+//      stall window, which the availability checker judges with stallProblem);
 //   4. the coordinator restarts again, so that its read cache is gone and reads reach the replicas;
 //   5. ANOTHER replica dies: under a third load, writes must succeed again once the sets have shrunk
 //      (the second window); then every key is read R times (a replica in rotation each time) with it
@@ -54,10 +56,14 @@ const CATCH_UP_MAX_US = 30_000_000;
 /** The restarted coordinator must serve, with every node connected, within this. */
 const RECONNECT_MAX_US = 10_000_000;
 const POLL_US = 50_000;
+/** How long returning nodes' applied answers are held back: several times the longest fence try. */
+const APPLIED_LAG_US = 3_000_000;
 
 export class OutagePhase {
   /** Nodes the phase took down. */
   outages = 0;
+  /** While the returning nodes were slow to confirm their applies: no write may stall (none when R = W). */
+  stallWindow: AvailabilityWindow | undefined;
 
   constructor(private readonly settings: OutageSettings, private readonly runner: OutageRunner) {}
 
@@ -84,9 +90,17 @@ export class OutagePhase {
     if (!this.#restartCoordinator(load, `with ${names} still down`, victims)) return windows;
 
     cluster.trace.record(scheduler.nowUs, `! outage: ${names} return`);
-    for (const id of victims) cluster.restart(id);
+    const returnedAtUs = scheduler.nowUs;
+    for (const id of victims) {
+      cluster.restart(id);
+      cluster.holdApplied(id, returnedAtUs + APPLIED_LAG_US);
+    }
     load = this.runner.startLoad();
-    if (!this.#waitUntil(() => this.#behind(), CATCH_UP_MAX_US)) {
+    const caughtUp = this.#waitUntil(() => this.#behind(), CATCH_UP_MAX_US);
+    // Until they caught up: the restarts and the outage that follow are not this window's.
+    const stallEndUs = Math.min(returnedAtUs + APPLIED_LAG_US, scheduler.nowUs);
+    if (measured) this.stallWindow = { name: `${names} rejoin slow to confirm applies`, fromUs: returnedAtUs, toUs: stallEndUs };
+    if (!caughtUp) {
       this.runner.failLiveness(`${names} had not caught up ${CATCH_UP_MAX_US / 1e6} s after their return, under load: ${this.#behind().join("; ")}`);
       load.stop();
       return windows;

@@ -20,6 +20,7 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "learner-in-sync-early": ["convergence", "linearizability"],
   "drop-before-in-sync": ["linearizability", "convergence"],
   "move-resumed-twice": ["linearizability", "convergence"],
+  "fence-never-lifted": ["availability"],
 };
 
 

@@ -5,6 +5,7 @@
 import { keyString } from "../core/cluster/key-string.js";
 import { partitionOf } from "../core/ring.js";
 import { RingLayout } from "../core/cluster/ring-layout.js";
+import type { CoordinatorOptions } from "../core/cluster/config.js";
 import type { Bytes, CoordinatorRecord, CoordinatorToNode, NodeId, NodeToCoordinator, ParticipantRecord } from "../core/cluster/types.js";
 import type { Prng } from "./prng.js";
 import type { ParticipantDurable } from "./sim-disk.js";
@@ -48,6 +49,8 @@ export interface PlantHooks {
   coordinatorDurable?(records: readonly CoordinatorRecord[], nodes: ReadonlyMap<NodeId, ParticipantDurable>): void;
   /** True: this message to a node is sent to it again, once, after the coordinator's next restart. */
   resentAfterRestart?(message: CoordinatorToNode): boolean;
+  /** Settings the coordinator's machine is given over the simulator's. */
+  coordinatorOptions?: CoordinatorOptions;
 }
 
 export interface Plant {
@@ -164,6 +167,15 @@ export const PLANTS: readonly Plant[] = [
       + "from its first step would: a node that learned a partition since, and is in sync for it, loses it",
     caughtBy: "linearizability (an acknowledged write is gone) or convergence",
     hooks: { resentAfterRestart: (message) => message.type === "drop" },
+  },
+  {
+    name: "fence-never-lifted",
+    // The rejoin's fence as it was before it was bounded: it holds until the partition drains. A
+    // learner slow to confirm its applies then holds every write to its partitions for that long.
+    description: "a fence raised for a learner to join its partition's in-sync set is lifted only once the partition drains, never after fenceTicks, "
+      + "so writes to the partition wait for as long as the learner is slow to confirm its applies",
+    caughtBy: "availability (writes to a partition whose in-sync replicas are healthy held beyond the stall bound while a learner rejoins)",
+    hooks: { coordinatorOptions: { fenceTicks: Number.MAX_SAFE_INTEGER } },
   },
   {
     name: "skip-proof-check",

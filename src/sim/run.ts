@@ -6,7 +6,7 @@
 // trace fingerprint proves it.
 
 import { checkAtomicity } from "./atomicity.js";
-import { availabilityProblem, measureAvailability, type AvailabilityMeasure, type AvailabilityWindow } from "./availability.js";
+import { availabilityProblem, measureAvailability, stallProblem, type AvailabilityMeasure, type AvailabilityWindow } from "./availability.js";
 import { SimCluster } from "./cluster.js";
 import { checkConvergence } from "./convergence.js";
 import { drawFaultPlan, type FaultPlan } from "./faults.js";
@@ -154,6 +154,8 @@ class Run {
   readonly operator: MembershipOperator;
   undecidedKeys: string[] = [];
   availability: AvailabilityMeasure[] = [];
+  /** The outage phase's stretch in which no write may stall (returning learners slow to confirm). */
+  stallWindow: AvailabilityWindow | undefined;
   outages = 0;
   rotted = 0;
 
@@ -279,6 +281,7 @@ class Run {
     );
     const windows = phase.run();
     this.outages = phase.outages;
+    this.stallWindow = phase.stallWindow;
     return windows;
   }
 
@@ -350,6 +353,10 @@ class Run {
     for (const measure of this.availability) {
       const problem = availabilityProblem(measure);
       if (problem !== undefined) this.#fail("availability", problem, [], measure.window.fromUs, measure.window.toUs);
+    }
+    if (this.stallWindow !== undefined) {
+      const stall = stallProblem(history.entries, this.stallWindow);
+      if (stall !== undefined) this.#fail("availability", stall, [], this.stallWindow.fromUs, this.stallWindow.toUs);
     }
     for (const violation of checkAtomicity(history.entries)) {
       this.#fail("atomicity", violation.detail, violation.group, violation.read.invoke, violation.read.complete ?? violation.read.invoke);
