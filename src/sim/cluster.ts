@@ -689,6 +689,8 @@ function impostorAnswer(message: CoordinatorToNode): NodeToCoordinator | null {
       return { type: "readReply", readId: message.readId, values: message.keys.map(() => null) };
     case "count":
       return { type: "countReply", countId: message.countId, keys: 0 };
+    case "countPartitions":
+      return { type: "partitionsCounted", countId: message.countId, keys: 0, next: null };
     case "apply":
       return { type: "applied", txid: message.txid };
     case "scan":

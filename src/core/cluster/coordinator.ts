@@ -246,6 +246,8 @@ export class CoordinatorMachine {
         return running.reads.readReply(from, message.readId, message.values);
       case "countReply":
         return running.counts.countReply(from, message.countId, message.keys);
+      case "partitionsCounted":
+        return running.counts.partitionsCounted(from, message.countId, message.keys, message.next);
       case "applied":
         return running.writes.learners.applied(from, message.txid);
       case "scanChunk":

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ParticipantMachine } from "./participant.js";
 import { keyString } from "./key-string.js";
-import type { Bytes, DataView, ParticipantEffect, TxnWrite } from "./types.js";
+import { partitionOf } from "../ring.js";
+import type { Bytes, DataView, ParticipantEffect, TxnWrite, VersionedEntry } from "./types.js";
 
 const b = (text: string) => new TextEncoder().encode(text);
 
@@ -156,6 +157,28 @@ test("reads and pings are answered from durable data", () => {
 test("a count message is answered with how many keys the node holds", () => {
   const machine = participant({ a: "1", b: "2" });
   assert.deepEqual(sends(machine.step({ kind: "message", message: { type: "count", countId: 9 } })), [{ type: "countReply", countId: 9, keys: 2 }]);
+});
+
+test("a countPartitions message counts one chunk of the keys of its partitions: tombstones are left out, a damaged record counts", () => {
+  const entries: VersionedEntry[] = [
+    { key: b("a"), version: "1.1", value: b("1") }, { key: b("b"), version: "1.2", value: null },
+    { key: b("c"), version: "1.3", value: b("3") }, { key: b("d"), version: "1.4", value: null, damaged: true },
+  ];
+  const scans: Array<Bytes | null> = [];
+  const machine = new ParticipantMachine({}, {
+    ...dataView(() => undefined),
+    scan: (after, wanted) => {
+      scans.push(after);
+      return { entries: entries.filter((entry) => wanted(entry.key)), next: b("d") };
+    },
+  });
+  machine.step({ kind: "recovered", prepared: [] });
+  const count = (partitions: number[]) => sends(machine.step({ kind: "message", message: { type: "countPartitions", countId: 4, partitions, partitionCount: 8, after: b("0") } }));
+  assert.deepEqual(count([0, 1, 2, 3, 4, 5, 6, 7]), [{ type: "partitionsCounted", countId: 4, keys: 3, next: b("d") }]);
+  const ofC = partitionOf(b("c"), 8);
+  assert.ok(ofC !== partitionOf(b("a"), 8) && ofC !== partitionOf(b("d"), 8));
+  assert.deepEqual(count([ofC]), [{ type: "partitionsCounted", countId: 4, keys: 1, next: b("d") }], "only c is in its partition");
+  assert.deepEqual(scans, [b("0"), b("0")], "each chunk is scanned from where the coordinator says");
 });
 
 test("writes replace only older versions: a commit over a newer caught-up entry leaves the newer one", () => {

@@ -9,8 +9,9 @@
 // a yes vote (a re-sent one finds them applied: their version is not newer). Deterministic: the
 // driver feeds events and carries out effects.
 
+import { partitionOf } from "../ring.js";
 import { BoundedSet } from "./bounded-set.js";
-import { CatchUpParticipant } from "./catch-up-participant.js";
+import { CatchUpParticipant, SCAN_CHUNK_BYTES_MAX } from "./catch-up-participant.js";
 import { makeParticipantConfig, type ParticipantConfig, type ParticipantOptions } from "./config.js";
 import { keyString } from "./key-string.js";
 import { Outbox } from "./outbox.js";
@@ -142,9 +143,19 @@ export class ParticipantMachine {
         return this.#repair.message(message);
       case "count":
         return this.#send({ type: "countReply", countId: message.countId, keys: this.data.count() });
+      case "countPartitions":
+        return this.#send(this.#countPartitions(message));
       case "ping":
         return this.#send({ type: "pong", tick: message.tick });
     }
+  }
+
+  /** One chunk of a count of the keys of some partitions (a tombstone is no key; a damaged record still is). */
+  #countPartitions(message: Extract<CoordinatorToNode, { type: "countPartitions" }>): NodeToCoordinator {
+    const wanted = new Set(message.partitions);
+    const { entries, next } = this.data.scan(message.after, (key) => wanted.has(partitionOf(key, message.partitionCount)), SCAN_CHUNK_BYTES_MAX);
+    const keys = entries.filter((entry) => entry.value !== null || entry.damaged === true).length;
+    return { type: "partitionsCounted", countId: message.countId, keys, next };
   }
 
   #prepare(message: PrepareMessage): void {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CoordinatorMachine } from "./coordinator.js";
-import { bytes, ClusterHarness, COORDINATOR, ofType } from "../../../test/support/scenario-harness.js";
+import { bytes, ClusterHarness, COORDINATOR, ofType, type Envelope } from "../../../test/support/scenario-harness.js";
 
 const hello = (nodeId: string) => ({ type: "hello", nodeId, address: "127.0.0.1:7001", incarnation: "0f".repeat(16) });
 
@@ -279,4 +279,40 @@ test("a member listed before incarnations existed takes the first one it shows, 
   c.crashNode("n1");
   c.addNode("n1");
   assert.equal(c.refused.at(-1)?.nodeId, "n1");
+});
+
+test("DBSIZE counts each key once while a move has copied partitions to a new node and the old copies are not dropped yet", () => {
+  const c = new ClusterHarness({ coordinator: { replicas: 2 } }).start();
+  const KEYS = 40;
+  for (let index = 0; index < KEYS; index += 1) c.set(`k${index}`, "v");
+  c.settleWithTime();
+  // Everything moves but the old replicas' drops: they keep their copies of what moved to n4.
+  const oldDrop = (envelope: Envelope) => envelope.message.type === "drop" && envelope.to !== "n4";
+  const settleKeepingCopies = () => {
+    for (let round = 0; round < 100 && c.deliver((envelope) => !oldDrop(envelope)) + c.completePersists() > 0; round += 1) c.drop(oldDrop);
+    c.drop(oldDrop);
+  };
+  const dbsize = () => {
+    const request = c.request({ kind: "dbsize" });
+    settleKeepingCopies();
+    return c.answer(request)?.result;
+  };
+  assert.deepEqual(dbsize(), { kind: "count", count: KEYS });
+  c.addNode("n4");
+  const role = () => c.coordinator.view().members.find((member) => member.id === "n4")?.role;
+  for (let waited = 0; waited < 500 && role() !== "active"; waited += 1) {
+    c.advance(10);
+    settleKeepingCopies();
+  }
+  assert.equal(role(), "active");
+  assert.notEqual(c.coordinator.view().move, null, "the old replicas are still to be cleaned up");
+  const copies = [...c.nodes.values()].reduce((sum, node) => sum + [...node.disk.data.values()].filter((value) => value !== null).length, 0);
+  assert.ok(copies > 2 * KEYS, `${copies} copies: more than R of some keys`);
+  assert.deepEqual(dbsize(), { kind: "count", count: KEYS });
+  for (let waited = 0; waited < 500 && c.coordinator.view().move !== null; waited += 1) {
+    c.advance(10);
+    c.settle();
+  }
+  assert.equal(c.coordinator.view().move, null, "cleaned up");
+  assert.deepEqual(dbsize(), { kind: "count", count: KEYS });
 });

@@ -94,6 +94,9 @@ export type CoordinatorToNode =
   // `forUpdate`: a read-modify-write reads the keys it holds the locks of (the answer decides its writes).
   | { type: "read"; readId: number; keys: Bytes[]; forUpdate?: boolean }
   | { type: "count"; countId: number } // how many keys the node holds
+  // While partitions have more copies than replicas (a move, a learner): how many keys the node holds
+  // of `partitions`, from key `after` on, a chunk at a time (coordinator-counts.ts).
+  | { type: "countPartitions"; countId: number; partitions: number[]; partitionCount: number; after: Bytes | null }
   // Catch-up (PROTOCOL.md, In-sync replicas). To a learner: a committed transaction's writes.
   | { type: "apply"; txid: TxnId; writes: TxnWrite[] }
   // To an in-sync replica: its entries of `partitions` (of `partitionCount`) after key `after`, in key order.
@@ -122,6 +125,8 @@ export type NodeToCoordinator =
   | { type: "inquire"; txid: TxnId } // an in-doubt participant asks for the outcome
   | { type: "readReply"; readId: number; values: Array<Bytes | null> }
   | { type: "countReply"; countId: number; keys: number }
+  // `next`: the last key looked at, to count on from; null when every key was.
+  | { type: "partitionsCounted"; countId: number; keys: number; next: Bytes | null }
   | { type: "applied"; txid: TxnId } // a learner's apply is durable
   // `next`: the last key looked at, to scan on from; null when the scan is complete.
   | { type: "scanChunk"; scanId: number; entries: VersionedEntry[]; next: Bytes | null }
