@@ -21,7 +21,9 @@ import type { ClientError, ClientOp, ClientResult, CoordinatorEffect, Coordinato
 import { RingkvError } from "../shared/errors.js";
 import { decodeEntry, encodeEntry, EntryFormatError, executeCommand, planCommand, refuseOverValueLimit, type Command, type Entry } from "../core/commands/index.js";
 import { bulk, errorReply, NIL, OK_REPLY, type CommandReply } from "../core/commands/reply.js";
-import type { Backend, CommandOptions, ExtraCommand, InfoSections, MaybePromise } from "../server/backend.js";
+import type { ScanOptions } from "../core/commands/scan-options.js";
+import type { Backend, CommandOptions, ExtraCommand, InfoSections, MaybePromise, ScanPage } from "../server/backend.js";
+import { ClusterScans, type KeysChunk } from "./coordinator-scans.js";
 
 interface Pending {
   resolve(result: ClientResult): void;
@@ -52,6 +54,7 @@ export class CoordinatorBackend implements Backend {
   private readonly pending = new Map<number, Pending>();
   /** The latest time read: expiry is judged on a clock that never goes back here. */
   private lastNowMs = 0;
+  private readonly scans = new ClusterScans((partition, after, bytesMax) => this.keysChunk(partition, after, bytesMax), () => this.nowMs());
 
   constructor(private readonly options: CoordinatorBackendOptions) {}
 
@@ -106,6 +109,18 @@ export class CoordinatorBackend implements Backend {
     });
   }
 
+  scan(cursor: bigint, options: ScanOptions): Promise<ScanPage> {
+    return this.scans.scan(cursor, options);
+  }
+
+  keys(pattern: Uint8Array): Promise<Buffer[]> {
+    return this.scans.keys(pattern);
+  }
+
+  randomKey(): Promise<Buffer | null> {
+    return this.scans.randomKey();
+  }
+
   /** RINGKV REPAIR: starts a repair round, or names the one running. */
   repair(): MaybePromise<{ round: number; started: boolean }> {
     return then(this.request({ kind: "repair" }), (result) => {
@@ -155,6 +170,12 @@ export class CoordinatorBackend implements Backend {
   private nowMs(): number {
     this.lastNowMs = Math.max(this.lastNowMs, (this.options.nowMs ?? Date.now)());
     return this.lastNowMs;
+  }
+
+  private async keysChunk(partition: number, after: Uint8Array | null, bytesMax: number): Promise<KeysChunk> {
+    const result = await this.request({ kind: "scanKeys", partition, after, bytesMax });
+    if (result.kind !== "keys") throw new Error(`coordinator answered scanKeys with ${result.kind}`);
+    return result;
   }
 
   private values(op: ClientOp): MaybePromise<Array<Uint8Array | null>> {

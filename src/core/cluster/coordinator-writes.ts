@@ -298,6 +298,11 @@ export class WriteCoordinator {
     return this.#decided.get(keyString);
   }
 
+  /** Every pending decided write (null value: deleted), for key scans. */
+  decidedWrites(): Iterable<{ key: Bytes; value: Bytes | null }> {
+    return this.#decided.writes();
+  }
+
   counts(): WriteCounts {
     let decisionsUnacknowledged = 0;
     for (const txn of this.#txns.values()) if (txn.phase === "committing") decisionsUnacknowledged += 1;

@@ -6,6 +6,7 @@
 import { CatchUpCoordinator } from "./catch-up.js";
 import { clusterDown } from "./client-errors.js";
 import { KeyCounter } from "./coordinator-counts.js";
+import { KeyScanner } from "./coordinator-key-scans.js";
 import { makeCoordinatorConfig, type CoordinatorConfig, type CoordinatorOptions } from "./config.js";
 import type { CoordinatorContext } from "./coordinator-context.js";
 import { ReadCoordinator } from "./coordinator-reads.js";
@@ -30,6 +31,7 @@ interface Running {
   readonly writes: WriteCoordinator;
   readonly reads: ReadCoordinator;
   readonly counts: KeyCounter;
+  readonly keyScans: KeyScanner;
   readonly inSync: InSyncSets;
   readonly catchUp: CatchUpCoordinator;
   readonly tombstones: TombstoneCollector;
@@ -96,7 +98,7 @@ export class CoordinatorMachine {
       },
       move: running?.moves.view() ?? null,
       ...writes,
-      readsInFlight: (running?.reads.inFlight ?? 0) + (running?.counts.inFlight ?? 0),
+      readsInFlight: (running?.reads.inFlight ?? 0) + (running?.counts.inFlight ?? 0) + (running?.keyScans.inFlight ?? 0),
       cache: this.#cache.stats(),
     };
   }
@@ -154,6 +156,7 @@ export class CoordinatorMachine {
     const tombstones: TombstoneCollector = new TombstoneCollector(context, writes, () => repair.running);
     const repair: RepairCoordinator = new RepairCoordinator(context, writes, () => tombstones.collecting);
     const counts = new KeyCounter(context);
+    const keyScans = new KeyScanner(context, () => writes.decidedWrites(), (keyString) => writes.decidedValue(keyString));
     const moves = new MoveCoordinator(context, drops, writes, {
       layoutChanged: (lost, removed) => {
         // Removed members are gone: what waited for them goes on without them (as for a node down).
@@ -165,7 +168,7 @@ export class CoordinatorMachine {
         writes.startQueued();
       },
     });
-    this.#running = { context, membership, writes, reads, counts, inSync, catchUp, tombstones, repair, drops, moves };
+    this.#running = { context, membership, writes, reads, counts, keyScans, inSync, catchUp, tombstones, repair, drops, moves };
     writes.recover(recovered.decisions);
     this.#outbox.log("info", "coordinator recovered", {
       epoch: recovered.epoch, members: recovered.members.length, sealed: recovered.sealed, decisionsToFinish: recovered.decisions.length,
@@ -191,6 +194,7 @@ export class CoordinatorMachine {
       return this.#outbox.push({ kind: "fail", requestId, error });
     }
     if (op.kind === "dbsize") running.counts.request(requestId, deadlineTick);
+    else if (op.kind === "scanKeys") running.keyScans.request(requestId, op, deadlineTick);
     else if (op.kind === "repair") this.#outbox.push({ kind: "reply", requestId, result: { kind: "repair", ...running.repair.start("manual") } });
     else if (op.kind === "removeNode") running.moves.remove(requestId, op.nodeId, op.dead);
     else if (isWriteOp(op)) running.writes.request(requestId, op, deadlineTick);
@@ -204,6 +208,7 @@ export class CoordinatorMachine {
     if (admission.outcome !== "member") return;
     running.reads.nodeDown(admission.nodeId);
     running.counts.nodeDown(admission.nodeId);
+    running.keyScans.nodeDown(admission.nodeId);
     running.catchUp.nodeDown(admission.nodeId);
     running.drops.nodeDown(admission.nodeId);
     running.writes.learners.dropNode(admission.nodeId);
@@ -221,6 +226,7 @@ export class CoordinatorMachine {
     running.writes.nodeDown(nodeId);
     running.reads.nodeDown(nodeId);
     running.counts.nodeDown(nodeId);
+    running.keyScans.nodeDown(nodeId);
     running.catchUp.nodeDown(nodeId);
     running.tombstones.nodeDown(nodeId);
     running.repair.nodeDown(nodeId);
@@ -251,6 +257,7 @@ export class CoordinatorMachine {
       case "applied":
         return running.writes.learners.applied(from, message.txid);
       case "scanChunk":
+        if (running.keyScans.owns(message.scanId)) return running.keyScans.scanChunk(from, message.scanId, message.entries, message.next);
         return running.catchUp.scanChunk(from, message.scanId, message.entries, message.next);
       case "caughtUp":
         return running.catchUp.caughtUp(from, message.catchUpId);
@@ -288,5 +295,6 @@ export class CoordinatorMachine {
     running.writes.tick();
     running.reads.tick();
     running.counts.tick();
+    running.keyScans.tick();
   }
 }

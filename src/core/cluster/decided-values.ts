@@ -8,6 +8,7 @@ import type { Bytes, TxnId, TxnWrite } from "./types.js";
 
 interface Decided {
   txid: TxnId;
+  key: Bytes;
   value: Bytes | null;
 }
 
@@ -19,7 +20,7 @@ export class DecidedValues {
     writes.forEach((write, index) => {
       const key = keyStrings[index]!;
       const current = this.#byKey.get(key);
-      if (current === undefined || compareTxids(current.txid, txid) < 0) this.#byKey.set(key, { txid, value: write.value });
+      if (current === undefined || compareTxids(current.txid, txid) < 0) this.#byKey.set(key, { txid, key: write.key, value: write.value });
     });
   }
 
@@ -36,6 +37,11 @@ export class DecidedValues {
   /** The txid whose value a key shows, for invariant checks. */
   owner(keyString: string): TxnId | undefined {
     return this.#byKey.get(keyString)?.txid;
+  }
+
+  /** Every pending decided write, newest per key (for key scans). */
+  *writes(): IterableIterator<{ key: Bytes; value: Bytes | null }> {
+    yield* this.#byKey.values();
   }
 
   *keys(): IterableIterator<string> {

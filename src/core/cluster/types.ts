@@ -34,6 +34,8 @@ export type ClientOp =
   | { kind: "command"; command: Command; nowMs: number; valueBytesMax?: number; writeBytesMax?: number }
   | { kind: "dbsize" } // the cluster's key count, asked of every storage node
   | { kind: "repair" } // start a repair round (repair.ts) unless one is running
+  // SCAN/KEYS/RANDOMKEY (coordinator-key-scans.ts): a chunk of about `bytesMax` of one partition's keys after `after`.
+  | { kind: "scanKeys"; partition: number; after: Bytes | null; bytesMax: number }
   // Membership (PROTOCOL.md, Membership changes): take a node out of the ring. `dead`: its disk is
   // gone, re-replicate from the others; else its partitions move off it first.
   | { kind: "removeNode"; nodeId: NodeId; dead: boolean };
@@ -44,7 +46,10 @@ export type ClientResult =
   | { kind: "set"; written: boolean; previous?: Bytes | null }
   | { kind: "ok" } // mset
   | { kind: "reply"; reply: CommandReply } // command
-  | { kind: "repair"; round: number; started: boolean }; // the round started, or the one already running
+  | { kind: "repair"; round: number; started: boolean } // the round started, or the one already running
+  // scanKeys: the partition's live keys (with their values) after `after` up to `next`, the last key
+  // looked at (null: the partition is done), in byte order; `partitions`: how many the ring has.
+  | { kind: "keys"; partitions: number; entries: Array<{ key: Bytes; value: Bytes }>; next: Bytes | null };
 
 /** An expected failure, with the RESP error code it maps to (see src/shared/errors.ts). */
 export interface ClientError {
