@@ -1,6 +1,8 @@
 // The durability contract under kill -9: a child writes with many writes in flight and prints
 // each write as soon as it is acknowledged; we SIGKILL it in mid-load, reopen the store, and
-// check that every acknowledged write is there, whole — and that no write is there in part.
+// check that every acknowledged write is there, whole — and that no write is there in part. The
+// log's segments are small, so that checkpoints run all through the load and each kill leaves a
+// log that the reopen replays.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -17,6 +19,7 @@ const ACKS_BEFORE_KILL = 2000;
 /** Each round's child gets its own range of write numbers. */
 const ROUND_STRIDE = 1_000_000;
 const CHILD_TIMEOUT_MS = 10_000;
+const SEGMENT_BYTES = 128 * 1024;
 
 /** Write numbers the child acknowledged (complete lines only: a torn last line is not an ack). */
 function acknowledged(child: Child): number[] {
@@ -29,7 +32,7 @@ describe("KVStore under kill -9", () => {
       const acked: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const first = round * ROUND_STRIDE;
-        const child = startChild(crashWriter, [dir, String(first), String(IN_FLIGHT), String(VALUE_BYTES)]);
+        const child = startChild(crashWriter, [dir, String(first), String(IN_FLIGHT), String(VALUE_BYTES), String(SEGMENT_BYTES)]);
         try {
           await child.waitForLine(() => child.lines.length >= ACKS_BEFORE_KILL, CHILD_TIMEOUT_MS);
         } finally {
@@ -41,6 +44,7 @@ describe("KVStore under kill -9", () => {
 
         const store = await KVStore.open(dir, { kind: "node" }); // also takes over the dead child's lock
         try {
+          assert.ok(store.stats().replay.records > 0, "the kill left a log to replay");
           for (const i of acked) {
             const { present, of } = survivingWrites(store, i, VALUE_BYTES);
             assert.equal(present, of, `acknowledged write ${i}: ${present} of its ${of} operations survived`);

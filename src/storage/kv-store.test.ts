@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { RingkvError } from "../shared/errors.js";
 import { makeLimits } from "../shared/limits.js";
 import { DATA_DIR_FILES } from "./data-dir.js";
 import { KVStore, type StoreWrite, type SubDb } from "./kv-store.js";
+import { segmentPath } from "./wal-file.js";
 import { withTempDir } from "../../test/support/temp-dir.js";
 
 const bytes = (text: string) => Buffer.from(text);
@@ -275,7 +276,8 @@ describe("KVStore files", () => {
       await withStore(dir, async () => {
         assert.equal(statSync(dir).mode & 0o777, 0o700);
         for (const name of readdirSync(dir)) assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600, name);
-        assert.deepEqual(readdirSync(dir).sort(), [DATA_DIR_FILES.marker, DATA_DIR_FILES.pid, DATA_DIR_FILES.store, DATA_DIR_FILES.storeLock].sort());
+        const walSegment = basename(segmentPath(dir, 1));
+        assert.deepEqual(readdirSync(dir).sort(), [DATA_DIR_FILES.marker, DATA_DIR_FILES.pid, DATA_DIR_FILES.store, DATA_DIR_FILES.storeLock, walSegment].sort());
       });
     }));
 

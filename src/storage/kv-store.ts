@@ -1,18 +1,14 @@
 // KVStore: the durable store of a ringkv process, on LMDB (the lmdb package).
 //
-// Durability: a write() resolves only after its transaction is on stable storage. LMDB is
-// opened with overlappingSync OFF, so a commit writes the dirty pages, fdatasyncs the file,
-// then writes the meta page through an O_DSYNC descriptor, and only then resolves its
-// promise. (With overlappingSync on — lmdb-js's default on Linux — the promise is documented
-// to resolve at commit, before the flush; one must also await `flushed`.) sync-proof.integration.test.ts
-// checks with strace, ack by ack, that a sync covering the data came first.
-// Why this mode: with many writers in flight both modes do one fdatasync per commit and
-// measured the same throughput (test/measure/sync-mode-bench.ts); this one needs one promise, not two,
-// and keeps LMDB's plain two-meta-page format, with no boot-id rule for picking a snapshot.
-//
-// Group commit: lmdb-js commits every write queued while a commit is in flight together in
-// the next transaction, so N concurrent write() calls cost far fewer than N fdatasyncs;
-// stats() counts both. lmdb-js does not bound that queue for batches, so write() does.
+// Durability: a write() resolves only after its batch is on stable storage in the write-ahead
+// log (wal.ts): the batch is one log record, made durable by group commit — one fdatasync for
+// every record waiting — and only then applied to LMDB, which is opened with noSync and so
+// writes its pages without syncing them; the log's checkpoints sync LMDB in the background and
+// trim the log, and open() replays what the log holds (wal-replay.ts). LMDB's overlappingSync is
+// not used: lmdb-js never settles close() after a commit failed in that mode.
+// sync-proof.integration.test.ts checks with strace, ack by ack, that a sync of the log covering
+// the data came first. Readers see a batch only once it is durable (it reaches LMDB after its sync).
+// lmdb-js does not bound its queue of batches, so write() does.
 //
 // Faults of the disk: every record carries a checksum verified on every read (record-checksum.ts):
 // a damaged record is an error naming its key and the file, never a wrong value, and a background
@@ -31,7 +27,10 @@ import { acquireDirLock, type DirLock } from "./dir-lock.js";
 import { checkLmdbFile } from "./lmdb-file-check.js";
 import { CorruptRecordError, openRecord, sealRecord } from "./record-checksum.js";
 import { Scrub, type ScrubOptions, type ScrubStats } from "./scrub.js";
-import { commitFailure, handleCommitEchoes, StoreWriteError } from "./write-failure.js";
+import { Wal, type WalStats } from "./wal.js";
+import { encodeWalRecord, type WalOp } from "./wal-record.js";
+import { replayWal, type ReplayReport } from "./wal-replay.js";
+import { commitFailure, fatalFailure, handleCommitEchoes, StoreWriteError } from "./write-failure.js";
 
 /** data: user keys; meta: this process's own state (node id, epoch...); txn: 2PC records. */
 /** "versions": a cluster node's version of every key it holds or deleted (PROTOCOL.md, catch-up). */
@@ -61,6 +60,8 @@ export interface KVStoreOptions {
   /** The background scrub: its pace, and whom to tell of a damaged record (default: a steady
    * pace, told to nobody but stats()). bytesPerSecond 0 turns it off. */
   scrub?: Partial<ScrubOptions>;
+  /** Size of a write-ahead log segment: past it, LMDB is checkpointed and the log trimmed. */
+  walSegmentBytesMax?: number;
 }
 
 export interface KVStoreStats {
@@ -68,7 +69,7 @@ export interface KVStoreStats {
   writes: number;
   /** write() calls acknowledged. */
   batches: number;
-  /** LMDB transactions committed since open; each one is exactly one fdatasync. */
+  /** Groups of writes made durable since open; each one is exactly one fdatasync of the log. */
   commits: number;
   /** Key and value bytes acknowledged. */
   bytesWritten: number;
@@ -84,11 +85,18 @@ export interface KVStoreStats {
   /** Size of the LMDB data file on disk. */
   fileBytes: number;
   mapSizeBytes: number;
+  wal: WalStats;
+  /** What open() found in the log and replayed. */
+  replay: ReplayReport;
 }
 
 const DEFAULT_MAP_SIZE_BYTES = 256 * 1024 * 1024;
 /** lmdb-js queues batched writes without a bound of its own; callers keep far fewer in flight. */
 const DEFAULT_BATCHES_IN_FLIGHT_MAX = 16_384;
+/** Replay of a full segment takes about a second or less (DESIGN.md, "Write-ahead log"). */
+const DEFAULT_WAL_SEGMENT_BYTES_MAX = 64 * 1024 * 1024;
+/** Log records applied per LMDB transaction on replay. */
+const REPLAY_BATCHES_PER_TXN = 10_000;
 
 /**
  * LMDB refuses empty keys, and Redis allows them; every stored key is the user's key behind
@@ -114,10 +122,11 @@ interface LmdbStats {
 
 export class KVStore {
   private readonly counters = { writes: 0, batches: 0, bytesWritten: 0, batchesInFlight: 0, writesFailedFull: 0, corruptRecordsFound: 0 };
-  private readonly firstTxnId: number;
   private failure: StoreWriteError | null = null;
   private closed = false;
   private readonly scrub: Scrub<SubDb>;
+  /** Settles once the last batch queued to LMDB has committed or failed (and its failure is recorded). */
+  private lastApplied: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
@@ -126,9 +135,10 @@ export class KVStore {
     private readonly dbs: Readonly<Record<SubDb, Database<Buffer, Buffer>>>,
     private readonly lock: DirLock,
     private readonly limits: StoreLimits,
+    private readonly wal: Wal,
+    private readonly replay: ReplayReport,
     scrubOptions: Partial<ScrubOptions> = {},
   ) {
-    this.firstTxnId = lmdbStats(root).lastTxnId;
     this.scrub = new Scrub(SUB_DBS, (db, after, bytesMax) => this.verifyRange(db, after, bytesMax), scrubOptions);
     this.scrub.start();
   }
@@ -160,12 +170,19 @@ export class KVStore {
           throw new RingkvError("ERR", `keyBytesMax is ${limits.keyBytesMax}, but this LMDB takes keys of at most ${keyBytesMax} bytes`);
         }
         await settleFormat(dirState, lock.dir, options.kind, root, dbs);
+        const replay = await replayWal(lock.dir, { apply: (batches) => applySync(root, dbs, batches), sync: () => syncLmdb(root) });
+        const opened: { store?: KVStore } = {}; // the log's checkpoints need the store it is made for
+        const wal = await Wal.open(lock.dir, replay.nextSegment, {
+          segmentBytesMax: options.walSegmentBytesMax ?? DEFAULT_WAL_SEGMENT_BYTES_MAX,
+          checkpoint: async () => opened.store?.checkpoint(),
+        });
+        openDirs.add(lock.dir);
+        opened.store = new KVStore(lock.dir, path, root, dbs, lock, limits, wal, replay, options.scrub);
+        return opened.store;
       } catch (error) {
         await root.close();
         throw error;
       }
-      openDirs.add(lock.dir);
-      return new KVStore(lock.dir, path, root, dbs, lock, limits, options.scrub);
     } catch (error) {
       lock.release();
       throw error;
@@ -270,24 +287,12 @@ export class KVStore {
     if (this.counters.batchesInFlight >= this.limits.batchesInFlightMax) {
       throw new RingkvError("TRYAGAIN", `${this.counters.batchesInFlight} writes are in flight, the limit is ${this.limits.batchesInFlightMax}; retry shortly`);
     }
-    const ops = batch.map((op) => {
-      const key = storedKey(op.key);
-      return { db: this.dbs[op.db], key, value: op.value && sealRecord(key, asBuffer(op.value)) };
-    });
+    const record = encodeWalRecord(batch.map((op) => ({ db: SUB_DBS.indexOf(op.db), key: op.key, value: op.value })));
     this.counters.batchesInFlight++;
     try {
-      const committed = this.root.batch(() => {
-        // Each operation's own promise rejects too when the commit fails: the batch's carries
-        // the failure, so these are handled here (left alone they would end the process).
-        for (const op of ops) {
-          if (op.value === null) op.db.remove(op.key).catch(ignore);
-          else op.db.put(op.key, op.value).catch(ignore);
-        }
-      });
-      handleCommitEchoes(this.root);
-      await committed;
-    } catch (error) {
-      throw await this.commitFailed(error);
+      await this.logged(record);
+      // In the turn the log's sync resolved, so batches reach LMDB in log order.
+      await this.apply(batch);
     } finally {
       this.counters.batchesInFlight--;
     }
@@ -296,11 +301,55 @@ export class KVStore {
     this.counters.bytesWritten += bytes;
   }
 
+  /** Appends RECORD to the log; resolves once it is durable. */
+  private async logged(record: Buffer): Promise<void> {
+    try {
+      await this.wal.append(record);
+    } catch (error) {
+      if (!(error instanceof StoreWriteError)) throw error;
+      if (error.kind === "full") this.counters.writesFailedFull++;
+      else this.failure ??= error;
+      throw this.failure ?? error;
+    }
+  }
+
+  /** Queues BATCH, already durable in the log, to LMDB (synchronously) and resolves once it is committed there. */
+  private apply(batch: readonly StoreWrite[]): Promise<void> {
+    const committed = this.root.batch(() => {
+      // Each operation's own promise rejects too when the commit fails: the batch's carries
+      // the failure, so these are handled here (left alone they would end the process).
+      for (const op of batch) {
+        const key = storedKey(op.key);
+        if (op.value === null) this.dbs[op.db].remove(key).catch(ignore);
+        else this.dbs[op.db].put(key, sealRecord(key, asBuffer(op.value))).catch(ignore);
+      }
+    });
+    handleCommitEchoes(this.root);
+    const applied = committed.then(ignore, async (error: unknown) => {
+      throw await this.applyFailed(error);
+    });
+    this.lastApplied = applied.catch(ignore);
+    return applied;
+  }
+
+  /**
+   * The log's checkpoint: once every batch logged so far is committed to LMDB, syncs LMDB, after
+   * which the log before this point is not needed. Throws when LMDB failed a batch (the log keeps it).
+   */
+  private async checkpoint(): Promise<void> {
+    await this.lastApplied;
+    if (this.failure) throw this.failure;
+    await syncLmdb(this.root);
+  }
+
   stats(): KVStoreStats {
     const lmdb = this.closed ? undefined : lmdbStats(this.root);
+    const wal = this.wal.stats();
     return {
       ...this.counters,
-      commits: lmdb ? lmdb.lastTxnId - this.firstTxnId : 0,
+      commits: wal.syncs,
+      wal,
+      replay: this.replay,
       failure: this.failure?.message ?? null,
       fileBytes: statSync(this.path).size,
       mapSizeBytes: lmdb?.mapSize ?? 0,
@@ -308,12 +357,14 @@ export class KVStore {
     };
   }
 
-  /** Waits for writes in flight, closes LMDB and releases the directory lock. */
+  /** Waits for writes in flight, checkpoints (unless a write failed), closes LMDB and releases the directory lock. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.scrub.stop();
     try {
+      await this.wal.close();
+      await this.lastApplied;
       await this.root.close();
     } finally {
       openDirs.delete(this.dir);
@@ -336,12 +387,14 @@ export class KVStore {
     return op.key.length + valueBytes;
   }
 
-  /** What a failed commit means for the store: out of room, it goes on; otherwise it stops taking writes. */
-  private async commitFailed(error: unknown): Promise<StoreWriteError> {
+  /**
+   * A batch already durable in the log that LMDB failed to commit: even for room, the store stops
+   * taking writes (the log holds the batch; the next start replays it into LMDB).
+   */
+  private async applyFailed(error: unknown): Promise<StoreWriteError> {
     const failure = await commitFailure(error, this.path, this.dir);
-    if (failure.kind === "full") this.counters.writesFailedFull++;
-    else this.failure ??= failure;
-    return this.failure ?? failure;
+    this.failure ??= failure.kind === "failed" ? failure : fatalFailure(this.path, messageOf(failure.cause ?? failure), failure.cause);
+    return this.failure;
   }
 
   private assertOpen(): void {
@@ -364,7 +417,7 @@ interface OpenedLmdb {
 function openLmdb(path: string, mapSizeBytes: number): OpenedLmdb {
   let root: RootDatabase<Buffer, Buffer> | undefined;
   try {
-    root = open({ path, overlappingSync: false, maxDbs: SUB_DBS.length, mapSize: mapSizeBytes });
+    root = open({ path, noSync: true, overlappingSync: false, maxDbs: SUB_DBS.length, mapSize: mapSizeBytes });
     const opened = root;
     const openSubDb = (name: SubDb) => opened.openDB<Buffer, Buffer>(name, { encoding: "binary", keyEncoding: "binary" });
     const dbs = { data: openSubDb("data"), meta: openSubDb("meta"), txn: openSubDb("txn"), versions: openSubDb("versions") };
@@ -378,6 +431,29 @@ function openLmdb(path: string, mapSizeBytes: number): OpenedLmdb {
 }
 
 function ignore(): void {}
+
+/** Applies replayed log records to LMDB, without syncing (replayWal syncs once at its end). */
+function applySync(root: RootDatabase<Buffer, Buffer>, dbs: Readonly<Record<SubDb, Database<Buffer, Buffer>>>, batches: readonly WalOp[][]): void {
+  for (let first = 0; first < batches.length; first += REPLAY_BATCHES_PER_TXN) {
+    root.transactionSync(() => {
+      for (const ops of batches.slice(first, first + REPLAY_BATCHES_PER_TXN)) {
+        for (const op of ops) {
+          const name = SUB_DBS[op.db];
+          if (name === undefined) throw new RingkvError("ERR", `a write-ahead log record names sub-database ${op.db}, which this version does not know`);
+          const key = storedKey(op.key);
+          if (op.value === null) dbs[name].removeSync(key);
+          else dbs[name].putSync(key, sealRecord(key, asBuffer(op.value)));
+        }
+      }
+    });
+  }
+}
+
+/** fdatasync of LMDB's file, for a store opened with noSync (lmdb-js's sync is not in its type declarations). */
+function syncLmdb(root: RootDatabase<Buffer, Buffer>): Promise<void> {
+  const env = root as unknown as { sync(callback: (error?: unknown) => void): void };
+  return new Promise((resolve, reject) => env.sync((error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+}
 
 /**
  * Brings an existing directory to this build's format, or marks a new one (last: a marker vouches

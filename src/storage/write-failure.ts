@@ -35,15 +35,35 @@ export async function commitFailure(error: unknown, file: string, dir: string): 
   const errno = (cause as { code?: unknown } | null)?.code;
   const detail = messageOf(cause);
   const full = (typeof errno === "number" && ERRNO_NO_ROOM.has(errno)) || (errno === EIO && freeBytes(dir) < NEARLY_FULL_BYTES);
-  if (full) {
-    return new StoreWriteError("full", `disk full: a write to ${file} failed (${detail}) and none of it was applied; `
-      + "reads go on, and writes succeed again once there is room", { cause });
-  }
+  return full ? roomFailure(file, detail, cause) : fatalFailure(file, detail, cause);
+}
+
+/** A write that found no room and applied nothing: the store goes on, and the next write is tried again. */
+export function roomFailure(file: string, detail: string, cause?: unknown): StoreWriteError {
+  return new StoreWriteError("full", `disk full: a write to ${file} failed (${detail}) and none of it was applied; `
+    + "reads go on, and writes succeed again once there is room", { cause });
+}
+
+/** A write whose effect on disk is unknown: the store refuses writes until the process restarts. */
+export function fatalFailure(file: string, detail: string, cause?: unknown): StoreWriteError {
   return new StoreWriteError("failed", `a write to ${file} failed (${detail}); the store refuses further writes until the `
     + "process restarts (reads go on)", { cause });
 }
 
-function freeBytes(dir: string): number {
+const ERRNO_CODES_NO_ROOM: ReadonlySet<string> = new Set(ERRNO_NO_ROOM.values());
+
+/**
+ * The failure of an append to the write-ahead log FILE (a Node fs error). For room, and when the
+ * file was cut back to its last whole record (CUTBACK), nothing of it counts; otherwise it is fatal.
+ */
+export function logAppendFailure(cause: unknown, file: string, cutBack: boolean): StoreWriteError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const full = cutBack && typeof code === "string" && ERRNO_CODES_NO_ROOM.has(code);
+  return full ? roomFailure(file, messageOf(cause), cause) : fatalFailure(file, messageOf(cause), cause);
+}
+
+/** Bytes free to an unprivileged writer in DIR's filesystem (infinite if it cannot be told). */
+export function freeBytes(dir: string): number {
   try {
     const { bavail, bsize } = statfsSync(dir);
     return bavail * bsize;

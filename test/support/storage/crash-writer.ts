@@ -3,7 +3,8 @@
 // as it is acknowledged. stdout is a pipe, and Node writes to pipes synchronously, so a printed
 // number reached the parent before any SIGKILL. On a failed write it prints "failed <message>",
 // tries one more write, prints "refused <message>" if that is refused too, and exits.
-// Usage: crash-writer.js DIR FIRST IN_FLIGHT VALUE_BYTES
+// SEGMENT_BYTES, when given, is the store's write-ahead log segment size.
+// Usage: crash-writer.js DIR FIRST IN_FLIGHT VALUE_BYTES [SEGMENT_BYTES]
 
 import { writeSync } from "node:fs";
 import { KVStore } from "../../../src/storage/kv-store.js";
@@ -12,13 +13,14 @@ import { writesFor } from "./crash-workload.js";
 /** A bound on the run when nobody kills it. */
 const WRITES_MAX = 1_000_000;
 
-const [dir, firstText, inFlightText, valueBytesText] = process.argv.slice(2);
+const [dir, firstText, inFlightText, valueBytesText, segmentBytesText] = process.argv.slice(2);
 if (dir === undefined || firstText === undefined || inFlightText === undefined || valueBytesText === undefined) {
-  throw new Error("usage: crash-writer.js DIR FIRST IN_FLIGHT VALUE_BYTES");
+  throw new Error("usage: crash-writer.js DIR FIRST IN_FLIGHT VALUE_BYTES [SEGMENT_BYTES]");
 }
 const first = Number(firstText);
 const valueBytes = Number(valueBytesText);
-const store = await KVStore.open(dir, { kind: "node" });
+const walSegmentBytesMax = segmentBytesText === undefined ? undefined : Number(segmentBytesText);
+const store = await KVStore.open(dir, { kind: "node", ...(walSegmentBytesMax === undefined ? {} : { walSegmentBytesMax }) });
 let next = first;
 let failure: unknown;
 

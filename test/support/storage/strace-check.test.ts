@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkAcksFollowSyncs, parseStrace } from "./strace-check.js";
 
-const OPTIONS = { dataFileSuffix: "/store.mdb", pageBytes: 4096 };
+const OPTIONS = { dataFileSuffix: "/store.mdb", metaPages: true, pageBytes: 4096 };
 
 /** One strace -f -ttt -T line: pid, time in microseconds after a base second, the call. */
 function line(pid: number, atUs: number, body: string): string {

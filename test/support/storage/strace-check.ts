@@ -3,8 +3,9 @@
 // that every acknowledgement came after its data was durable:
 //   1. a write of the data file carrying VAL#n# ended before the ack;
 //   2. an fdatasync/fsync of the data file started after that write and ended before the ack;
-//   3. a meta-page write (LMDB's first two pages) started after that data write, and was
-//      durable before the ack: through an O_DSYNC/O_SYNC descriptor, or by a sync after it.
+//   3. (with metaPages, for a file LMDB syncs itself) a meta-page write (LMDB's first two pages)
+//      started after that data write, and was durable before the ack: through an O_DSYNC/O_SYNC
+//      descriptor, or by a sync after it. A write-ahead log has no meta page: 1 and 2 suffice.
 // strace stamps a call's entry and its duration (-T), and the traced thread stays stopped at
 // each syscall boundary until strace has logged it, so a sync's logged end precedes anything
 // the thread did afterwards — including waking the thread that writes the ack.
@@ -19,8 +20,10 @@ export interface Syscall {
 }
 
 export interface SyncProofOptions {
-  /** The data file, matched as the end of the path given to openat. */
+  /** The data file, matched as the end of the path given to openat ("log.log" matches every ".log"). */
   dataFileSuffix: string;
+  /** Whether an LMDB meta page (in the first two pages of pageBytes) must be durable too. */
+  metaPages: boolean;
   pageBytes: number;
 }
 
@@ -115,7 +118,7 @@ export function checkAcksFollowSyncs(trace: string, options: SyncProofOptions): 
   const violations: string[] = [];
   const gapsUs: number[] = [];
   for (const ack of acks) {
-    const problem = ackProblem(ack, firstDataWrite.get(ack.n), syncs, metaWrites);
+    const problem = ackProblem(ack, firstDataWrite.get(ack.n), syncs, options.metaPages ? metaWrites : null);
     if (typeof problem === "string") violations.push(problem);
     else gapsUs.push(problem.gapUs);
   }
@@ -123,7 +126,7 @@ export function checkAcksFollowSyncs(trace: string, options: SyncProofOptions): 
 }
 
 /** What is wrong with one ack, or how long after its covering sync it came. */
-function ackProblem(ack: { n: number; atUs: number }, dataWrite: Interval | undefined, syncs: Interval[], metaWrites: MetaWrite[]): string | { gapUs: number } {
+function ackProblem(ack: { n: number; atUs: number }, dataWrite: Interval | undefined, syncs: Interval[], metaWrites: MetaWrite[] | null): string | { gapUs: number } {
   const what = `ACK ${ack.n} at ${ack.atUs}us`;
   if (!dataWrite) return `${what}: no write of VAL#${ack.n}# to the data file was seen`;
   if (dataWrite.endUs > ack.atUs) return `${what}: came before its data write ended (${dataWrite.endUs}us)`;
@@ -132,7 +135,7 @@ function ackProblem(ack: { n: number; atUs: number }, dataWrite: Interval | unde
   if (dataSyncs.length === 0) {
     return `${what}: no fdatasync/fsync of the data file both started after its data write ended (${dataWrite.endUs}us) and ended before the ack`;
   }
-  const metaDurable = metaWrites.some(
+  const metaDurable = metaWrites === null || metaWrites.some(
     (meta) => meta.startUs >= dataWrite.endUs && ((meta.dsync && meta.endUs <= ack.atUs) || durableBetween(meta.endUs).length > 0),
   );
   if (!metaDurable) return `${what}: no meta page written after its data (${dataWrite.endUs}us) was durable before the ack`;
