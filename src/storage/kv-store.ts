@@ -93,8 +93,8 @@ export interface KVStoreStats {
 const DEFAULT_MAP_SIZE_BYTES = 256 * 1024 * 1024;
 /** lmdb-js queues batched writes without a bound of its own; callers keep far fewer in flight. */
 const DEFAULT_BATCHES_IN_FLIGHT_MAX = 16_384;
-/** Replay of a full segment takes about a second or less (DESIGN.md, "Write-ahead log"). */
-const DEFAULT_WAL_SEGMENT_BYTES_MAX = 64 * 1024 * 1024;
+/** Small enough that replaying a full log takes seconds at most (scripts/wal-replay-time.js), large enough that checkpoints are rare. */
+const DEFAULT_WAL_SEGMENT_BYTES_MAX = 16 * 1024 * 1024;
 /** Log records applied per LMDB transaction on replay. */
 const REPLAY_BATCHES_PER_TXN = 10_000;
 
