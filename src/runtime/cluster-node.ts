@@ -26,6 +26,7 @@ import type { RunningNode } from "./standalone-node.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
 import { scrubLoggingTo } from "../storage/scrub.js";
+import { replayLoggingTo } from "../storage/wal-replay.js";
 import { clientTlsOptions, serverTlsOptions, type TlsMaterial } from "./tls-files.js";
 
 export interface ClusterNodeSettings {
@@ -51,7 +52,7 @@ export interface ClusterNodeSettings {
 export async function startClusterNode(settings: ClusterNodeSettings): Promise<RunningNode> {
   const { observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
-  const store = await KVStore.open(settings.dataDir, { kind: "node", limits: storedValueLimits(settings.limits), scrub: scrubLoggingTo(settings.logger) }).catch((error: unknown) => {
+  const store = await KVStore.open(settings.dataDir, { kind: "node", limits: storedValueLimits(settings.limits), scrub: scrubLoggingTo(settings.logger), onReplayed: replayLoggingTo(settings.logger) }).catch((error: unknown) => {
     lock.release();
     throw error;
   });

@@ -24,6 +24,7 @@ import { coordinatorStoreWrites, readCoordinatorState } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
 import { VERSION } from "./version.js";
 import { scrubLoggingTo } from "../storage/scrub.js";
+import { replayLoggingTo } from "../storage/wal-replay.js";
 import { serverTlsOptions, type TlsMaterial } from "./tls-files.js";
 import { factsOf, isFactsMessage } from "../observability/node-facts.js";
 
@@ -64,7 +65,7 @@ export interface CoordinatorSettings {
 export async function startCoordinator(settings: CoordinatorSettings): Promise<RunningNode> {
   const { logger, observability } = settings;
   const lock = await acquireDirLock(settings.dataDir);
-  const store = await KVStore.open(settings.dataDir, { kind: "coordinator", limits: storedValueLimits(settings.limits), scrub: scrubLoggingTo(logger) }).catch((error: unknown) => {
+  const store = await KVStore.open(settings.dataDir, { kind: "coordinator", limits: storedValueLimits(settings.limits), scrub: scrubLoggingTo(logger), onReplayed: replayLoggingTo(logger) }).catch((error: unknown) => {
     lock.release();
     throw error;
   });

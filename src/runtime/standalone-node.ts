@@ -15,6 +15,7 @@ import { StandaloneBackend } from "./standalone-backend.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
 import { scrubLoggingTo } from "../storage/scrub.js";
+import { replayLoggingTo } from "../storage/wal-replay.js";
 import { serverTlsOptions, type TlsMaterial } from "./tls-files.js";
 
 export interface StandaloneNodeSettings {
@@ -51,7 +52,7 @@ export async function startStandaloneNode(settings: StandaloneNodeSettings): Pro
     // A stored value is an entry: the value behind a tag and maybe a deadline.
     const valueBytesMax = settings.limits.valueBytesMax;
     store = await KVStore.open(settings.dataDir, {
-      kind: "node", limits: settings.limits, valueBytesMax: valueBytesMax + ENTRY_OVERHEAD_BYTES_MAX, scrub: scrubLoggingTo(logger),
+      kind: "node", limits: settings.limits, valueBytesMax: valueBytesMax + ENTRY_OVERHEAD_BYTES_MAX, scrub: scrubLoggingTo(logger), onReplayed: replayLoggingTo(logger),
     });
     await ensureEntryFormat(store, logger);
     const engine = new StorageEngine(store, settings.cache);

@@ -62,6 +62,8 @@ export interface KVStoreOptions {
   scrub?: Partial<ScrubOptions>;
   /** Size of a write-ahead log segment: past it, LMDB is checkpointed and the log trimmed. */
   walSegmentBytesMax?: number;
+  /** Told what open() replayed from the log, a torn last group dropped included (the process logs it: replayLoggingTo). */
+  onReplayed?: (report: ReplayReport) => void;
 }
 
 export interface KVStoreStats {
@@ -171,6 +173,7 @@ export class KVStore {
         }
         await settleFormat(dirState, lock.dir, options.kind, root, dbs);
         const replay = await replayWal(lock.dir, { apply: (batches) => applySync(root, dbs, batches), sync: () => syncLmdb(root) });
+        options.onReplayed?.(replay);
         const opened: { store?: KVStore } = {}; // the log's checkpoints need the store it is made for
         const wal = await Wal.open(lock.dir, replay.nextSegment, {
           segmentBytesMax: options.walSegmentBytesMax ?? DEFAULT_WAL_SEGMENT_BYTES_MAX,

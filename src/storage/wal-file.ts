@@ -1,7 +1,7 @@
 // One segment file of the write-ahead log: created empty (its directory entry synced before
 // anything in it is relied on), appended to at its end, made durable by fdatasync. An append
 // that fails (no room, a file-size limit) is cut back off, so that the next append follows the
-// last whole record and replay never meets a torn record in the middle of the log.
+// last whole frame and replay never meets a torn frame in the middle of the log.
 
 import { constants, openSync, closeSync, fsyncSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
@@ -71,9 +71,8 @@ export class WalSegment {
     return this.bytes;
   }
 
-  /** Writes RECORDS at the end of the file (not yet durable: see sync). */
-  async append(records: readonly Buffer[]): Promise<void> {
-    const bytes = records.length === 1 ? (records[0] as Buffer) : Buffer.concat(records);
+  /** Writes BYTES at the end of the file (not yet durable: see sync). */
+  async append(bytes: Buffer): Promise<void> {
     let written = 0;
     try {
       while (written < bytes.length) {

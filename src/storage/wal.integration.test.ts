@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { decodeWalRecords, encodeWalRecord } from "./wal-record.js";
+import { decodeWalFrames, encodeWalRecord, WAL_FRAME_HEADER_BYTES } from "./wal-record.js";
 import { readSegment, segmentPath } from "./wal-file.js";
 import { Wal } from "./wal.js";
 import { StoreWriteError } from "./write-failure.js";
@@ -31,15 +31,16 @@ describe("Wal on a full disk", { skip: tmpfsUnavailable() }, () => {
         assert.match(failure.message, /^disk full: a write to .*wal-0000000000000001\.log failed \(.+\) and none of it was applied/);
         assert.equal(wal.failed, null, "the log still takes appends");
         let logBytes = 0;
-        for (let i = 0; i < durable; i++) logBytes += recordOf(i).length;
+        for (let i = 0; i < durable; i++) logBytes += WAL_FRAME_HEADER_BYTES + recordOf(i).length; // one group each
         assert.equal(statSync(segmentPath(mount, 1)).size, logBytes, "cut back to its last whole record");
 
         rmSync(join(mount, "filler"));
         await wal.append(recordOf(durable));
         durable++;
-        const { batches, validBytes } = decodeWalRecords(readSegment(mount, 1));
+        const { batches, validBytes, damage } = decodeWalFrames(readSegment(mount, 1));
         assert.equal(batches.length, durable);
-        assert.equal(validBytes, statSync(segmentPath(mount, 1)).size, "no torn record in the middle");
+        assert.equal(validBytes, statSync(segmentPath(mount, 1)).size, "no torn group in the middle");
+        assert.equal(damage, null);
         await wal.close();
         assert.equal(checkpoints, 1, "close checkpoints");
       }));

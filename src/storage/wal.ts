@@ -1,10 +1,10 @@
 // The write-ahead log in front of the store (DESIGN.md, "Write-ahead log"): every write() batch is
-// one record, appended to the active segment and made durable by group commit (one fdatasync per
-// group) before the store applies it to LMDB, which syncs nothing itself. When the active segment
-// passes segmentBytesMax a new one takes the appends, and in the background a checkpoint syncs
-// LMDB (everything logged in the old segments is applied by then) and deletes the old segments.
-// Appends wait only when the new segment fills before that checkpoint ends, so the log stays
-// under about two segments.
+// one record; group commit appends the records waiting as one frame (wal-record.ts) to the active
+// segment and makes it durable with one fdatasync before the store applies it to LMDB, which
+// syncs nothing itself. When the active segment passes segmentBytesMax a new one takes the
+// appends, and in the background a checkpoint syncs LMDB (everything logged in the old segments
+// is applied by then) and deletes the old segments. Appends wait only when the new segment fills
+// before that checkpoint ends, so the log stays under about two segments.
 //
 // Failures: an append that finds no room (or a file-size limit) is cut back and refused as
 // "full" — nothing of it counts and the next is tried again; a failed sync or cut-back, or a
@@ -12,6 +12,7 @@
 // in the log is replayed on the next start (wal-replay.ts).
 
 import { GroupCommit } from "./wal-group-commit.js";
+import { encodeWalFrame } from "./wal-record.js";
 import { removeSegments, WalAppendError, WalSegment } from "./wal-file.js";
 import { fatalFailure, freeBytes, logAppendFailure, roomFailure, type StoreWriteError } from "./write-failure.js";
 
@@ -92,13 +93,13 @@ export class Wal {
     if (this.failure) throw this.failure;
     if (this.active.size >= this.options.segmentBytesMax) await this.rotate();
     if (this.failure) throw this.failure;
-    const bytes = records.reduce((sum, record) => sum + record.length, 0);
+    const frame = encodeWalFrame(records, this.active.size);
     const free = this.options.checkRoom === false ? Number.POSITIVE_INFINITY : freeBytes(this.dir);
-    if (free < 2 * bytes + ROOM_RESERVE_BYTES) {
-      throw roomFailure(this.active.path, `${free} bytes free, fewer than twice the ${bytes} bytes to write and ${ROOM_RESERVE_BYTES} more`);
+    if (free < 2 * frame.length + ROOM_RESERVE_BYTES) {
+      throw roomFailure(this.active.path, `${free} bytes free, fewer than twice the ${frame.length} bytes to write and ${ROOM_RESERVE_BYTES} more`);
     }
     try {
-      await this.active.append(records);
+      await this.active.append(frame);
     } catch (error) {
       const appendError = error instanceof WalAppendError ? error : new WalAppendError(error, false);
       const failure = logAppendFailure(appendError.cause, this.active.path, appendError.cutBack);
