@@ -66,6 +66,8 @@ test("a node joining: status, metrics and the log show the move while it runs an
   const afterwards = await metrics();
   assert.equal(sample(afterwards, "ringkv_move_in_progress"), 0);
   assert.equal(sample(afterwards, "ringkv_partition_learners"), 0);
+  // The coordinator's watch logs what changed once a second: the end may come up to a second after status shows it.
+  await waitUntil("the coordinator's log showing the move's end", async () => cluster.coordinator.logs.some((line) => line.includes("membership change finished")), 5_000, 100);
   const log = cluster.coordinator.logs.join("\n");
   assert.equal(log.match(/membership change started/g)?.length, 1, "the start logged once");
   assert.equal(log.match(/membership change finished: the ring is node-1,node-2,node-3,node-4/g)?.length, 1, "the end logged once");
