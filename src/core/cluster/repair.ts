@@ -23,6 +23,7 @@
 import type { CoordinatorContext } from "./coordinator-context.js";
 import type { WriteCoordinator } from "./coordinator-writes.js";
 import { keyString } from "./key-string.js";
+import { partitionOf } from "../ring.js";
 import { bestEntry, differingRanges, RangeDigests, rangeCodeOfKey, REPAIR_RANGES, rangeCode, sameSummary, summarize } from "./range-digest.js";
 import type { Bytes, KeySummary, NodeId, RangeDigest, RepairFix, RepairView, RepairRoundView, VersionedEntry } from "./types.js";
 
@@ -138,6 +139,7 @@ export class RepairCoordinator {
       if (lost) work.requestId = 0;
       if (work.requestId === 0 && !work.done) this.#send(round, node, work, lost);
     }
+    this.#phaseDoneIfAll(round); // a fix phase whose fixes all went stale is over
   }
 
   /** A node went down: it leaves the round; its partitions are compared among the others, or skipped. */
@@ -261,7 +263,7 @@ export class RepairCoordinator {
         round.phase = "fix";
         round.work = fixes;
         for (const [node, work] of fixes) this.#send(round, node, work, false);
-        return;
+        return this.#phaseDoneIfAll(round);
       }
     }
     this.#finish(round);
@@ -406,10 +408,27 @@ export class RepairCoordinator {
       case "fetch":
         if (!resend) work.sent = work.keys.splice(0, FETCH_KEYS_MAX);
         return membership.send(node, { type: "fetch", fetchId: work.requestId, keys: work.sent as Bytes[] });
-      case "fix":
-        if (!resend) work.sent = takeFixes(work.fixes);
+      case "fix": {
+        // A move may have taken a key's partition off this node since it listed the key: a fix
+        // there would write back data the node dropped and no longer replicates.
+        const stillReplica = (fix: RepairFix) => this.#stillReplica(node, fix.entry.key);
+        work.fixes = work.fixes.filter(stillReplica);
+        const resent = resend ? (work.sent as RepairFix[]).filter(stillReplica) : [];
+        work.sent = resent.length > 0 ? resent : takeFixes(work.fixes);
+        if (work.sent.length === 0) {
+          work.requestId = 0;
+          work.done = true;
+          return;
+        }
         return membership.send(node, { type: "fix", fixId: work.requestId, fixes: work.sent as RepairFix[] });
+      }
     }
+  }
+
+  #stillReplica(node: NodeId, key: Bytes): boolean {
+    const { inSync, membership } = this.context;
+    const partition = partitionOf(key, membership.placement.partitions);
+    return inSync.members(partition).includes(node) && !inSync.isChanging(partition);
   }
 }
 
