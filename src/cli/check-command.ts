@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { checkAtomicity } from "../sim/atomicity.js";
 import { historyFromJsonl } from "../sim/history.js";
+import { checkKeyScans } from "../sim/key-scans.js";
 import { checkLinearizability, DEFAULT_LINEARIZABILITY_STEPS_MAX } from "../sim/linearizability.js";
 import { CONSOLE_OUTPUT, type CommandOutput } from "./sim-command.js";
 
@@ -31,7 +32,7 @@ Exit code 0 when the history is linearizable and atomic, 1 otherwise.`)
     });
 }
 
-/** Checks `file`, prints the verdict; true when linearizable and atomic. */
+/** Checks `file`, prints the verdict; true when linearizable and atomic, and every scan kept SCAN's contract. */
 export function checkHistoryFile(file: string, flags: CheckFlags, output: CommandOutput): boolean {
   let history;
   try {
@@ -48,6 +49,7 @@ export function checkHistoryFile(file: string, flags: CheckFlags, output: Comman
     ...linearizability.keys.filter((key) => key.verdict === "violation").map((key) => `not linearizable: ${key.detail!}`),
     ...linearizability.keys.filter((key) => key.verdict === "unknown").map((key) => `undecided: key ${key.key}: the search took more than ${stepsMax} steps (${key.ops} ops)`),
     ...atomicity.map((violation) => `not atomic: ${violation.detail}`),
+    ...checkKeyScans(history).map((violation) => `scan contract broken: ${violation.detail}`),
   ];
   output.out(`${file}: ${history.length} ops on ${linearizability.keys.length} keys: `
     + `${problems.length === 0 ? "linearizable and atomic" : `${problems.length} problems`}`);

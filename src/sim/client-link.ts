@@ -7,9 +7,9 @@
 // client's deadline is a liveness failure; so is an answer to a request it never had, or a second one.
 
 import type { CoordinatorEvent } from "../core/cluster/types.js";
-import { checkResultFits, keysOf, type HistoryOp } from "./history.js";
+import { checkResultFits, keysOf } from "./history.js";
 import type { Scheduler } from "./scheduler.js";
-import { clientOp, historyResult, type ClientPort, type Outcome, type SimClient } from "./sim-client.js";
+import { clientOp, historyResult, type ClientPort, type Outcome, type SimClient, type WireOp } from "./sim-client.js";
 
 /** The wall clock (ms since the Unix epoch) commands run at when a run starts: a fixed, plausible date. */
 const SIM_WALL_CLOCK_START_MS = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -26,7 +26,7 @@ export interface CoordinatorEndpoint {
 
 interface Request {
   client: SimClient;
-  op: HistoryOp;
+  op: WireOp;
   incarnation: number;
   delivered: boolean;
   /** A pause of the coordinator may have delayed the answer past any deadline. */
@@ -38,7 +38,7 @@ export class ClientLink implements ClientPort {
   readonly #requests = new Map<number, Request>();
   #lastRequestId = 0;
   /** Told of each answer as the coordinator gives it, so that checkers can look at the cluster at that moment. */
-  onAnswer: ((op: HistoryOp, outcome: Outcome) => void) | undefined;
+  onAnswer: ((op: WireOp, outcome: Outcome) => void) | undefined;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -50,7 +50,7 @@ export class ClientLink implements ClientPort {
     private readonly requestsMax: number,
   ) {}
 
-  send(client: SimClient, op: HistoryOp): number {
+  send(client: SimClient, op: WireOp): number {
     this.#lastRequestId += 1;
     const requestId = this.#lastRequestId;
     if (!this.coordinator.accepting()) {
@@ -85,10 +85,12 @@ export class ClientLink implements ClientPort {
     }
     this.#requests.delete(requestId);
     if (outcome.kind === "result") {
+      const { op } = request;
       try {
-        checkResultFits(request.op, historyResult(request.op, outcome));
+        if (op.f !== "scanChunk") checkResultFits(op, historyResult(op, outcome));
+        else if (outcome.result.kind !== "keys") throw new Error(`a scan's chunk needs a "keys" result, got "${outcome.result.kind}"`);
       } catch (error) {
-        this.fail(`request ${requestId} (${describe(request.op)}): ${(error as Error).message}`);
+        this.fail(`request ${requestId} (${describe(op)}): ${(error as Error).message}`);
       }
     }
     this.onAnswer?.(request.op, outcome);
@@ -142,6 +144,8 @@ export class ClientLink implements ClientPort {
   }
 }
 
-function describe(op: HistoryOp): string {
+function describe(op: WireOp): string {
+  if (op.f === "scanChunk") return `scanChunk of partition ${op.partition} after ${JSON.stringify(op.after)}`;
+  if (op.f === "scan") return `scan of partitions ${op.partitions.join(",")}`;
   return `${op.f} ${keysOf(op).join(" ")}`;
 }

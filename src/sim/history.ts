@@ -14,11 +14,13 @@
 //     {"f":"mset","pairs":[["k1","v1"],["k2","v2"]]}
 //     {"f":"del","keys":["k1",...]}
 //     {"f":"incr","key":"n1"}                            INCR (read-modify-write)
+//     {"f":"scan","partitions":[3,17],"of":64}           SCAN of every key of these partitions of a ring of `of`
 // - result, one of:
 //     {"type":"values","values":["v1",null]}   get: one value (or null) per key
 //     {"type":"count","count":1}                exists, del; incr: the value it set
 //     {"type":"set","written":true,"previous":"v0"|null}   set (previous only with get)
 //     {"type":"ok"}                             mset
+//     {"type":"keys","keys":["k1",...]}         scan: the keys it returned, in order (repeats allowed)
 //     {"type":"error","error":"TRYAGAIN ..."}   a failure that certainly changed nothing
 //     {"type":"unknown","error":"TIMEOUT ..."}  may or may not have taken effect
 // Keys and values are strings; writes should use values unique per write so that a read tells
@@ -30,13 +32,15 @@ export type HistoryOp =
   | { f: "set"; key: string; value: string; condition?: "NX" | "XX"; get?: boolean }
   | { f: "mset"; pairs: Array<[string, string]> }
   | { f: "del"; keys: string[] }
-  | { f: "incr"; key: string };
+  | { f: "incr"; key: string }
+  | { f: "scan"; partitions: number[]; of: number };
 
 export type HistoryResult =
   | { type: "values"; values: Array<string | null> }
   | { type: "count"; count: number }
   | { type: "set"; written: boolean; previous?: string | null }
   | { type: "ok" }
+  | { type: "keys"; keys: string[] }
   | { type: "error"; error: string }
   | { type: "unknown"; error: string };
 
@@ -53,11 +57,12 @@ export function completedOk(entry: HistoryEntry): boolean {
   return entry.result.type !== "error" && entry.result.type !== "unknown";
 }
 
-/** Keys an op touches, in its own order. */
+/** Keys an op touches, in its own order (a scan names none: it looks at whatever its partitions hold). */
 export function keysOf(op: HistoryOp): string[] {
   switch (op.f) {
     case "set": case "incr": return [op.key];
     case "mset": return op.pairs.map(([key]) => key);
+    case "scan": return [];
     default: return op.keys;
   }
 }
@@ -130,8 +135,17 @@ function parseOp(op: Json): HistoryOp {
       });
       return { f: "mset", pairs };
     }
+    case "scan": {
+      const of = asNumber(op.of, "scan.of");
+      if (!Array.isArray(op.partitions) || op.partitions.length === 0) throw new Error("scan.partitions must be a non-empty array");
+      const partitions = op.partitions.map((partition: unknown) => asNumber(partition, "scan partition"));
+      if (!Number.isInteger(of) || of < 1 || partitions.some((partition) => !Number.isInteger(partition) || partition < 0 || partition >= of)) {
+        throw new Error(`scan.partitions must be partitions of a ring of scan.of (${of}), got ${JSON.stringify(op.partitions)}`);
+      }
+      return { f: "scan", partitions, of };
+    }
     default:
-      throw new Error(`op.f must be get, exists, set, mset, del or incr, got ${JSON.stringify(op.f)}`);
+      throw new Error(`op.f must be get, exists, set, mset, del, incr or scan, got ${JSON.stringify(op.f)}`);
   }
 }
 
@@ -152,18 +166,21 @@ function parseResult(result: Json): HistoryResult {
     }
     case "ok":
       return { type: "ok" };
+    case "keys":
+      if (!Array.isArray(result.keys)) throw new Error("result.keys must be an array");
+      return { type: "keys", keys: result.keys.map((key: unknown) => asString(key, "result key")) };
     case "error":
     case "unknown":
       return { type: result.type, error: typeof result.error === "string" ? result.error : "" };
     default:
-      throw new Error(`result.type must be values, count, set, ok, error or unknown, got ${JSON.stringify(result.type)}`);
+      throw new Error(`result.type must be values, count, set, ok, keys, error or unknown, got ${JSON.stringify(result.type)}`);
   }
 }
 
 /** A result of the wrong shape for its op is a malformed history, not a linearizability failure: throws. */
 export function checkResultFits(op: HistoryOp, result: HistoryResult): void {
   if (result.type === "error" || result.type === "unknown") return;
-  const expected = { get: "values", exists: "count", del: "count", set: "set", mset: "ok", incr: "count" }[op.f];
+  const expected = { get: "values", exists: "count", del: "count", set: "set", mset: "ok", incr: "count", scan: "keys" }[op.f];
   if (result.type !== expected) throw new Error(`a ${op.f} op needs a "${expected}" result, got "${result.type}"`);
   if (result.type === "values" && result.values.length !== keysOf(op).length) {
     throw new Error(`get of ${keysOf(op).length} keys returned ${result.values.length} values`);
@@ -204,6 +221,8 @@ function describeOp(op: HistoryOp): string {
       return `mset ${op.pairs.map(([key, value]) => `${key} ${JSON.stringify(value)}`).join(" ")}`;
     case "incr":
       return `incr ${op.key}`;
+    case "scan":
+      return `scan partitions ${op.partitions.join(",")} of ${op.of}`;
     default:
       return `${op.f} ${op.keys.join(" ")}`;
   }
@@ -215,6 +234,7 @@ function describeResult(result: HistoryResult): string {
     case "count": return String(result.count);
     case "set": return `${result.written ? "written" : "not written"}${result.previous !== undefined ? ` previous=${JSON.stringify(result.previous)}` : ""}`;
     case "ok": return "OK";
+    case "keys": return JSON.stringify(result.keys);
     case "error": return `error ${result.error}`;
     case "unknown": return `unknown ${result.error}`;
   }

@@ -15,6 +15,7 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "forget-prepared": ["convergence", "linearizability"],
   "skip-proof-check": ["admission", "convergence", "linearizability"],
   "lossy-catch-up": ["convergence", "linearizability"],
+  "scan-misses-keys": ["scan"],
   "shrink-before-durable": ["convergence", "linearizability", "atomicity"],
   "repair-skips-tombstones": ["convergence", "linearizability"],
   "learner-in-sync-early": ["convergence", "linearizability"],

@@ -2,6 +2,7 @@
 // claim to. Each perturbs only what the simulator feeds the machines or carries between them, so
 // src/core stays clean: the machines are the real ones, the world around them lies.
 
+import { isKeyScanId } from "../core/cluster/coordinator-key-scans.js";
 import { keyString } from "../core/cluster/key-string.js";
 import { partitionOf } from "../core/ring.js";
 import { RingLayout } from "../core/cluster/ring-layout.js";
@@ -104,9 +105,19 @@ export const PLANTS: readonly Plant[] = [
     hooks: {
       towardCoordinator: (message, prng) => {
         if (message.type !== "scanChunk" || message.entries.length === 0 || !prng.chance(0.5)) return message;
-        const entries = [...message.entries];
-        entries.splice(prng.int(0, entries.length - 1), 1);
-        return { ...message, entries };
+        return withoutOneEntry(message, prng);
+      },
+    },
+  },
+  {
+    name: "scan-misses-keys",
+    description: "half the chunks a replica answers a key scan (SCAN) with leave out one of their keys on the way to the coordinator, "
+      + "as a cursor that skipped writes not yet applied there would",
+    caughtBy: "scan (a key present for the whole scan is not returned)",
+    hooks: {
+      towardCoordinator: (message, prng) => {
+        if (message.type !== "scanChunk" || !isKeyScanId(message.scanId) || message.entries.length === 0 || !prng.chance(0.5)) return message;
+        return withoutOneEntry(message, prng);
       },
     },
   },
@@ -191,6 +202,13 @@ export function findPlant(name: string): Plant {
     throw new Error(`unknown plant "${name}"; known plants: ${PLANTS.map((known) => known.name).join(", ")}`);
   }
   return plant;
+}
+
+/** A scanChunk without one of its entries, drawn at random. */
+function withoutOneEntry(message: Extract<NodeToCoordinator, { type: "scanChunk" }>, prng: Prng): NodeToCoordinator {
+  const entries = [...message.entries];
+  entries.splice(prng.int(0, entries.length - 1), 1);
+  return { ...message, entries };
 }
 
 /** Deletes what the node holds of partitions the change takes off it (the drop-before-in-sync plant). */

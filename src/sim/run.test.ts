@@ -55,16 +55,17 @@ test("pinned faults are the plan's, the rest drawn from the seed", () => {
 
 test("aimed coordinator crashes and disk stalls strike, show in the trace, and are counted", () => {
   const struck = new Set<string>();
-  for (let seed = 1; seed <= 10 && struck.size < 2; seed += 1) {
+  const bothStruck = () => struck.has("while a decision record synced") && struck.has("just after an inquiry arrived");
+  for (let seed = 1; seed <= 10 && !bothStruck(); seed += 1) {
     const faults = { aimedCrashesPerSecond: 3, aimedInquiryShare: 0.5, stallsPerSecond: 1, dropRate: 0.05, outageMs: 0 };
     const report = runSimulation(options(seed, { traceLinesKept: 10_000_000, faults }));
     assert.deepEqual(report.failures, [], `seed ${seed}`);
     const lines = report.traceLines.map((line) => line.text);
-    const crashes = lines.map((text) => /^! coordinator crash #\d+: (while a decision record synced|just after an inquiry arrived)$/.exec(text)?.[1]);
+    const crashes = lines.map((text) => /^! coordinator crash #\d+: (while a decision record synced|just after an inquiry arrived|between a read-modify-write's read and its commit)$/.exec(text)?.[1]);
     for (const window of crashes) if (window !== undefined) struck.add(window);
     assert.equal(report.stats.aimedCrashes, crashes.filter((window) => window !== undefined).length, `seed ${seed}`);
     assert.equal(lines.filter((text) => /^! \S+ disk stalls for \d+ ms$/.test(text)).length, report.stats.stalls, `seed ${seed}`);
     assert.ok(report.stats.stalls > 0, `seed ${seed}`);
   }
-  assert.deepEqual([...struck].sort(), ["just after an inquiry arrived", "while a decision record synced"]);
+  assert.ok(bothStruck(), [...struck].join(", "));
 });

@@ -11,6 +11,7 @@ import { SimCluster } from "./cluster.js";
 import { checkConvergence } from "./convergence.js";
 import { drawFaultPlan, type FaultPlan } from "./faults.js";
 import { HistoryRecorder, type HistoryEntry, type HistoryOp } from "./history.js";
+import { checkKeyScans } from "./key-scans.js";
 import { checkLinearizability, DEFAULT_LINEARIZABILITY_STEPS_MAX } from "./linearizability.js";
 import { Nemesis } from "./nemesis.js";
 import { MembershipOperator, operatorSteps } from "./membership-operator.js";
@@ -19,7 +20,7 @@ import { PlacementMonitor, type Membership } from "./placement.js";
 import { findPlant } from "./plants.js";
 import { Prng } from "./prng.js";
 import { rot } from "./rot.js";
-import { SimClient, type Outcome } from "./sim-client.js";
+import { SimClient, type Outcome, type WireOp } from "./sim-client.js";
 import { COORDINATOR } from "./sim-network.js";
 import { textToBytes, type TraceLine } from "./trace.js";
 import { allKeys, makeKeySpace, nextOp } from "./workload.js";
@@ -76,7 +77,7 @@ export const DEFAULT_SIM_OPTIONS: Readonly<Omit<SimOptions, "seed">> = Object.fr
   linearizabilityStepsMax: DEFAULT_LINEARIZABILITY_STEPS_MAX,
 });
 
-export type Checker = "linearizability" | "atomicity" | "convergence" | "liveness" | "admission" | "placement" | "availability";
+export type Checker = "linearizability" | "atomicity" | "scan" | "convergence" | "liveness" | "admission" | "placement" | "availability";
 
 export interface SimFailure {
   checker: Checker;
@@ -220,7 +221,8 @@ class Run {
     };
     cluster.scheduler.after(PLACEMENT_SAMPLE_US, sample);
     cluster.clients.onAnswer = (op, outcome) => {
-      const found = acknowledgedWrite(op, outcome) ? serving() : undefined;
+      if (!acknowledgedWrite(op, outcome)) return;
+      const found = serving();
       if (found === undefined) return;
       const disks = [...cluster.nodes.values()].map((node) => node.disk.durable);
       placement.acknowledged(op, found.machine.partitionStates(), found.membership, disks, cluster.scheduler.nowUs);
@@ -361,6 +363,9 @@ class Run {
     for (const violation of checkAtomicity(history.entries)) {
       this.#fail("atomicity", violation.detail, violation.group, violation.read.invoke, violation.read.complete ?? violation.read.invoke);
     }
+    for (const violation of checkKeyScans(history.entries)) {
+      this.#fail("scan", violation.detail, violation.keys, violation.scan.invoke, violation.scan.complete ?? violation.scan.invoke);
+    }
     if (!settled) return;
     // Nodes removed from the cluster (retired) and spares never started hold nothing that counts.
     const nodes = new Map(cluster.nodeIds.map((id) => [id, cluster.nodes.get(id)!.disk.durable]));
@@ -395,7 +400,7 @@ function sameLayout(view: ReturnType<NonNullable<SimCluster["coordinatorMachine"
 }
 
 /** A write the coordinator answered with success (a SET that wrote, an MSET, a DEL that deleted something). */
-function acknowledgedWrite(op: HistoryOp, outcome: Outcome): boolean {
+function acknowledgedWrite(op: WireOp, outcome: Outcome): op is HistoryOp {
   if (outcome.kind !== "result") return false;
   const { result } = outcome;
   if (op.f === "set") return result.kind === "set" && result.written;

@@ -2,6 +2,9 @@
 // is safe to retry (TRYAGAIN, CLUSTERDOWN, a refused connection: nothing was done) after a backoff,
 // as the real client does. Every attempt is its own history entry, with its own unique value.
 // An answer that never comes (deadline passed, connection lost after sending) is an unknown outcome.
+// A scan is one history entry made of many requests, a chunk of one partition's keys each, as the
+// coordinator's front end strings them into a SCAN cursor (runtime/coordinator-scans.ts); a chunk
+// that fails fails the scan, and a retry scans again from the start.
 
 import type { ClientError, ClientOp, ClientResult } from "../core/cluster/types.js";
 import { isWrite, type HistoryEntry, type HistoryOp, type HistoryRecorder, type HistoryResult } from "./history.js";
@@ -10,6 +13,7 @@ import type { Scheduler } from "./scheduler.js";
 import type { CommandReply } from "../core/commands/index.js";
 import { entryToText, textToEntry } from "./entry-text.js";
 import { textToBytes } from "./trace.js";
+import { keyString } from "../core/cluster/key-string.js";
 
 export type Outcome =
   | { kind: "result"; result: ClientResult }
@@ -19,10 +23,23 @@ export type Outcome =
   /** The connection closed after the request was sent. */
   | { kind: "lost" };
 
+/** One request of a scan: the keys of `partition` after `after`, a chunk of them. */
+export interface ScanChunkOp {
+  f: "scanChunk";
+  partition: number;
+  after: string | null;
+}
+
+/** What a client sends: an op of the history, or a chunk of a scan's. */
+export type WireOp = HistoryOp | ScanChunkOp;
+
+/** Bytes of keys and values a scan's chunk may carry: a few keys, so that a partition takes several chunks. */
+const SCAN_CHUNK_BYTES = 48;
+
 /** How a client reaches the coordinator. */
 export interface ClientPort {
   /** Sends `op`; its outcome comes back through the client's `answer`. Returns the request id. */
-  send(client: SimClient, op: HistoryOp): number;
+  send(client: SimClient, op: WireOp): number;
   /** The client stopped waiting for `requestId` (its deadline passed). */
   abandon(requestId: number): void;
 }
@@ -43,6 +60,8 @@ interface Waiting {
   requestId: number;
   entry: HistoryEntry;
   attempt: number;
+  /** A scan's place: the partition (an index into its op's) and key it goes on from, and the keys it was given so far. */
+  scan?: { partitionIndex: number; after: string | null; keys: string[] };
 }
 
 export class SimClient {
@@ -75,7 +94,23 @@ export class SimClient {
     const waiting = this.#waiting;
     if (waiting === undefined || waiting.requestId !== requestId) return;
     this.#waiting = undefined;
-    const result = historyResult(waiting.entry.op, outcome);
+    const { scan } = waiting;
+    let result: HistoryResult;
+    if (scan !== undefined && outcome.kind === "result" && outcome.result.kind === "keys") {
+      const { entries, next } = outcome.result;
+      scan.keys.push(...entries.map((entry) => keyString(entry.key)));
+      if (next !== null) {
+        scan.after = keyString(next);
+      } else {
+        scan.partitionIndex += 1;
+        scan.after = null;
+      }
+      const { op } = waiting.entry;
+      if (op.f === "scan" && scan.partitionIndex < op.partitions.length) return this.#request(waiting.entry, waiting.attempt, scan);
+      result = { type: "keys", keys: scan.keys };
+    } else {
+      result = historyResult(waiting.entry.op, outcome);
+    }
     this.history.complete(waiting.entry, this.scheduler.nowUs, result);
     if (retryable(outcome) && waiting.attempt < this.options.retriesMax) {
       const backoffUs = 1_000 + this.prng.float() * this.options.backoffMaxUs;
@@ -104,8 +139,15 @@ export class SimClient {
 
   #send(op: HistoryOp, attempt: number): void {
     const entry = this.history.invoke(this.name, this.scheduler.nowUs, op);
-    const requestId = this.port.send(this, op);
-    this.#waiting = { requestId, entry, attempt };
+    this.#request(entry, attempt, op.f === "scan" ? { partitionIndex: 0, after: null, keys: [] } : undefined);
+  }
+
+  /** Sends the entry's op, or the next chunk of its scan. */
+  #request(entry: HistoryEntry, attempt: number, scan: Waiting["scan"]): void {
+    const { op } = entry;
+    const wire: WireOp = scan === undefined || op.f !== "scan" ? op : { f: "scanChunk", partition: op.partitions[scan.partitionIndex]!, after: scan.after };
+    const requestId = this.port.send(this, wire);
+    this.#waiting = scan === undefined ? { requestId, entry, attempt } : { requestId, entry, attempt, scan };
     this.scheduler.after(this.options.timeoutUs, () => {
       if (this.#waiting?.requestId !== requestId) return;
       this.port.abandon(requestId);
@@ -132,7 +174,7 @@ function withFreshValue(op: HistoryOp, value: string): HistoryOp {
 }
 
 /** The coordinator's operation for `op`; values travel as string entries, as the front end stores them. `nowMs`: the wall clock. */
-export function clientOp(op: HistoryOp, nowMs: number): ClientOp {
+export function clientOp(op: WireOp, nowMs: number): ClientOp {
   const bytes = textToBytes;
   switch (op.f) {
     case "get":
@@ -149,6 +191,10 @@ export function clientOp(op: HistoryOp, nowMs: number): ClientOp {
       return { kind: "mset", pairs: op.pairs.map(([key, value]) => [bytes(key), textToEntry(value)]) };
     case "incr":
       return { kind: "command", command: { kind: "incrby", key: bytes(op.key), delta: 1n }, nowMs };
+    case "scanChunk":
+      return { kind: "scanKeys", partition: op.partition, after: op.after === null ? null : bytes(op.after), bytesMax: SCAN_CHUNK_BYTES };
+    case "scan":
+      throw new Error("sim: a scan is sent a chunk at a time (scanChunk)");
   }
 }
 
@@ -180,7 +226,7 @@ function fromClientResult(result: ClientResult): HistoryResult {
       return result.previous === undefined ? { type: "set", written: result.written } : { type: "set", written: result.written, previous: text(result.previous) };
     case "ok":
     case "repair": // not a data operation: the history keeps only that it was answered
-    case "keys": // the simulator's clients do not scan
+    case "keys": // a scan's chunk: the client gathers chunks into the scan's result (SimClient.answer)
       return { type: "ok" };
     case "reply":
       return fromCommandReply(result.reply);

@@ -5,14 +5,19 @@
 // n0.. written only by INCR (a read-modify-write run by the coordinator under the keys' locks) and
 // read by GET, so that a lost update is an INCR answer that cannot be linearized. Every other
 // write's value is unique (client name and sequence number), so a read tells which write it saw.
+// Scans (SCAN's chunks) walk the partitions of a few keys of the key space, so that they find keys.
 
+import { partitionOf } from "../core/ring.js";
 import type { HistoryOp } from "./history.js";
 import type { Prng } from "./prng.js";
+import { textToBytes } from "./trace.js";
 
 export interface KeySpace {
   registers: string[];
   groups: string[][];
   counters: string[];
+  /** The ring's partitions, for scans (none when 0). */
+  partitions: number;
 }
 
 export interface KeySpaceOptions {
@@ -21,6 +26,8 @@ export interface KeySpaceOptions {
   groupSize: number;
   /** Keys written only by INCR (none when absent). */
   counterKeys?: number;
+  /** The ring's partitions: scans are made only when given. */
+  partitions?: number;
 }
 
 export function makeKeySpace(options: KeySpaceOptions): KeySpace {
@@ -28,7 +35,7 @@ export function makeKeySpace(options: KeySpaceOptions): KeySpace {
   const groups = Array.from({ length: options.groups }, (_, group) =>
     Array.from({ length: options.groupSize }, (_, member) => `g${group}.${String.fromCharCode(97 + (member % 26))}${member >= 26 ? member : ""}`));
   const counters = Array.from({ length: options.counterKeys ?? 0 }, (_, index) => `n${index}`);
-  return { registers, groups, counters };
+  return { registers, groups, counters, partitions: options.partitions ?? 0 };
 }
 
 /** Every key of the key space, registers first. */
@@ -56,6 +63,7 @@ const MIX: Array<[number, OpMaker]> = [
   [2, (prng, space) => ifAny(space.groups, (groups) => ({ f: "get", keys: [...prng.pick(groups), ...someOf(prng, space.registers)] }))],
   [10, (prng, space) => ifAny(space.counters, (keys) => ({ f: "incr", key: prng.pick(keys) }))],
   [4, (prng, space) => ifAny(space.counters, (keys) => ({ f: "get", keys: [prng.pick(keys)] }))],
+  [3, (prng, space) => (space.partitions === 0 ? undefined : ifAny(allKeys(space), (keys) => scanOf(someOf(prng, keys), space.partitions)))],
 ];
 
 const MIX_TOTAL = MIX.reduce((sum, [weight]) => sum + weight, 0);
@@ -73,6 +81,12 @@ export function nextOp(prng: Prng, space: KeySpace, value: string): HistoryOp {
     }
     if (space.registers.length === 0 && space.groups.length === 0 && space.counters.length === 0) throw new Error("workload: the key space is empty");
   }
+}
+
+/** A scan of the partitions that hold `keys`, in ring order. */
+function scanOf(keys: string[], partitions: number): HistoryOp {
+  const holding = new Set(keys.map((key) => partitionOf(textToBytes(key), partitions)));
+  return { f: "scan", partitions: [...holding].sort((a, b) => a - b), of: partitions };
 }
 
 function ifAny<T>(items: T[], make: (items: T[]) => HistoryOp): HistoryOp | undefined {

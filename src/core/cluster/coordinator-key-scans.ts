@@ -38,6 +38,11 @@ interface ScanRequest {
 const SCAN_IDS_PER_EPOCH = 2 ** 32;
 const SCAN_IDS_OFFSET = 2 ** 31;
 
+/** True for a key scan's id, false for catch-up's. */
+export function isKeyScanId(scanId: number): boolean {
+  return scanId % SCAN_IDS_PER_EPOCH >= SCAN_IDS_OFFSET;
+}
+
 export class KeyScanner {
   readonly #requests = new Map<number, ScanRequest>();
   readonly #timers = new TickTimers<number>();
