@@ -104,18 +104,30 @@ for (const [flags, expected] of badFlags) {
   });
 }
 
-test("--history writes a JSONL history that ringkv check accepts, and a tampered one it refuses", async () => {
+test("--history writes a JSONL history that ringkv check accepts, and tampered ones it refuses (a read, a scan)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "ringkv-sim-"));
   try {
     const file = join(dir, "history.jsonl");
-    const run = await ringkv(["sim", "--seed", "4", "--calm", "--ops", "80", "--history", file]);
+    const run = await ringkv(["sim", "--seed", "3", "--calm", "--ops", "80", "--history", file]);
     assert.equal(run.failed, false);
     const good = await ringkv(["check", file]);
     assert.equal(good.failed, false);
     assert.match(good.lines[0]!, /: \d+ ops on 12 keys: linearizable and atomic$/);
 
+    const original = readFileSync(file, "utf8").trim().split("\n");
+    // Make one completed scan return a key that no client ever wrote.
+    const scanned = [...original];
+    const scanIndex = scanned.findIndex((line) => line.includes('"f":"scan"') && line.includes('"type":"keys"'));
+    const scan = JSON.parse(scanned[scanIndex]!);
+    scan.result.keys.push("never written");
+    scanned[scanIndex] = JSON.stringify(scan);
+    writeFileSync(file, `${scanned.join("\n")}\n`);
+    const madeUp = await ringkv(["check", file]);
+    assert.equal(madeUp.failed, true);
+    assert.ok(madeUp.lines.some((line) => /scan contract broken: scan returned keys .*never written/.test(line)), madeUp.lines.join("\n"));
+
     // Make one completed read return a value that no client ever wrote.
-    const lines = readFileSync(file, "utf8").trim().split("\n");
+    const lines = [...original];
     const readIndex = lines.findIndex((line) => line.includes('"f":"get","keys":["r') && line.includes('"type":"values"'));
     const read = JSON.parse(lines[readIndex]!);
     read.result.values[0] = "never written";
