@@ -77,6 +77,9 @@ const optionalTxid: FieldCheck = (candidate, limits) => (candidate === null ? un
 const rangeDigests = list(record({ partition: counter, range: counter, keys: counter, hashA: hash32, hashB: hash32 }), PARTITIONS_MAX * REPAIR_RANGES);
 const rangeCodes = list(counter, PARTITIONS_MAX * REPAIR_RANGES);
 const optionalFlag: FieldCheck = (candidate, limits) => (candidate === undefined ? undefined : flag(candidate, limits));
+/** A read reply's positions of damaged records: absent when there are none. */
+const positions = list(counter);
+const optionalPositions: FieldCheck = (candidate, limits) => (candidate === undefined ? undefined : positions(candidate, limits));
 const summaries = list(record({ key, version: txid, valueHash: optionalHash, damaged: optionalFlag }), SCAN_CHUNK_BYTES_MAX + 1);
 const fixes = list(record({
   entry: record({ key, version: txid, value }), expectVersion: optionalTxid, expectHash: optionalHash, expectDamaged: optionalFlag,
@@ -115,7 +118,7 @@ type NodeLinkMessage = NodeToCoordinator | NodeFactsMessage;
 const TO_COORDINATOR: Readonly<Record<Exclude<NodeLinkMessage["type"], "vote">, MessageShape>> = {
   ack: { txid },
   inquire: { txid },
-  readReply: { readId: counter, values: list(value) },
+  readReply: { readId: counter, values: list(value), damaged: optionalPositions },
   countReply: { countId: counter, keys: counter },
   partitionsCounted: { countId: counter, keys: counter, next: optionalKey },
   applied: { txid },

@@ -21,7 +21,7 @@ import { localNodeFacts, reportNodeFacts } from "../observability/node-facts.js"
 import { signalParent } from "./parent-signal.js";
 import { Ticker, writeLog } from "./machine-io.js";
 import { settleNodeId } from "./node-identity.js";
-import { backfillVersions, participantStoreWrites, readParticipantState, scanEntries, storedVersion } from "./records.js";
+import { backfillVersions, participantStoreWrites, readOrDamaged, readParticipantState, scanEntries, storedVersion } from "./records.js";
 import type { RunningNode } from "./standalone-node.js";
 import { StorageEngine, type CacheOptions } from "../storage/storage-engine.js";
 import { VERSION } from "./version.js";
@@ -69,8 +69,8 @@ export async function startClusterNode(settings: ClusterNodeSettings): Promise<R
   // mostly garbage that outlived the young generation; and those copies evicted the keys read.
   const engine = new StorageEngine(store, settings.cache, { fillCacheOnWrite: false });
   const machine = new ParticipantMachine({ nodeId }, {
-    get: (key) => engine.get(Buffer.from(key.buffer, key.byteOffset, key.byteLength)),
-    peek: (key) => engine.peek(Buffer.from(key.buffer, key.byteOffset, key.byteLength)),
+    get: (key) => readOrDamaged(() => engine.get(Buffer.from(key.buffer, key.byteOffset, key.byteLength))),
+    peek: (key) => readOrDamaged(() => engine.peek(Buffer.from(key.buffer, key.byteOffset, key.byteLength))),
     count: () => engine.count(),
     version: (key) => storedVersion(store, key),
     scan: (after, wanted, bytesMax) => scanEntries(store, after, wanted, bytesMax),

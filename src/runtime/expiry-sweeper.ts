@@ -9,6 +9,7 @@
 import { decodeEntry, isExpired } from "../core/commands/index.js";
 import { EXPIRY_LIMITS } from "../shared/limits.js";
 import type { KVStore } from "../storage/kv-store.js";
+import { CorruptRecordError } from "../storage/record-checksum.js";
 import type { Logger } from "./logger.js";
 
 export interface ExpirySweeper {
@@ -27,10 +28,11 @@ export function startExpirySweeper(
   const step = async (): Promise<void> => {
     const expired: Buffer[] = [];
     let looked = 0;
-    for (const [key, stored] of store.entries("data", after)) {
+    for (const [key, stored] of store.entriesOrDamaged("data", after)) {
       if (looked++ === EXPIRY_LIMITS.sweepKeysPerStep) break;
       after = key;
-      if (isExpired(decodeEntry(stored), nowMs())) expired.push(key);
+      // A damaged record is passed by (the store counts it; a read of it says so, repair or the scrub's report mends it).
+      if (!(stored instanceof CorruptRecordError) && isExpired(decodeEntry(stored), nowMs())) expired.push(key);
     }
     if (looked <= EXPIRY_LIMITS.sweepKeysPerStep) after = undefined; // reached the end: start over
     if (expired.length > 0) await deleteExpired(expired);

@@ -8,6 +8,7 @@
 
 import { Packr } from "msgpackr";
 import { writeCoordinatorRecords, writeParticipantRecords } from "../core/cluster/durable.js";
+import { DAMAGED, type Damaged } from "../core/cluster/types.js";
 import type {
   CoordinatorDurableState, CoordinatorRecord, InSyncRecord, LayoutRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement, TxnId, TxnWrite,
   VersionedEntry,
@@ -55,9 +56,21 @@ export function participantStoreWrites(records: readonly ParticipantRecord[]): {
   return { data, extra };
 }
 
-/** The version a node holds of `key` (a tombstone's included). */
+/** The version of data stored before versions were kept: older than any transaction's. */
+const UNVERSIONED = "0.0";
+
+/**
+ * The version a node holds of `key` (a tombstone's included). A version record that fails its
+ * checksum reads as the oldest version: any write replaces it, and a repair round, which sees this
+ * copy as older than the others, brings the right one back (DataView.version).
+ */
 export function storedVersion(store: KVStore, key: Uint8Array): TxnId | undefined {
-  return store.get("versions", key)?.toString("utf8");
+  try {
+    return store.get("versions", key)?.toString("utf8");
+  } catch (error) {
+    if (!(error instanceof CorruptRecordError)) throw error;
+    return UNVERSIONED;
+  }
 }
 
 /** Keys examined by one scan at most, whether they are wanted or not: one step stays short. */
@@ -70,12 +83,14 @@ export function scanEntries(
   const entries: VersionedEntry[] = [];
   let bytes = 0;
   let examined = 0;
-  for (const [key, version] of store.entries("versions", after ?? undefined)) {
+  for (const [key, version] of store.entriesOrDamaged("versions", after ?? undefined)) {
     examined += 1;
     if (wanted(key)) {
-      const entry = entryOf(store, key, version.toString("utf8"));
+      // A damaged version record: the oldest version, as storedVersion() reads it.
+      const text = version instanceof CorruptRecordError ? UNVERSIONED : version.toString("utf8");
+      const entry = entryOf(store, key, text);
       entries.push(entry);
-      bytes += key.length + version.length + (entry.value?.length ?? 0);
+      bytes += key.length + text.length + (entry.value?.length ?? 0);
     }
     if (bytes >= bytesMax || examined >= SCAN_KEYS_EXAMINED_MAX) return { entries, next: key };
   }
@@ -84,16 +99,20 @@ export function scanEntries(
 
 /** A key's entry; a value whose record fails its checksum is marked damaged (repair mends it from another replica). */
 function entryOf(store: KVStore, key: Buffer, version: string): VersionedEntry {
+  const value = readOrDamaged(() => store.get("data", key));
+  return value === DAMAGED ? { key, version, value: null, damaged: true } : { key, version, value: value ?? null };
+}
+
+/** A read of the store as a DataView gives it: a record that fails its checksum is DAMAGED, not an exception. */
+export function readOrDamaged(read: () => Buffer | undefined): Buffer | undefined | Damaged {
   try {
-    return { key, version, value: store.get("data", key) ?? null };
+    return read();
   } catch (error) {
     if (!(error instanceof CorruptRecordError)) throw error;
-    return { key, version, value: null, damaged: true };
+    return DAMAGED;
   }
 }
 
-/** The version of data stored before versions were kept: older than any transaction's. */
-const UNVERSIONED = "0.0";
 const BACKFILL_BATCH_KEYS = 10_000;
 
 /**

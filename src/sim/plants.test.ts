@@ -11,6 +11,7 @@ const CAUGHT_BY: Record<string, Checker[]> = {
   "ack-before-decision-sync": ["linearizability", "convergence"],
   "stale-replica-read": ["linearizability"],
   "stale-read-for-update": ["linearizability"],
+  "damaged-read-as-absent": ["linearizability"],
   "one-phase-vote-before-sync": ["placement", "linearizability"],
   "forget-prepared": ["convergence", "linearizability"],
   "skip-proof-check": ["admission", "convergence", "linearizability"],

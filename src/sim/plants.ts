@@ -93,6 +93,21 @@ export const PLANTS: readonly Plant[] = [
     hooks: { readForUpdateReply: staleValues },
   },
   {
+    name: "damaged-read-as-absent",
+    // The rule under test is the coordinator's: a "damaged here" answer is no answer, and the key is
+    // read from another replica. Dropping the positions on the way is what a coordinator that took
+    // the answer's null for the key's absence would do.
+    description: "a replica's read answer loses its 'damaged here' positions on the way, so the coordinator takes a damaged record for an absent key",
+    caughtBy: "linearizability (a read of a key with a value returns nil)",
+    hooks: {
+      towardCoordinator: (message) => {
+        if (message.type !== "readReply" || message.damaged === undefined) return message;
+        const { damaged: _dropped, ...answer } = message;
+        return answer;
+      },
+    },
+  },
+  {
     name: "forget-prepared",
     description: "a restarting storage node loses its prepared records, so an in-doubt transaction it voted yes on is never applied there",
     caughtBy: "convergence (replicas differ) or linearizability",

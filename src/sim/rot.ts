@@ -1,6 +1,7 @@
 // Damage to replicas' disks that no machine wrote, for the repair check: after the final heal, a
 // few keys each get an older copy back on one replica (a deletion undone, an old value returned),
-// or — with three replicas or more, where a majority can tell — lose it or have it damaged in
+// or a value whose record fails its checksum (unreadable: the replica answers reads of it "damaged
+// here"), or — with three replicas or more, where a majority can tell — lose it or have it damaged in
 // place at the same version. Only one replica of a key is touched, so the others still hold the truth;
 // a repair round must bring the damaged copy back before the final read and the convergence check
 // look. Drawn from the run's seed.
@@ -15,7 +16,7 @@ import { textToBytes } from "./trace.js";
 /** Older than any transaction's version (epochs start at 1). */
 const ANCIENT_VERSION = "0.1";
 
-export type RotKind = "lost" | "older" | "damaged";
+export type RotKind = "lost" | "older" | "damaged" | "unreadable";
 
 export interface Rot {
   key: string;
@@ -41,8 +42,9 @@ export function rot(
     const [first, ...others] = versionsOf(key);
     return first !== undefined && others.every((version) => version === first);
   });
-  // A copy lost on one of two replicas, or damaged in place there, cannot be told from the other.
-  const kinds: RotKind[] = replicas >= 3 ? ["lost", "older", "damaged"] : ["older"];
+  // A copy lost on one of two replicas, or damaged in place there, cannot be told from the other;
+  // one that fails its checksum can (it is never taken for the right one).
+  const kinds: RotKind[] = replicas >= 3 ? ["lost", "older", "damaged", "unreadable"] : ["older", "unreadable"];
   // Deleted keys are picked first half the time: a deletion undone on one replica is the damage a
   // repair most easily gets wrong (it must carry tombstones, not only values).
   const deleted = (key: string) => replicasOf(key).every((node) => disks.get(node)?.data.has(keyString(textToBytes(key))) === false);
@@ -55,7 +57,9 @@ export function rot(
     const holders = replicasOf(key);
     const node = holders[prng.int(0, holders.length - 1)]!;
     const disk = disks.get(node)!;
-    const kind = kinds[prng.int(0, kinds.length - 1)]!;
+    const drawn = kinds[prng.int(0, kinds.length - 1)]!;
+    // Only a value has a record to fail its checksum (a tombstone is a version alone).
+    const kind = drawn === "unreadable" && !disk.data.has(name) ? "older" : drawn;
     if (kind === "lost") {
       disk.data.delete(name);
       disk.versions.delete(name);
@@ -65,6 +69,10 @@ export function rot(
       if (before === undefined) disk.data.delete(name);
       else disk.data.set(name, before);
       disk.versions.set(name, ANCIENT_VERSION);
+    } else if (kind === "unreadable") {
+      // Other bytes too, so that a copy never mended fails the convergence check as well.
+      disk.data.set(name, textToEntry(`rot:${key}`));
+      disk.unreadable.add(name);
     } else {
       disk.data.set(name, textToEntry(`rot:${key}`));
     }

@@ -129,6 +129,8 @@ const OUTAGE_THINK_MAX_US = 100_000;
 /** Far above what the outage phase's load makes (a few thousand attempts, retries included). */
 const OUTAGE_HISTORY_MAX = 30_000;
 const FINAL_READ_RETRIES_MAX = 50;
+/** Reads of each unreadable rotted key while the repair round runs: with reads rotating over three replicas, most damaged copies are asked. */
+const ROT_READS_PER_KEY = 3;
 const SETTLE_STEP_US = 50_000;
 /** New nodes the membership changes may start (a join, and a replacement). */
 const SPARE_NODES = 2;
@@ -315,6 +317,12 @@ class Run {
     const rotted = rot(Prng.derive(options.seed, "rot"), this.keys, Math.floor(this.plan.rotKeys), options.replicas, replicasOf, disks);
     for (const { key, node, kind } of rotted) cluster.trace.record(cluster.scheduler.nowUs, `! rot ${key} on ${node}: ${kind}`);
     this.rotted = rotted.length;
+    // Reads of the unreadable keys while the round runs (into the history, judged like any other):
+    // reads rotate over the replicas, so the damaged copies are asked too, and must never be the
+    // answer. Not the other kinds: a copy damaged in a way a read returns (an older or a lost value)
+    // is served until the round mends it, as documented; the final read judges those.
+    const unreadable = rotted.filter((done) => done.kind === "unreadable").map((done) => done.key);
+    if (unreadable.length > 0) this.#readKeys("rotted", ROT_READS_PER_KEY, unreadable);
     const finished = () => (repair()?.last?.id ?? 0) >= id;
     cluster.scheduler.runUntil(deadlineUs, () => cluster.halted || finished());
     if (!cluster.halted && !finished()) this.#fail("liveness", `repair round ${id}, which started as the damage was done, had not finished within ${options.settleMaxMs} ms`);
@@ -333,8 +341,8 @@ class Run {
   }
 
   /** Every key read `times` times, one key per request, by client `name`; the answers go into the history. */
-  #readKeys(name: string, times: number): void {
-    const { keys, cluster } = this;
+  #readKeys(name: string, times: number, keys: readonly string[] = this.keys): void {
+    const { cluster } = this;
     const reader = this.#client(name, keys.length * times, FINAL_READ_RETRIES_MAX, (_value, index) => ({ f: "get", keys: [keys[index % keys.length]!] }));
     reader.start();
     cluster.scheduler.runUntil(cluster.scheduler.nowUs + this.options.settleMaxMs * 1000, () => cluster.halted || reader.done);

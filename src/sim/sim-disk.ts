@@ -10,6 +10,7 @@
 import { writeCoordinatorRecords, writeParticipantRecords } from "../core/cluster/durable.js";
 import { keyString } from "../core/cluster/key-string.js";
 import { deepCopy } from "./copy.js";
+import { DAMAGED } from "../core/cluster/types.js";
 import type {
   Bytes, CoordinatorDurableState, CoordinatorRecord, DataView, InSyncRecord, LayoutRecord, MemberInfo, NodeId, ParticipantDurableState, ParticipantRecord, Placement,
   TxnId, TxnWrite, VersionedEntry,
@@ -86,10 +87,12 @@ export interface ParticipantDurable {
   prepared: Map<TxnId, TxnWrite[]>;
   /** Each key's value before its latest committed write (absent: it did not exist); plants read it. */
   overwritten: Map<string, Bytes | undefined>;
+  /** Keys whose value record fails its checksum (rot.ts): a read gives DAMAGED until a write replaces it. */
+  unreadable: Set<string>;
 }
 
 export function emptyParticipantDurable(): ParticipantDurable {
-  return { data: new Map(), versions: new Map(), prepared: new Map(), overwritten: new Map() };
+  return { data: new Map(), versions: new Map(), prepared: new Map(), overwritten: new Map(), unreadable: new Set() };
 }
 
 export function applyParticipantRecords(state: ParticipantDurable, records: readonly ParticipantRecord[]): void {
@@ -97,6 +100,7 @@ export function applyParticipantRecords(state: ParticipantDurable, records: read
     putEntry: (keyBytes, version, value) => {
       const key = keyString(keyBytes);
       state.overwritten.set(key, state.data.get(key));
+      state.unreadable.delete(key);
       if (value === null) state.data.delete(key);
       else state.data.set(key, value);
       state.versions.set(key, version);
@@ -109,6 +113,7 @@ export function applyParticipantRecords(state: ParticipantDurable, records: read
     dropKey: (keyBytes) => {
       const key = keyString(keyBytes);
       state.overwritten.set(key, state.data.get(key));
+      state.unreadable.delete(key);
       state.versions.delete(key);
       state.data.delete(key);
     },
@@ -120,7 +125,7 @@ export function applyParticipantRecords(state: ParticipantDurable, records: read
 /** A participant's synchronous view of its simulated disk's durable state. */
 export function participantDataView(state: ParticipantDurable): DataView {
   return {
-    get: (key) => state.data.get(keyString(key)),
+    get: (key) => (state.unreadable.has(keyString(key)) ? DAMAGED : state.data.get(keyString(key))),
     count: () => state.data.size,
     version: (key) => state.versions.get(keyString(key)),
     scan: (after, wanted, bytesMax) => {
@@ -131,8 +136,8 @@ export function participantDataView(state: ParticipantDurable): DataView {
       for (const name of names) {
         const key = keyBytes(name);
         if (!wanted(key)) continue;
-        const value = state.data.get(name) ?? null;
-        entries.push({ key, version: state.versions.get(name)!, value });
+        const value = state.unreadable.has(name) ? null : state.data.get(name) ?? null;
+        entries.push(state.unreadable.has(name) ? { key, version: state.versions.get(name)!, value, damaged: true } : { key, version: state.versions.get(name)!, value });
         bytes += key.length + (value?.length ?? 0);
         if (bytes >= bytesMax) return { entries, next: key };
       }

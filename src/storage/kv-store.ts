@@ -218,9 +218,20 @@ export class KVStore {
   /** Every [key, value] of DB in key order (after AFTER, when given), from one read snapshot;
    * lazy. A damaged record throws a CorruptRecordError when the iteration reaches it. */
   *entries(db: SubDb, after?: Uint8Array): Iterable<[Buffer, Buffer]> {
+    for (const [key, value] of this.entriesOrDamaged(db, after)) {
+      if (value instanceof CorruptRecordError) throw value;
+      yield [key, value];
+    }
+  }
+
+  /**
+   * Like entries(), for a scan that must go on past damage: a damaged record is given as its
+   * CorruptRecordError (counted, as every one found) in place of its value.
+   */
+  *entriesOrDamaged(db: SubDb, after?: Uint8Array): Iterable<[Buffer, Buffer | CorruptRecordError]> {
     this.assertOpen();
     for (const { key, value } of this.records(db, after === undefined ? undefined : storedKey(after))) {
-      yield [key.subarray(1), this.open(db, key, value)];
+      yield [key.subarray(1), this.openOrDamaged(db, key, value)];
     }
   }
 
@@ -239,11 +250,19 @@ export class KVStore {
 
   /** A record's value, its checksum verified; a damaged one is counted and thrown. */
   private open(db: SubDb, stored: Buffer, record: Buffer): Buffer {
+    const value = this.openOrDamaged(db, stored, record);
+    if (value instanceof CorruptRecordError) throw value;
+    return value;
+  }
+
+  /** A record's value, its checksum verified; a damaged one is counted and returned as its error. */
+  private openOrDamaged(db: SubDb, stored: Buffer, record: Buffer): Buffer | CorruptRecordError {
     try {
       return openRecord(stored, record, { db, file: this.path });
     } catch (error) {
-      if (error instanceof CorruptRecordError) this.counters.corruptRecordsFound++;
-      throw error;
+      if (!(error instanceof CorruptRecordError)) throw error;
+      this.counters.corruptRecordsFound++;
+      return error;
     }
   }
 
@@ -257,12 +276,8 @@ export class KVStore {
     const corrupt: CorruptRecordError[] = [];
     let bytes = 0;
     for (const { key, value } of this.records(db, after)) {
-      try {
-        this.open(db, key, value);
-      } catch (error) {
-        if (!(error instanceof CorruptRecordError)) throw error;
-        corrupt.push(error);
-      }
+      const opened = this.openOrDamaged(db, key, value);
+      if (opened instanceof CorruptRecordError) corrupt.push(opened);
       bytes += key.length + value.length;
       if (bytes >= bytesMax) return { last: Buffer.from(key), corrupt };
     }

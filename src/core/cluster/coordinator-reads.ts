@@ -6,7 +6,7 @@
 // So a request answers every key as of the moment it completes: an MGET never sees an MSET half
 // applied, and a replica answer fills the cache only when no decision raced it.
 
-import { deadlinePassed, tryAgain } from "./client-errors.js";
+import { deadlinePassed, errorReply, tryAgain } from "./client-errors.js";
 import type { CoordinatorContext } from "./coordinator-context.js";
 import type { ReadOp } from "./coordinator-txn.js";
 import { describeKey, keyString } from "./key-string.js";
@@ -23,6 +23,8 @@ interface KeyRead {
   /** Replicas in the order this request tries them. */
   readonly replicas: readonly NodeId[];
   attempts: number;
+  /** Replicas that answered "damaged here" for the key: never asked again by this request. */
+  readonly damagedOn: Set<NodeId>;
   /** The latest replica read carrying this key. */
   currentReadId: number;
 }
@@ -78,6 +80,8 @@ export class ReadCoordinator {
      * knowing yet: a replica's answer then may be older than one already given, so it is not cached.
      */
     private readonly applyingUnseen: (keyString: string) => boolean = () => false,
+    /** A replica answered a key "damaged here" (its record fails its checksum): repair should mend it. */
+    private readonly damageSeen: () => void = () => {},
   ) {
     this.#nextReadId = context.epoch * READ_IDS_PER_EPOCH;
   }
@@ -132,22 +136,30 @@ export class ReadCoordinator {
     this.#dispatch([...request.pending.values()]);
   }
 
-  readReply(from: NodeId, readId: number, values: unknown): void {
+  readReply(from: NodeId, readId: number, values: unknown, damaged: readonly number[] = []): void {
     const read = this.#replicaReads.get(readId);
     if (read === undefined || read.node !== from) return; // its request ended, or not ours
     if (!Array.isArray(values) || values.length !== read.keyStrings.length || !values.every(isValue)) {
       return this.context.outbox.log("warn", "a malformed read reply; waiting for a retry", { from, readId });
     }
+    const damagedAt = new Set(damaged);
     this.#replicaReads.delete(readId);
     const { request } = read;
     request.readIds.delete(readId);
     // A replica that left the key's in-sync set meanwhile (a membership change moved the partition
-    // off it) may have dropped the data: its answer is not used, the key is read elsewhere.
+    // off it) may have dropped the data: its answer is not used, the key is read elsewhere. So is a
+    // key whose record is damaged on the replica: its null is no answer, and is never taken for one.
     const moved: KeyRead[] = [];
     read.keyStrings.forEach((key, index) => {
       const keyRead = request.pending.get(key);
       if (keyRead === undefined) return;
-      if (this.#inSync(from, keyRead)) this.#resolve(keyRead, values[index] as Bytes | null, true);
+      if (damagedAt.has(index)) {
+        keyRead.damagedOn.add(from);
+        this.context.outbox.log("warn", "a replica holds a damaged record of a key; reading it from another, and asking for a repair round",
+          { node: this.context.membership.describe(from), key: describeKey(keyRead.key) });
+        this.damageSeen();
+        if (keyRead.currentReadId === readId) moved.push(keyRead);
+      } else if (this.#inSync(from, keyRead)) this.#resolve(keyRead, values[index] as Bytes | null, true);
       else if (keyRead.currentReadId === readId) moved.push(keyRead);
     });
     if (moved.length > 0) this.#retry(moved);
@@ -247,7 +259,7 @@ export class ReadCoordinator {
     // Only in-sync replicas answer reads: one that missed writes (a learner) never does.
     const { membership, inSync } = this.context;
     const replicas = rotate(inSync.members(membership.ring.partitionOfKey(key)), request.requestId);
-    request.pending.set(text, { request, key, keyString: text, indices: [index], replicas, attempts: 0, currentReadId: -1 });
+    request.pending.set(text, { request, key, keyString: text, indices: [index], replicas, attempts: 0, damagedOn: new Set(), currentReadId: -1 });
   }
 
   #localValue(text: string, key: Bytes): Bytes | null | undefined {
@@ -316,7 +328,7 @@ export class ReadCoordinator {
     const { replicas } = keyRead;
     for (let step = 0; step < replicas.length; step += 1) {
       const node = replicas[(keyRead.attempts + step) % replicas.length]!;
-      if (this.context.membership.isUp(node) && this.#inSync(node, keyRead)) {
+      if (this.context.membership.isUp(node) && this.#inSync(node, keyRead) && !keyRead.damagedOn.has(node)) {
         keyRead.attempts += step + 1;
         return node;
       }
@@ -370,6 +382,14 @@ export class ReadCoordinator {
   }
 
   #noReplica(keyRead: KeyRead): ClientError {
+    if (keyRead.damagedOn.size > 0) {
+      const damaged = [...keyRead.damagedOn].map((node) => this.context.membership.describe(node)).join(", ");
+      if (keyRead.replicas.every((node) => keyRead.damagedOn.has(node))) {
+        return errorReply(`the record of key ${describeKey(keyRead.key)} is damaged on every in-sync replica (${damaged}): no good copy is left to read`);
+      }
+      return tryAgain(`the record of key ${describeKey(keyRead.key)} is damaged on ${damaged} and no other in-sync replica is up to read it from; `
+        + "retry when one is back, or after a repair (RINGKV REPAIR)");
+    }
     const down = keyRead.replicas.map((node) => this.context.membership.describe(node)).join(", ");
     return tryAgain(`no replica of key ${describeKey(keyRead.key)} is up (${down} are down); retry when one is back`);
   }

@@ -149,7 +149,8 @@ export class CoordinatorMachine {
       (decided, keyStrings) => reads!.decided(decided, keyStrings),
       (keys, deadlineTick, done) => reads!.readForUpdate(keys, deadlineTick, done),
     );
-    reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString), (keyString) => writes.committingOne(keyString));
+    // A replica's "damaged here" answer asks for a repair round soon (repair is made below; called later).
+    reads = new ReadCoordinator(context, (keyString) => writes.decidedValue(keyString), (keyString) => writes.committingOne(keyString), () => repair.damageSeen());
     const drops = new PartitionDrops(context);
     const catchUp = new CatchUpCoordinator(context, writes, drops);
     // Collection and repair take turns (repair.ts); each asks the other through the binding of the other.
@@ -249,7 +250,7 @@ export class CoordinatorMachine {
       case "inquire":
         return running.writes.inquire(from, message.txid);
       case "readReply":
-        return running.reads.readReply(from, message.readId, message.values);
+        return running.reads.readReply(from, message.readId, message.values, message.damaged);
       case "countReply":
         return running.counts.countReply(from, message.countId, message.keys);
       case "partitionsCounted":

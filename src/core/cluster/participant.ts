@@ -13,10 +13,11 @@ import { partitionOf } from "../ring.js";
 import { BoundedSet } from "./bounded-set.js";
 import { CatchUpParticipant, SCAN_CHUNK_BYTES_MAX } from "./catch-up-participant.js";
 import { makeParticipantConfig, type ParticipantConfig, type ParticipantOptions } from "./config.js";
-import { keyString } from "./key-string.js";
+import { describeKey, keyString } from "./key-string.js";
 import { Outbox } from "./outbox.js";
 import { RepairParticipant } from "./repair-participant.js";
 import { TickTimers } from "./tick-timers.js";
+import { DAMAGED } from "./types.js";
 import type {
   Bytes, CoordinatorToNode, DataView, NodeToCoordinator, ParticipantEffect, ParticipantEvent, ParticipantRecord,
   PreviousValue, TxnId, TxnWrite,
@@ -129,7 +130,7 @@ export class ParticipantMachine {
       case "abort":
         return this.#abort(message.txid);
       case "read":
-        return this.#send({ type: "readReply", readId: message.readId, values: message.keys.map((key) => this.data.get(key) ?? null) });
+        return this.#read(message.readId, message.keys);
       case "apply":
       case "scan":
       case "catchUp":
@@ -253,13 +254,39 @@ export class ParticipantMachine {
     // The keys are locked by this transaction, so what the store holds for them cannot change
     // before its outcome: a re-vote reports the same values as the first one.
     const previous = txn.writes.map((write) => this.#previous(write.key, txn.wantValues));
-    this.#send({ type: "vote", txid: txn.txid, yes: true, previous });
+    const damaged = previous.find((item): item is string => typeof item === "string");
+    // A no from a prepared transaction: the coordinator aborts it (and an inquiry asks, if that is lost).
+    if (damaged !== undefined) this.#voteNo(txn.txid, damaged);
+    else this.#send({ type: "vote", txid: txn.txid, yes: true, previous: previous as PreviousValue[] });
     this.#inquiries.set(txn.txid, this.#now + this.config.inquireTicks);
   }
 
-  #previous(key: Bytes, wantValue: boolean): PreviousValue {
+  /**
+   * A read's answer: each key's value, and the positions of those whose record is damaged here
+   * (the coordinator reads them from another replica; repair mends this copy).
+   */
+  #read(readId: number, keys: readonly Bytes[]): void {
+    const damaged: number[] = [];
+    const values = keys.map((key, index) => {
+      const value = this.data.get(key);
+      if (value !== DAMAGED) return value ?? null;
+      damaged.push(index);
+      return null;
+    });
+    if (damaged.length > 0) this.#outbox.log("warn", "a read met damaged records; answered 'damaged here'", { nodeId: this.config.nodeId, keys: damaged.length });
+    this.#send(damaged.length > 0 ? { type: "readReply", readId, values, damaged } : { type: "readReply", readId, values });
+  }
+
+  /**
+   * What the key held before the write, for the vote. A damaged record is a value that exists (data
+   * holds no tombstones); its bytes cannot be given, so a write that needs them is refused here.
+   */
+  #previous(key: Bytes, wantValue: boolean): PreviousValue | string {
     const value = this.data.peek !== undefined ? this.data.peek(key) : this.data.get(key);
     if (value === undefined) return { exists: false };
+    if (value === DAMAGED) {
+      return wantValue ? `the record of key ${describeKey(key)} is damaged on node ${this.config.nodeId}; retry after a repair (RINGKV REPAIR)` : { exists: true };
+    }
     return wantValue ? { exists: true, value } : { exists: true };
   }
 

@@ -1,11 +1,12 @@
-// A storage node's side of repair over a store with a record that fails its checksum: the store's
-// get() throws for it and its scan marks it damaged (as src/runtime/records.ts does).
+// A storage node's side of repair, and its reads and votes, over a store with a record that fails
+// its checksum: the data view's get() gives DAMAGED for it and its scan marks it damaged (as
+// src/runtime/records.ts does).
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { keyString } from "./key-string.js";
 import { ParticipantMachine } from "./participant.js";
-import type { Bytes, DataView, ParticipantEffect, VersionedEntry } from "./types.js";
+import { DAMAGED, type Bytes, type DataView, type ParticipantEffect, type VersionedEntry } from "./types.js";
 
 const bytes = (text: string): Bytes => new TextEncoder().encode(text);
 
@@ -16,7 +17,7 @@ function damagedStore(): { data: DataView; damaged: Set<string>; values: Map<str
   const damaged = new Set(["bad"]);
   const data: DataView = {
     get: (key) => {
-      if (damaged.has(keyString(key))) throw new Error("the record of key 'bad' fails its checksum");
+      if (damaged.has(keyString(key))) return DAMAGED;
       return values.get(keyString(key));
     },
     count: () => values.size,
@@ -78,4 +79,29 @@ test("a damaged record is neither sent to a learner nor collected as a tombstone
   const persist = collect.find((effect) => effect.kind === "persist");
   assert.ok(persist?.kind === "persist");
   assert.deepEqual(persist.records, [{ type: "tombstonesCollected", keys: [] }]);
+});
+
+test("a read of a damaged record is answered 'damaged here' (its position, and no value), the others as they are", () => {
+  const machine = machineOver(damagedStore().data);
+  const [reply] = sent(machine.step({ kind: "message", message: { type: "read", readId: 7, keys: [bytes("good"), bytes("bad"), bytes("none")] } }));
+  assert.deepEqual(reply, { type: "readReply", readId: 7, values: [bytes("g"), null, null], damaged: [1] });
+  const [clean] = sent(machine.step({ kind: "message", message: { type: "read", readId: 8, keys: [bytes("good")] } }));
+  assert.deepEqual(clean, { type: "readReply", readId: 8, values: [bytes("g")] }, "no damaged field when nothing is damaged");
+});
+
+test("a write over a damaged record votes that the key exists; one that needs its old value is refused, naming the key", () => {
+  const machine = machineOver(damagedStore().data);
+  const prepare = (txid: string, wantValues: boolean) => {
+    const effects = machine.step({ kind: "message", message: { type: "prepare", txid, writes: [{ key: bytes("bad"), value: bytes("new") }], wantValues } });
+    const persist = effects.find((effect) => effect.kind === "persist");
+    assert.ok(persist?.kind === "persist");
+    return sent(machine.step({ kind: "persisted", token: persist.token }));
+  };
+  assert.deepEqual(prepare("1.5", false), [{ type: "vote", txid: "1.5", yes: true, previous: [{ exists: true }] }]);
+  const aborted = machine.step({ kind: "message", message: { type: "abort", txid: "1.5" } }).find((effect) => effect.kind === "persist");
+  assert.ok(aborted?.kind === "persist");
+  machine.step({ kind: "persisted", token: aborted.token });
+  const [refused] = prepare("1.6", true);
+  assert.ok(refused?.type === "vote" && refused.yes === false);
+  assert.match(refused.reason, /key "?bad"? is damaged on node n1/);
 });

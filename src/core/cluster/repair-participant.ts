@@ -9,6 +9,7 @@ import { partitionOf } from "../ring.js";
 import { SCAN_CHUNK_BYTES_MAX } from "./catch-up-participant.js";
 import type { Outbox } from "./outbox.js";
 import { RangeDigests, rangeCodeOfKey, summarize, valueHash } from "./range-digest.js";
+import { DAMAGED } from "./types.js";
 import type { Bytes, CoordinatorToNode, DataView, NodeToCoordinator, ParticipantEffect, ParticipantRecord, RepairFix, VersionedEntry } from "./types.js";
 import type { VersionGate } from "./version-gate.js";
 
@@ -64,7 +65,7 @@ export class RepairParticipant {
       looked += 1;
       const version = this.data.version(key);
       if (version === undefined) continue;
-      const value = readable(() => this.data.get(key) ?? null);
+      const value = this.data.get(key) ?? null;
       if (value === DAMAGED) continue; // damaged since it was listed: the coordinator counts it as changed
       entries.push({ key, version, value });
       bytes += key.length + (value?.length ?? 0);
@@ -87,24 +88,12 @@ export class RepairParticipant {
   /** The key's value is still the one reported, or still damaged (its version is checked by the claim). */
   #holdsExpected(fix: RepairFix): boolean {
     if (fix.expectVersion === null) return true;
-    const value = readable(() => this.data.get(fix.entry.key) ?? null);
+    const value = this.data.get(fix.entry.key) ?? null;
     if (value === DAMAGED) return fix.expectDamaged === true;
     return fix.expectDamaged !== true && valueHash(value) === fix.expectHash;
   }
 
   #send(message: NodeToCoordinator): void {
     this.outbox.push({ kind: "send", message });
-  }
-}
-
-/** What a read of a record that fails its checksum gives here (the store throws for it). */
-const DAMAGED = Symbol("damaged");
-
-/** The value a read gives, or DAMAGED when the store refuses it (a record that fails its checksum). */
-function readable(read: () => Bytes | null): Bytes | null | typeof DAMAGED {
-  try {
-    return read();
-  } catch {
-    return DAMAGED;
   }
 }

@@ -84,6 +84,8 @@ export class RepairCoordinator {
   #nextRoundId = 1;
   #nextRequestId: number;
   #nextBackgroundTick: number;
+  /** Damage was seen during the round in progress: the next one starts when it ends. */
+  #roundAfterThis = false;
   #budgetBytes: number;
   readonly #totals = { keysDiverged: 0, keysFixed: 0 };
 
@@ -107,6 +109,15 @@ export class RepairCoordinator {
     this.context.outbox.log("info", "repair round started", { round: id, trigger, partitions: this.#round.members.size });
     this.#startPhase(this.#round, "digests");
     return { round: id, started: true };
+  }
+
+  /**
+   * A replica answered a read "damaged here": a background round starts as soon as none runs (or
+   * right after the one running, which may have passed the key already), to mend the copy.
+   */
+  damageSeen(): void {
+    if (this.#round === null) this.#nextBackgroundTick = Math.min(this.#nextBackgroundTick, this.context.clock.now);
+    else this.#roundAfterThis = true;
   }
 
   /** A round is in progress. */
@@ -352,7 +363,8 @@ export class RepairCoordinator {
     this.#last = { ...round.view, phase: "done" };
     this.#round = null;
     this.#rounds += 1;
-    this.#nextBackgroundTick = clock.now + config.repairIntervalTicks;
+    this.#nextBackgroundTick = this.#roundAfterThis ? clock.now : clock.now + config.repairIntervalTicks;
+    this.#roundAfterThis = false;
     const { id, keysDiverged, keysFixed, keysUnresolved, partitionsCompared, partitionsDiverged } = round.view;
     const fields = { round: id, partitionsCompared, partitionsDiverged, keysDiverged, keysFixed, keysUnresolved, bytesScanned: round.view.bytesScanned };
     if (keysDiverged > 0) this.context.outbox.log("warn", "repair found replicas that differed and brought them back to the in-sync copy", fields);

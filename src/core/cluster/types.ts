@@ -128,7 +128,8 @@ export type NodeToCoordinator =
   | { type: "vote"; txid: TxnId; yes: false; reason: string }
   | { type: "ack"; txid: TxnId } // a commit or abort is applied (or was never needed)
   | { type: "inquire"; txid: TxnId } // an in-doubt participant asks for the outcome
-  | { type: "readReply"; readId: number; values: Array<Bytes | null> }
+  // `damaged`: positions of keys whose record fails its checksum here (their value is null, and means nothing).
+  | { type: "readReply"; readId: number; values: Array<Bytes | null>; damaged?: number[] }
   | { type: "countReply"; countId: number; keys: number }
   // `next`: the last key looked at, to count on from; null when every key was.
   | { type: "partitionsCounted"; countId: number; keys: number; next: Bytes | null }
@@ -325,16 +326,27 @@ export type CoordinatorEffect =
  * A participant reads the data it holds through this view: synchronous, of durable state only.
  * The driver feeds `persisted` for a `committed` record only once get() returns its writes.
  */
+/**
+ * What a DataView read gives for a record the store finds damaged (it fails its checksum): no
+ * value. A replica answers the read "damaged here", and the coordinator reads another replica.
+ */
+export const DAMAGED: unique symbol = Symbol("damaged");
+export type Damaged = typeof DAMAGED;
+
 export interface DataView {
-  get(key: Bytes): Bytes | undefined;
+  /** The key's value; DAMAGED when its record fails its checksum. */
+  get(key: Bytes): Bytes | undefined | Damaged;
   /**
    * Like get(), for a read that says nothing about which keys are hot — a prepare's look at the
    * keys it is about to replace — so the runtime may leave its cache alone. Defaults to get().
    */
-  peek?(key: Bytes): Bytes | undefined;
+  peek?(key: Bytes): Bytes | undefined | Damaged;
   /** How many keys the node holds (for the cluster's DBSIZE); tombstones are not keys. */
   count(): number;
-  /** The version the node holds of `key`, a tombstone's included; undefined when it has none. */
+  /**
+   * The version the node holds of `key`, a tombstone's included; undefined when it has none. A
+   * version record that fails its checksum reads as the oldest version (any write or repair replaces it).
+   */
   version(key: Bytes): TxnId | undefined;
   /**
    * Entries (tombstones included) of keys that `wanted` accepts, in key order after `after`, up to
