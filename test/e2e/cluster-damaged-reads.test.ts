@@ -9,49 +9,17 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { open } from "lmdb";
-import { decodeEntry } from "../../src/core/commands/index.js";
-import { KVStore } from "../../src/storage/kv-store.js";
 import { NO_CACHE_ARGS, TestCluster, waitUntil } from "../support/cluster.js";
 import { runRingkv, stopGracefully } from "../support/ringkv-process.js";
+import { scribble, storedContents } from "../support/stored-records.js";
 
 const PASSWORD = "damaged-reads-password";
 /** Values long enough to find in the file and to scribble into. */
 const VALUE = `<${"v".repeat(400)}>`;
 const APPENDED = `<${"a".repeat(400)}>`;
 const READS = 30;
-
-function textOf(stored: Buffer): string {
-  const entry = decodeEntry(stored);
-  return entry.kind === "string" ? Buffer.from(entry.value).toString() : "(a hash)";
-}
-
-/** A node's data and versions as "key=value@version" lines; throws on any damaged record left. */
-async function contentsOf(dir: string): Promise<string[]> {
-  const store = await KVStore.open(dir, { kind: "node" });
-  try {
-    const lines: string[] = [];
-    for (const [key, version] of store.entries("versions")) {
-      const value = store.get("data", key);
-      lines.push(`${key.toString()}=${value === undefined ? "(tombstone)" : textOf(value)}@${version.toString()}`);
-    }
-    return lines;
-  } finally {
-    await store.close();
-  }
-}
-
-/** Scribbles into every copy of `marker` in a stopped node's LMDB file, so that its record fails its checksum. */
-function scribble(dir: string, marker: string): void {
-  const file = join(dir, "store.mdb");
-  const bytes = readFileSync(file);
-  let copies = 0;
-  for (let at = bytes.indexOf(marker); at >= 0; at = bytes.indexOf(marker, at + 1), copies++) bytes.write("SCRIBBLE", at + 200, "latin1");
-  assert.ok(copies > 0, "the value is in the file");
-  writeFileSync(file, bytes);
-}
 
 /** Puts a version record for `key` whose checksum cannot match, straight into LMDB (the store's key tag is 0x6b). */
 async function damageVersion(dir: string, key: string): Promise<void> {
@@ -124,7 +92,7 @@ test("a replica's damaged records are answered 'damaged here': reads come from a
       assert.equal(cluster.nodeProcess("node-2"), node, "the damaged node was never restarted");
 
       for (const id of cluster.nodeIds()) await stopGracefully(cluster.nodeProcess(id));
-      const [one, ...others] = await Promise.all(cluster.nodeIds().map((id) => contentsOf(cluster.nodeDataDir(id))));
+      const [one, ...others] = await Promise.all(cluster.nodeIds().map((id) => storedContents(cluster.nodeDataDir(id))));
       for (const [index, other] of others.entries()) assert.deepEqual(other, one, `node-${index + 2}'s LMDB equals node-1's`);
       const damagedKeys = one!.filter((line) => /^(a:1|k:3|v:1)=/.test(line)).map((line) => line.split("@")[0]);
       assert.deepEqual(damagedKeys, [`a:1=${APPENDED}+`, "k:3=value 3", `v:1=${VALUE}`]);

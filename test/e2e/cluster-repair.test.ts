@@ -9,39 +9,16 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { decodeEntry } from "../../src/core/commands/index.js";
 import { KVStore } from "../../src/storage/kv-store.js";
 import { groupsAcrossPrimaries, NO_CACHE_ARGS, TestCluster } from "../support/cluster.js";
 import { ClusterLoad, lostWrites, tornGroups } from "../support/cluster-load.js";
 import { runRingkv, stopGracefully } from "../support/ringkv-process.js";
+import { scribble, storedContents } from "../support/stored-records.js";
 
 const PASSWORD = "repair-test-password";
 const KEYS = 60;
 /** r:3's value, long enough to find in the file and to scribble into. */
 const MARKER = `<${"m".repeat(400)}>`;
-
-/** A stored entry's string (the cluster stores values as entries: src/core/commands/entry.ts). */
-function textOf(stored: Buffer): string {
-  const entry = decodeEntry(stored);
-  return entry.kind === "string" ? Buffer.from(entry.value).toString() : "(a hash)";
-}
-
-/** Each node's data and versions, as "key=value@version" lines in key order. */
-async function contentsOf(dir: string): Promise<string[]> {
-  const store = await KVStore.open(dir, { kind: "node" });
-  try {
-    const lines: string[] = [];
-    for (const [key, version] of store.entries("versions")) {
-      const value = store.get("data", key);
-      lines.push(`${key.toString()}=${value === undefined ? "(tombstone)" : textOf(value)}@${version.toString()}`);
-    }
-    return lines;
-  } finally {
-    await store.close();
-  }
-}
 
 /** Changes a stopped node's LMDB behind its back, as a damaged disk or a careless hand would. */
 async function corrupt(dir: string): Promise<void> {
@@ -59,13 +36,7 @@ async function corrupt(dir: string): Promise<void> {
   } finally {
     await store.close();
   }
-  // Bytes scribbled into r:3's value, in the file itself (every copy: LMDB may keep an older one in a free page).
-  const file = join(dir, "store.mdb");
-  const bytes = readFileSync(file);
-  let copies = 0;
-  for (let at = bytes.indexOf(MARKER); at >= 0; at = bytes.indexOf(MARKER, at + 1), copies++) bytes.write("SCRIBBLE", at + 200, "latin1");
-  assert.ok(copies > 0, "r:3's value is in the file");
-  writeFileSync(file, bytes);
+  scribble(dir, MARKER); // r:3's value, in the file itself
 }
 
 test("a replica corrupted by hand (a record that fails its checksum among them) is found and fixed by ringkv repair under a write load; nothing acknowledged is lost",
@@ -133,7 +104,7 @@ test("a replica corrupted by hand (a record that fails its checksum among them) 
 
       // Every node stopped, its LMDB read: the same data and versions on all three.
       for (const id of cluster.nodeIds()) await stopGracefully(cluster.nodeProcess(id));
-      const [one, ...others] = await Promise.all(cluster.nodeIds().map((id) => contentsOf(cluster.nodeDataDir(id))));
+      const [one, ...others] = await Promise.all(cluster.nodeIds().map((id) => storedContents(cluster.nodeDataDir(id))));
       for (const [index, other] of others.entries()) assert.deepEqual(other, one, `node-${index + 2}'s LMDB equals node-1's`);
       const repairedKeys = one!.filter((line) => /^(r:1|r:2|r:3|d:1)=/.test(line)).map((line) => line.split("@")[0]);
       assert.deepEqual(repairedKeys, ["d:1=(tombstone)", "r:1=value 1", "r:2=value 2", `r:3=${MARKER}`]);
