@@ -423,11 +423,12 @@ export class RepairCoordinator {
       case "fix": {
         // A move may have taken a key's partition off this node since it listed the key: a fix
         // there would write back data the node dropped and no longer replicates.
+        // Only the batch being sent is checked, so a long list of fixes is walked once in all.
         const stillReplica = (fix: RepairFix) => this.#stillReplica(node, fix.entry.key);
-        work.fixes = work.fixes.filter(stillReplica);
-        const resent = resend ? (work.sent as RepairFix[]).filter(stillReplica) : [];
-        work.sent = resent.length > 0 ? resent : takeFixes(work.fixes);
-        if (work.sent.length === 0) {
+        let batch = resend ? (work.sent as RepairFix[]).filter(stillReplica) : [];
+        while (batch.length === 0 && work.fixes.length > 0) batch = takeFixes(work.fixes).filter(stillReplica);
+        work.sent = batch;
+        if (batch.length === 0) {
           work.requestId = 0;
           work.done = true;
           return;
